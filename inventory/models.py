@@ -1,0 +1,113 @@
+"""Items, units and warehouses (inventory transactions and purchase supply come later)."""
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from crm.models import CodeNameModel, Vendor
+from salesmkt.core.money import PriceField
+from salesmkt.finance.models import SalesTaxCode
+
+
+class Unit(models.Model):
+    code = models.CharField(_("code"), max_length=10, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    un_ece_code = models.CharField(
+        _("UN/ECE code"),
+        max_length=3,
+        help_text=_("UN/ECE Recommendation 20 unit code used on e-invoices, e.g. C62, KGM, HUR."),
+    )
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ItemDiscountGroup(CodeNameModel):
+    """Line discount group of items, used by trade agreements."""
+
+    class Meta(CodeNameModel.Meta):
+        verbose_name = _("item discount group")
+        verbose_name_plural = _("item discount groups")
+
+
+class Item(models.Model):
+    class ItemType(models.TextChoices):
+        PRODUCT = "product", _("Stocked product")
+        SERVICE = "service", _("Service")
+
+    item_number = models.CharField(
+        _("item number"),
+        max_length=40,
+        unique=True,
+        blank=True,
+        help_text=_("Leave empty to take the next number from the item number series."),
+    )
+    name = models.CharField(_("name"), max_length=200, db_index=True)
+    description = models.TextField(_("description"), blank=True)
+    item_type = models.CharField(
+        _("item type"), max_length=20, choices=ItemType.choices, default=ItemType.PRODUCT
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    base_sales_price = PriceField(_("base sales price"), validators=[MinValueValidator(0)])
+    cost_price = PriceField(_("cost price"), validators=[MinValueValidator(0)])
+    sales_tax_code = models.ForeignKey(
+        SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
+    )
+    discount_group = models.ForeignKey(
+        ItemDiscountGroup,
+        verbose_name=_("discount group"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    primary_vendor = models.ForeignKey(
+        Vendor,
+        verbose_name=_("primary vendor"),
+        on_delete=models.PROTECT,
+        related_name="items",
+        null=True,
+        blank=True,
+    )
+    purchase_lead_time_days = models.PositiveSmallIntegerField(
+        _("purchase lead time (days)"), default=0
+    )
+    blocked = models.BooleanField(_("blocked for sales"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("item")
+        verbose_name_plural = _("items")
+        ordering = ["item_number"]
+
+    def __str__(self) -> str:
+        return f"{self.item_number} {self.name}"
+
+    @property
+    def is_stocked(self) -> bool:
+        return self.item_type == self.ItemType.PRODUCT
+
+
+class Warehouse(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    street = models.CharField(_("street"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(_("country"), max_length=2, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("warehouse")
+        verbose_name_plural = _("warehouses")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"

@@ -1,0 +1,1 @@
+# Models of this area arrive with its issue; see DESIGN.md.

@@ -1,0 +1,28 @@
+"""Every API resource under /api/v1/, plural kebab-case nouns."""
+
+from rest_framework.routers import DefaultRouter
+
+from crm.api import views as crm
+from inventory.api import views as inventory
+from salesmkt.finance.api import views as finance
+
+router = DefaultRouter()
+router.register("parties", crm.PartyViewSet, basename="party")
+router.register("customers", crm.CustomerViewSet, basename="customer")
+router.register("vendors", crm.VendorViewSet, basename="vendor")
+router.register("customer-groups", crm.CustomerGroupViewSet, basename="customer-group")
+router.register("price-groups", crm.PriceGroupViewSet, basename="price-group")
+router.register("sales-tax-groups", crm.SalesTaxGroupViewSet, basename="sales-tax-group")
+router.register("items", inventory.ItemViewSet, basename="item")
+router.register(
+    "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"
+)
+router.register("units", inventory.UnitViewSet, basename="unit")
+router.register("warehouses", inventory.WarehouseViewSet, basename="warehouse")
+router.register("currencies", finance.CurrencyViewSet, basename="currency")
+router.register("payment-terms", finance.PaymentTermsViewSet, basename="payment-terms")
+router.register("ledger-accounts", finance.LedgerAccountViewSet, basename="ledger-account")
+router.register("posting-profiles", finance.PostingProfileViewSet, basename="posting-profile")
+router.register("sales-tax-codes", finance.SalesTaxCodeViewSet, basename="sales-tax-code")
+
+urlpatterns = router.urls

@@ -1,0 +1,74 @@
+"""One exception handler: every API error has a stable `code` and a `detail`.
+
+400 adds `errors` (field -> messages); 409 is a transition or state conflict.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import OperationalError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..errors import DomainError
+
+
+class IdempotencyKeyReused(exceptions.APIException):
+    status_code = 422
+    default_code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key was already used with a different request body."
+
+
+class IdempotencyKeyInProgress(exceptions.APIException):
+    status_code = 409
+    default_code = "idempotency_key_in_progress"
+    default_detail = "A request with this Idempotency-Key is still being processed; retry later."
+
+
+class ServiceUnavailable(exceptions.APIException):
+    status_code = 503
+    default_code = "service_unavailable"
+    default_detail = "The database is unavailable right now; nothing was saved. Retry later."
+
+
+def _field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {key: value for key, value in detail.items()}
+    return {api_settings.NON_FIELD_ERRORS_KEY: detail if isinstance(detail, list) else [detail]}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    if isinstance(exc, OperationalError):
+        exc = ServiceUnavailable()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {
+            "code": "invalid",
+            "detail": "Invalid input.",
+            "errors": _field_errors(exc.detail),
+        }
+        response.status_code = status.HTTP_400_BAD_REQUEST
+    elif isinstance(exc, exceptions.APIException):
+        codes = exc.get_codes()
+        response.data = {
+            "code": codes if isinstance(codes, str) else exc.default_code,
+            "detail": str(exc.detail)
+            if not isinstance(exc.detail, (list, dict))
+            else exc.default_detail,
+        }
+    return response

@@ -1,0 +1,94 @@
+"""Base viewsets every API resource builds on.
+
+They bring the Idempotency-Key handling and route writes through services: a resource's viewset
+names its `create_service`, `update_service` and `delete_service`; serializers only shape input.
+"""
+
+from __future__ import annotations
+
+from rest_framework import mixins, viewsets
+from rest_framework.response import Response
+
+from .. import services
+from . import idempotency
+
+
+class IdempotentMixin:
+    """POSTs with an Idempotency-Key run once per user and key; retries replay the answer."""
+
+    _idempotency_record = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        key = request.headers.get(idempotency.HEADER)
+        if request.method == "POST" and key:
+            self._idempotency_record = idempotency.claim(request, key[:255])
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idempotency.Replay):
+            response = Response(exc.record.response_body, status=exc.record.response_status)
+            response["Idempotent-Replayed"] = "true"
+            return response
+        try:
+            return super().handle_exception(exc)
+        except Exception:
+            # An unhandled error: release the key so that the client's retry can run.
+            if self._idempotency_record is not None:
+                self._idempotency_record.delete()
+                self._idempotency_record = None
+            raise
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._idempotency_record is not None:
+            idempotency.complete(self._idempotency_record, response)
+            self._idempotency_record = None
+        return response
+
+
+class ServiceModelViewSet(
+    IdempotentMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """CRUD whose writes go through services (validation, audit, rules) and never bypass them.
+
+    Subclasses set `create_service(*, data, actor)` / `update_service(*, instance, data, actor)`
+    for entities with rules; others use the generic `record_save` / `record_delete`.
+    """
+
+    create_service = None
+    update_service = None
+    delete_service = None
+
+    def perform_create(self, serializer):
+        data = dict(serializer.validated_data)
+        if self.create_service is not None:
+            serializer.instance = type(self).create_service(data=data, actor=self.request.user)
+        else:
+            model = serializer.Meta.model
+            serializer.instance = services.record_save(
+                instance=model(**data), actor=self.request.user
+            )
+
+    def perform_update(self, serializer):
+        data = dict(serializer.validated_data)
+        instance = serializer.instance
+        if self.update_service is not None:
+            serializer.instance = type(self).update_service(
+                instance=instance, data=data, actor=self.request.user
+            )
+        else:
+            for name, value in data.items():
+                setattr(instance, name, value)
+            serializer.instance = services.record_save(instance=instance, actor=self.request.user)
+
+    def perform_destroy(self, instance):
+        if self.delete_service is not None:
+            type(self).delete_service(instance=instance, actor=self.request.user)
+        else:
+            services.record_delete(instance=instance, actor=self.request.user)

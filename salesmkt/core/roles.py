@@ -1,0 +1,118 @@
+"""The user groups and what each may do. Data migrations call `sync_role_groups` so that the
+groups always hold exactly these permissions; a later area adds its models here and a migration
+that calls it again.
+
+Each entry maps a model ("app_label.modelname") to the actions allowed on it: v(iew), a(dd),
+c(hange), d(elete). Custom permissions (posting, approval) are listed by "app_label.codename".
+"""
+
+from django.db import DEFAULT_DB_ALIAS
+
+CRM_REFERENCE = ["crm.customergroup", "crm.pricegroup", "crm.salestaxgroup"]
+INVENTORY = [
+    "inventory.item",
+    "inventory.warehouse",
+    "inventory.unit",
+    "inventory.itemdiscountgroup",
+]
+FINANCE = [
+    "finance.currency",
+    "finance.paymentterms",
+    "finance.salestaxcode",
+    "finance.ledgeraccount",
+    "finance.postingprofile",
+]
+PARTY_DETAILS = ["crm.partyaddress", "crm.contactperson"]
+
+
+def _grant(models: list[str], actions: str) -> dict[str, str]:
+    return {model: actions for model in models}
+
+
+ROLE_GROUPS: dict[str, dict[str, str]] = {
+    "sales clerk": {
+        "crm.party": "vac",
+        **_grant(PARTY_DETAILS, "vacd"),
+        "crm.customer": "vac",
+        "crm.vendor": "v",
+        **_grant(CRM_REFERENCE, "v"),
+        **_grant(INVENTORY, "v"),
+        **_grant(FINANCE, "v"),
+    },
+    "sales manager": {
+        "crm.party": "vacd",
+        **_grant(PARTY_DETAILS, "vacd"),
+        "crm.customer": "vacd",
+        "crm.vendor": "vac",
+        **_grant(CRM_REFERENCE, "vacd"),
+        **_grant(INVENTORY, "vacd"),
+        **_grant(FINANCE, "v"),
+        "core.auditevent": "v",
+    },
+    "marketing": {
+        "crm.party": "vac",
+        **_grant(PARTY_DETAILS, "vacd"),
+        "crm.customer": "v",
+        **_grant(CRM_REFERENCE, "v"),
+        "inventory.item": "v",
+    },
+    "accountant": {
+        "crm.party": "v",
+        **_grant(PARTY_DETAILS, "v"),
+        "crm.customer": "vc",
+        "crm.vendor": "vac",
+        **_grant(CRM_REFERENCE, "vacd"),
+        **_grant(INVENTORY, "v"),
+        **_grant(FINANCE, "vacd"),
+        "core.auditevent": "v",
+        "core.numberseries": "vc",
+    },
+    "integrator": {
+        "crm.party": "vacd",
+        **_grant(PARTY_DETAILS, "vacd"),
+        "crm.customer": "vac",
+        "crm.vendor": "vac",
+        **_grant(CRM_REFERENCE, "v"),
+        **_grant(INVENTORY, "vac"),
+        **_grant(FINANCE, "v"),
+    },
+}
+
+ACTIONS = {"v": "view", "a": "add", "c": "change", "d": "delete"}
+
+
+def permission_codes(group: str) -> set[tuple[str, str]]:
+    """(app_label, codename) pairs of the group."""
+    codes = set()
+    for target, actions in ROLE_GROUPS[group].items():
+        app_label, name = target.split(".")
+        for letter in actions:
+            codes.add((app_label, f"{ACTIONS[letter]}_{name}"))
+    return codes
+
+
+def sync_role_groups(apps, schema_editor=None) -> None:
+    """Create the groups and give each exactly its permissions (runs in data migrations)."""
+    from django.contrib.auth.management import create_permissions
+
+    using = schema_editor.connection.alias if schema_editor else DEFAULT_DB_ALIAS
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, verbosity=0, apps=apps, using=using)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name in ROLE_GROUPS:
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        wanted = permission_codes(name)
+        permissions = [
+            permission
+            for permission in Permission.objects.using(using).select_related("content_type")
+            if (permission.content_type.app_label, permission.codename) in wanted
+        ]
+        found = {(p.content_type.app_label, p.codename) for p in permissions}
+        missing = wanted - found
+        if missing:
+            raise RuntimeError(f"group {name!r}: unknown permissions {sorted(missing)}")
+        group.permissions.set(permissions)

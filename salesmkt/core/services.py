@@ -1,0 +1,66 @@
+"""Generic services for master and reference data without rules of their own.
+
+Entities with rules (customers get an account number, parties refuse deletion while referenced)
+have their own services in their app; those build on these two functions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TypeVar
+
+from django.db import models, transaction
+from django.db.models.deletion import ProtectedError, RestrictedError
+from django.utils.translation import gettext as _
+
+from .audit import field_changes, record_event, snapshot
+from .errors import RecordInUse
+
+M = TypeVar("M", bound=models.Model)
+
+
+def record_save(*, instance: M, actor, exclude_validation: Iterable[str] = ()) -> M:
+    """Validate and save `instance` (created or changed) and append an audit event."""
+    with transaction.atomic():
+        creating = instance._state.adding
+        before = {}
+        if not creating:
+            stored = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+            before = snapshot(stored)
+        instance.full_clean(exclude=list(exclude_validation) or None)
+        instance.save()
+        if creating:
+            record_event(actor=actor, obj=instance, action="created")
+        else:
+            changes = field_changes(before, instance)
+            if changes:
+                record_event(actor=actor, obj=instance, action="changed", data=changes)
+    return instance
+
+
+def describe_references(objects: Iterable[models.Model], limit: int = 3) -> str:
+    objects = list(objects)
+    names = [f"{obj._meta.verbose_name} {obj}" for obj in objects[:limit]]
+    more = len(objects) - limit
+    text = ", ".join(names)
+    if more > 0:
+        text += " " + _("and %(count)d more") % {"count": more}
+    return text
+
+
+def record_delete(*, instance: models.Model, actor) -> None:
+    """Delete `instance`, or refuse with `RecordInUse` naming what still references it."""
+    label = str(instance)
+    try:
+        with transaction.atomic():
+            record_event(actor=actor, obj=instance, action="deleted", data={"record": label})
+            instance.delete()
+    except (ProtectedError, RestrictedError) as exc:
+        referencing = (
+            exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        )
+        raise RecordInUse(
+            _("%(record)s cannot be deleted: it is used by %(references)s.")
+            % {"record": label, "references": describe_references(referencing)},
+            code="in_use",
+        ) from exc

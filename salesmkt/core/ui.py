@@ -1,0 +1,365 @@
+"""The clerk UI's building blocks: one `RecordViews` per resource gives its list (search, filters,
+ordering, pagination, htmx partial refresh), detail (with history), create, edit and delete pages.
+
+Writes go through the resource's services, exactly as the API's do; a refused change shows the
+service's message on the form and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import models
+from django.db.models import Q
+from django.forms.formsets import BaseFormSet
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.views import View
+
+from . import services
+from .audit import events_for
+from .errors import DomainError
+
+
+@dataclass
+class Column:
+    label: Any
+    accessor: str | Callable[[Any], Any]
+    link: bool = False
+    align: str = ""
+
+    def value(self, obj):
+        if callable(self.accessor):
+            return self.accessor(obj)
+        value = obj
+        for part in self.accessor.split("."):
+            value = getattr(value, part, None)
+            if value is None:
+                return ""
+        display = getattr(obj, f"get_{self.accessor}_display", None)
+        if display is not None and "." not in self.accessor:
+            return display()
+        return value
+
+
+class RecordViews:
+    """Declare a resource once; `urls()` gives its five pages."""
+
+    model: type[models.Model]
+    slug: str
+    namespace: str
+    columns: list[Column] = []
+    search_fields: list[str] = []
+    filter_fields: list[str] = []
+    ordering_fields: dict[str, str] = {}
+    default_ordering: str = ""
+    detail_fields: list[str | tuple[Any, Callable]] = []
+    form_class: type[forms.ModelForm] | None = None
+    create_service: Callable | None = None
+    update_service: Callable | None = None
+    delete_service: Callable | None = None
+    page_size = 25
+    icon = "bi-card-list"
+
+    # --- hooks ----------------------------------------------------------------------------------
+    @classmethod
+    def get_queryset(cls):
+        return cls.model._default_manager.all()
+
+    @classmethod
+    def get_forms(cls, request, instance=None) -> dict[str, Any]:
+        data = request.POST if request.method == "POST" else None
+        return {"form": cls.form_class(data, instance=instance)}
+
+    @classmethod
+    def forms_to_data(cls, bound: dict[str, Any], instance=None) -> dict[str, Any]:
+        return dict(bound["form"].cleaned_data)
+
+    @classmethod
+    def related_sections(cls, obj) -> list[dict[str, Any]]:
+        """Tables shown under the detail: [{'title', 'columns', 'rows'}]."""
+        return []
+
+    @classmethod
+    def extra_actions(cls, request, obj) -> list[dict[str, Any]]:
+        return []
+
+    # --- plumbing -------------------------------------------------------------------------------
+    @classmethod
+    def perm(cls, action: str) -> str:
+        return f"{cls.model._meta.app_label}.{action}_{cls.model._meta.model_name}"
+
+    @classmethod
+    def url_name(cls, page: str) -> str:
+        return f"{cls.namespace}:{cls.slug}-{page}"
+
+    @classmethod
+    def filterset_class(cls):
+        meta = type("Meta", (), {"model": cls.model, "fields": cls.filter_fields})
+        return type(f"{cls.model.__name__}UIFilter", (django_filters.FilterSet,), {"Meta": meta})
+
+    @classmethod
+    def run_create(cls, data, actor):
+        if cls.create_service is not None:
+            return cls.create_service(data=data, actor=actor)
+        return services.record_save(instance=cls.model(**data), actor=actor)
+
+    @classmethod
+    def run_update(cls, instance, data, actor):
+        if cls.update_service is not None:
+            return cls.update_service(instance=instance, data=data, actor=actor)
+        for name, value in data.items():
+            setattr(instance, name, value)
+        return services.record_save(instance=instance, actor=actor)
+
+    @classmethod
+    def run_delete(cls, instance, actor):
+        if cls.delete_service is not None:
+            return cls.delete_service(instance=instance, actor=actor)
+        return services.record_delete(instance=instance, actor=actor)
+
+    @classmethod
+    def urls(cls) -> list:
+        return [
+            path(f"{cls.slug}/", RecordListView.as_view(resource=cls), name=f"{cls.slug}-list"),
+            path(
+                f"{cls.slug}/new/", RecordFormView.as_view(resource=cls), name=f"{cls.slug}-create"
+            ),
+            path(
+                f"{cls.slug}/<int:pk>/",
+                RecordDetailView.as_view(resource=cls),
+                name=f"{cls.slug}-detail",
+            ),
+            path(
+                f"{cls.slug}/<int:pk>/edit/",
+                RecordFormView.as_view(resource=cls),
+                name=f"{cls.slug}-update",
+            ),
+            path(
+                f"{cls.slug}/<int:pk>/delete/",
+                RecordDeleteView.as_view(resource=cls),
+                name=f"{cls.slug}-delete",
+            ),
+        ]
+
+
+class ResourceView(LoginRequiredMixin, View):
+    resource: type[RecordViews] = RecordViews
+    action = "view"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        if not request.user.has_perm(self.resource.perm(self.action)):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def base_context(self) -> dict[str, Any]:
+        r = self.resource
+        user = self.request.user
+        return {
+            "resource": r,
+            "verbose_name": r.model._meta.verbose_name,
+            "verbose_name_plural": r.model._meta.verbose_name_plural,
+            "list_url": reverse(r.url_name("list")),
+            "create_url": reverse(r.url_name("create")),
+            "can_add": user.has_perm(r.perm("add")),
+            "can_change": user.has_perm(r.perm("change")),
+            "can_delete": user.has_perm(r.perm("delete")),
+        }
+
+
+class RecordListView(ResourceView):
+    def get(self, request):
+        r = self.resource
+        queryset = r.get_queryset()
+        query = request.GET.get("q", "").strip()
+        if query and r.search_fields:
+            condition = Q()
+            for field in r.search_fields:
+                condition |= Q(**{f"{field}__icontains": query})
+            queryset = queryset.filter(condition)
+        filterset = r.filterset_class()(request.GET or None, queryset=queryset)
+        if r.filter_fields:
+            queryset = filterset.qs
+        ordering = request.GET.get("o", "")
+        if ordering.lstrip("-") in r.ordering_fields:
+            field = r.ordering_fields[ordering.lstrip("-")]
+            queryset = queryset.order_by(("-" if ordering.startswith("-") else "") + field, "pk")
+        elif r.default_ordering:
+            queryset = queryset.order_by(r.default_ordering, "pk")
+        page = Paginator(queryset, r.page_size).get_page(request.GET.get("page"))
+        params = request.GET.copy()
+        params.pop("page", None)
+        context = {
+            **self.base_context(),
+            "page": page,
+            "rows": [
+                {
+                    "obj": obj,
+                    "url": reverse(r.url_name("detail"), args=[obj.pk]),
+                    "cells": [c.value(obj) for c in r.columns],
+                }
+                for obj in page.object_list
+            ],
+            "columns": r.columns,
+            "query": query,
+            "filterset": filterset if r.filter_fields else None,
+            "ordering": ordering,
+            "ordering_fields": r.ordering_fields,
+            "querystring": params.urlencode(),
+        }
+        template = (
+            "ui/_record_table.html"
+            if request.htmx and not request.htmx.boosted
+            else "ui/record_list.html"
+        )
+        return render(request, template, context)
+
+
+class RecordDetailView(ResourceView):
+    def get(self, request, pk):
+        r = self.resource
+        obj = get_object_or_404(r.get_queryset(), pk=pk)
+        fields = []
+        for spec in r.detail_fields:
+            if isinstance(spec, tuple):
+                label, getter = spec
+                fields.append((label, getter(obj)))
+            else:
+                field = r.model._meta.get_field(spec)
+                display = getattr(obj, f"get_{spec}_display", None)
+                value = display() if display else getattr(obj, spec)
+                fields.append((field.verbose_name, value))
+        context = {
+            **self.base_context(),
+            "obj": obj,
+            "fields": fields,
+            "sections": r.related_sections(obj),
+            "events": events_for(obj)[:50],
+            "update_url": reverse(r.url_name("update"), args=[obj.pk]),
+            "delete_url": reverse(r.url_name("delete"), args=[obj.pk]),
+            "actions": r.extra_actions(request, obj),
+        }
+        return render(request, "ui/record_detail.html", context)
+
+
+class RecordFormView(ResourceView):
+    @property
+    def action(self):
+        return "change" if "pk" in self.kwargs else "add"
+
+    def get_instance(self):
+        if "pk" in self.kwargs:
+            return get_object_or_404(self.resource.get_queryset(), pk=self.kwargs["pk"])
+        return None
+
+    def render_forms(self, bound, instance, status=200):
+        context = {
+            **self.base_context(),
+            "obj": instance,
+            "forms": bound,
+            "form": bound["form"],
+            "plain_forms": [f for f in bound.values() if not isinstance(f, BaseFormSet)],
+            "formsets": [f for f in bound.values() if isinstance(f, BaseFormSet)],
+            "cancel_url": (
+                reverse(self.resource.url_name("detail"), args=[instance.pk])
+                if instance
+                else reverse(self.resource.url_name("list"))
+            ),
+        }
+        return render(self.request, "ui/record_form.html", context, status=status)
+
+    def get(self, request, pk=None):
+        instance = self.get_instance()
+        return self.render_forms(self.resource.get_forms(request, instance), instance)
+
+    def post(self, request, pk=None):
+        r = self.resource
+        instance = self.get_instance()
+        bound = r.get_forms(request, instance)
+        if all(f.is_valid() for f in bound.values()):
+            try:
+                data = r.forms_to_data(bound, instance)
+                if instance is None:
+                    obj = r.run_create(data, request.user)
+                    messages.success(request, _("%(name)s created.") % {"name": obj})
+                else:
+                    obj = r.run_update(instance, data, request.user)
+                    messages.success(request, _("%(name)s saved.") % {"name": obj})
+                return HttpResponseRedirect(reverse(r.url_name("detail"), args=[obj.pk]))
+            except ValidationError as exc:
+                form = bound["form"]
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                for field, field_errors in errors.items():
+                    target = field if field in form.fields else None
+                    for message in field_errors:
+                        if target is None and field not in (None, "__all__"):
+                            message = f"{field}: {message}"
+                        form.add_error(target, message)
+            except DomainError as exc:
+                bound["form"].add_error(None, str(exc.message))
+            if instance is not None:
+                instance.refresh_from_db()
+        return self.render_forms(bound, instance, status=400)
+
+
+class RecordDeleteView(ResourceView):
+    action = "delete"
+
+    def post(self, request, pk):
+        r = self.resource
+        obj = get_object_or_404(r.get_queryset(), pk=pk)
+        try:
+            r.run_delete(obj, request.user)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return HttpResponseRedirect(reverse(r.url_name("detail"), args=[pk]))
+        messages.success(request, _("%(name)s deleted.") % {"name": obj})
+        return HttpResponseRedirect(reverse(r.url_name("list")))
+
+
+def simple_views(
+    model: type[models.Model],
+    *,
+    namespace: str,
+    slug: str,
+    fields: list[str],
+    list_fields: list[str] | None = None,
+    search_fields: list[str] | None = None,
+    filter_fields: list[str] | None = None,
+    icon: str = "bi-card-list",
+) -> type[RecordViews]:
+    """RecordViews for reference data without rules of its own (generic save, audit, delete)."""
+    list_fields = list_fields or fields[:4]
+    columns = [
+        Column(model._meta.get_field(name).verbose_name, name, link=index == 0)
+        for index, name in enumerate(list_fields)
+    ]
+    return type(
+        f"{model.__name__}Views",
+        (RecordViews,),
+        {
+            "model": model,
+            "namespace": namespace,
+            "slug": slug,
+            "columns": columns,
+            "search_fields": search_fields or [list_fields[0]],
+            "filter_fields": filter_fields or [],
+            "ordering_fields": {name: name for name in list_fields},
+            "default_ordering": list_fields[0],
+            "detail_fields": fields,
+            "form_class": forms.modelform_factory(model, fields=fields),
+            "icon": icon,
+        },
+    )

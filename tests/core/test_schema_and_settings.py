@@ -1,0 +1,82 @@
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.management import call_command
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_openapi_schema_validates_without_warnings(tmp_path):
+    target = tmp_path / "schema.yml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    schema = yaml.safe_load(target.read_text())
+    paths = schema["paths"]
+    assert "/api/v1/customers/" in paths
+    assert all(p.startswith("/api/v1/") for p in paths)
+    create = paths["/api/v1/customers/"]["post"]
+    assert {"400", "401", "403", "409", "422"} <= set(create["responses"])
+    assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
+    customer = schema["components"]["schemas"]["Customer"]
+    assert "account_number" in customer["properties"]
+    assert customer["properties"]["account_number"].get("readOnly") is True
+
+
+def test_deploy_check_passes_with_production_settings():
+    env = {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": "x9#" + "production-secret-key-with-plenty-of-entropy-0123456789abcdef",
+        "ALLOWED_HOSTS": "sales.example.com",
+        "DATABASE_URL": "sqlite:////tmp/salesmkt-deploy-check.sqlite3",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_docker_compose_runs_the_full_stack():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+
+    assert set(services) >= {"postgres", "redis", "web", "worker", "beat"}
+    assert "gunicorn salesmkt.wsgi:application" in services["web"]["command"]
+    assert services["worker"]["command"].startswith("celery -A salesmkt worker")
+    assert services["beat"]["command"].startswith("celery -A salesmkt beat")
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert (
+            env["DATABASE_URL"].startswith("postgres://")
+            and "@postgres:5432/" in env["DATABASE_URL"]
+        )
+        assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
+        assert set(services[name]["depends_on"]) == {"postgres", "redis"}
+        assert (ROOT / services[name]["build"]["dockerfile"]).exists()
+    assert services["postgres"]["environment"]["POSTGRES_DB"] == "salesmkt"
+
+
+@pytest.mark.django_db
+def test_demo_data_loads_twice_without_duplicates():
+    from crm.models import Customer, Party
+    from inventory.models import Item
+
+    call_command("load_demo", stdout=StringIO())
+    counts = (Party.objects.count(), Customer.objects.count(), Item.objects.count())
+    call_command("load_demo", stdout=StringIO())
+
+    assert (Party.objects.count(), Customer.objects.count(), Item.objects.count()) == counts
+    assert counts[1] >= 5 and counts[2] >= 5

@@ -1,0 +1,210 @@
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from crm.models import (
+    ContactPerson,
+    Customer,
+    CustomerGroup,
+    Party,
+    PartyAddress,
+    PriceGroup,
+    SalesTaxGroup,
+    Vendor,
+)
+from inventory.models import Item, ItemDiscountGroup, Unit, Warehouse
+from salesmkt.finance.models import (
+    Currency,
+    LedgerAccount,
+    PaymentTerms,
+    PostingProfile,
+    SalesTaxCode,
+)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "secret-pass-123")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        for name in extracted or []:
+            self.groups.add(Group.objects.get(name=name))
+        self.save()
+
+
+class CurrencyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Currency
+        django_get_or_create = ("code",)
+
+    code = "NOK"
+    name = "Norwegian krone"
+
+
+class PaymentTermsFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PaymentTerms
+        django_get_or_create = ("code",)
+
+    code = "N30"
+    name = "Net 30 days"
+    net_days = 30
+
+
+class LedgerAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LedgerAccount
+        django_get_or_create = ("number",)
+
+    number = "1500"
+    name = "Receivables"
+    account_type = LedgerAccount.AccountType.ASSET
+
+
+class PostingProfileFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PostingProfile
+        django_get_or_create = ("code",)
+
+    code = "DOM"
+    name = "Domestic"
+    summary_account = factory.SubFactory(LedgerAccountFactory)
+
+
+class SalesTaxCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesTaxCode
+        django_get_or_create = ("code",)
+
+    code = "S25"
+    name = "VAT 25 %"
+    rate = Decimal("25.00")
+    category = SalesTaxCode.Category.STANDARD
+
+
+class CustomerGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerGroup
+        django_get_or_create = ("code",)
+
+    code = "RETAIL"
+    name = "Retail"
+
+
+class PriceGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PriceGroup
+        django_get_or_create = ("code",)
+
+    code = "STD"
+    name = "Standard"
+
+
+class SalesTaxGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SalesTaxGroup
+        django_get_or_create = ("code",)
+
+    code = "DOM"
+    name = "Domestic"
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Party
+
+    name = factory.Sequence(lambda n: f"Party {n} AS")
+    email = factory.LazyAttribute(lambda o: f"{o.name.split()[1]}@example.com")
+    language = "nb"
+
+
+class PartyAddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PartyAddress
+
+    party = factory.SubFactory(PartyFactory)
+    purpose = PartyAddress.Purpose.INVOICE
+    street = "Storgata 1"
+    postal_code = "0155"
+    city = "Oslo"
+    country = "NO"
+
+
+class ContactPersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ContactPerson
+
+    party = factory.SubFactory(PartyFactory)
+    first_name = "Kari"
+    last_name = factory.Sequence(lambda n: f"Nordmann{n}")
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    party = factory.SubFactory(PartyFactory)
+    account_number = factory.Sequence(lambda n: f"T{n:05d}")
+    customer_group = factory.SubFactory(CustomerGroupFactory)
+    payment_terms = factory.SubFactory(PaymentTermsFactory)
+    credit_limit = Decimal("10000.00")
+    currency = factory.SubFactory(CurrencyFactory)
+    sales_tax_group = factory.SubFactory(SalesTaxGroupFactory)
+    posting_profile = factory.SubFactory(PostingProfileFactory)
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vendor
+
+    party = factory.SubFactory(PartyFactory)
+    account_number = factory.Sequence(lambda n: f"TV{n:05d}")
+    currency = factory.SubFactory(CurrencyFactory)
+
+
+class UnitFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Unit
+        django_get_or_create = ("code",)
+
+    code = "pcs"
+    name = "Piece"
+    un_ece_code = "C62"
+
+
+class ItemDiscountGroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ItemDiscountGroup
+        django_get_or_create = ("code",)
+
+    code = "DRY"
+    name = "Dry goods"
+
+
+class ItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Item
+
+    item_number = factory.Sequence(lambda n: f"IT{n:05d}")
+    name = factory.Sequence(lambda n: f"Item {n}")
+    unit = factory.SubFactory(UnitFactory)
+    base_sales_price = Decimal("100.0000")
+    cost_price = Decimal("60.0000")
+    sales_tax_code = factory.SubFactory(SalesTaxCodeFactory)
+
+
+class WarehouseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Warehouse
+        django_get_or_create = ("code",)
+
+    code = "OSL"
+    name = "Oslo"
