@@ -50,6 +50,8 @@ def formset_rows(formset) -> list[dict]:
 class NewPartyForm(forms.Form):
     """The party part of a new customer or vendor: name, contact data and the first address."""
 
+    legend = _("Party")
+
     party = forms.ModelChoiceField(
         queryset=Party.objects.all(),
         required=False,
@@ -94,6 +96,8 @@ class NewPartyForm(forms.Form):
 
 
 class CustomerForm(forms.ModelForm):
+    legend = _("Customer")
+
     class Meta:
         model = Customer
         fields = [
@@ -109,6 +113,8 @@ class CustomerForm(forms.ModelForm):
 
 
 class VendorForm(forms.ModelForm):
+    legend = _("Vendor")
+
     class Meta:
         model = Vendor
         fields = ["currency", "payment_terms", "blocked"]
@@ -116,6 +122,8 @@ class VendorForm(forms.ModelForm):
 
 class PartyBasicsForm(forms.ModelForm):
     """Editing a customer or vendor edits its party's name and contact data alongside."""
+
+    legend = _("Party")
 
     class Meta:
         model = Party

@@ -45,8 +45,8 @@ class PartyViews(RecordViews):
     namespace = "crm"
     slug = "parties"
     columns = [
-        Column(_("name"), "name", link=True),
-        Column(_("party type"), "party_type"),
+        Column(_("name"), "name", link=True, sort="name"),
+        Column(_("party type"), "party_type", sort="party_type"),
         Column(_("email"), "email"),
         Column(_("phone"), "phone"),
         Column(_("VAT number"), "vat_number"),
@@ -54,7 +54,6 @@ class PartyViews(RecordViews):
     ]
     search_fields = ["name", "email", "phone", "vat_number"]
     filter_fields = ["party_type", "language"]
-    ordering_fields = {"name": "name", "created": "created_at"}
     detail_fields = [
         "party_type",
         "name",
@@ -138,17 +137,16 @@ class CustomerViews(RoleViews):
     icon = "bi-people"
     role_form = CustomerForm
     columns = [
-        Column(_("account number"), "account_number", link=True),
-        Column(_("name"), "party.name", link=True),
-        Column(_("customer group"), "customer_group.name"),
+        Column(_("account number"), "account_number", link=True, sort="account_number"),
+        Column(_("name"), "party.name", link=True, sort="party__name"),
+        Column(_("customer group"), "customer_group.name", sort="customer_group__name"),
         Column(_("city"), lambda c: getattr(c.party.invoice_address, "city", "")),
         Column(_("currency"), "currency.code"),
-        Column(_("credit limit"), "credit_limit", align="end"),
+        Column(_("credit limit"), "credit_limit", align="end", sort="credit_limit"),
         Column(_("on hold"), "on_hold"),
     ]
     search_fields = ["account_number", "party__name", "party__email", "party__vat_number"]
     filter_fields = ["customer_group", "currency", "on_hold", "price_group"]
-    ordering_fields = {"account": "account_number", "name": "party__name", "credit": "credit_limit"}
     detail_fields = [
         "account_number",
         (_("name"), lambda c: c.party.name),
@@ -170,7 +168,7 @@ class CustomerViews(RoleViews):
 
     @classmethod
     def get_queryset(cls):
-        return selectors.customer_list()
+        return selectors.customer_overview()
 
 
 class VendorViews(RoleViews):
@@ -179,15 +177,14 @@ class VendorViews(RoleViews):
     slug = "vendors"
     role_form = VendorForm
     columns = [
-        Column(_("account number"), "account_number", link=True),
-        Column(_("name"), "party.name", link=True),
-        Column(_("currency"), "currency.code"),
+        Column(_("account number"), "account_number", link=True, sort="account_number"),
+        Column(_("name"), "party.name", link=True, sort="party__name"),
+        Column(_("currency"), "currency.code", sort="currency__code"),
         Column(_("payment terms"), "payment_terms"),
         Column(_("blocked"), "blocked"),
     ]
     search_fields = ["account_number", "party__name", "party__email"]
     filter_fields = ["currency", "blocked"]
-    ordering_fields = {"account": "account_number", "name": "party__name"}
     detail_fields = [
         "account_number",
         (_("name"), lambda v: v.party.name),
@@ -201,7 +198,7 @@ class VendorViews(RoleViews):
 
     @classmethod
     def get_queryset(cls):
-        return selectors.vendor_list()
+        return selectors.vendor_overview()
 
 
 def _code_name(model, slug):

@@ -28,17 +28,16 @@ class ItemViews(RecordViews):
     slug = "items"
     icon = "bi-box-seam"
     columns = [
-        Column(_("item number"), "item_number", link=True),
-        Column(_("name"), "name", link=True),
-        Column(_("item type"), "item_type"),
+        Column(_("item number"), "item_number", link=True, sort="item_number"),
+        Column(_("name"), "name", link=True, sort="name"),
+        Column(_("item type"), "item_type", sort="item_type"),
         Column(_("unit"), "unit.code"),
-        Column(_("base sales price"), "base_sales_price", align="end"),
+        Column(_("base sales price"), "base_sales_price", align="end", sort="base_sales_price"),
         Column(_("sales tax code"), "sales_tax_code.code"),
         Column(_("discount group"), "discount_group.code"),
     ]
     search_fields = ["item_number", "name", "description"]
     filter_fields = ["item_type", "discount_group", "sales_tax_code", "blocked"]
-    ordering_fields = {"number": "item_number", "name": "name", "price": "base_sales_price"}
     detail_fields = ITEM_FIELDS
     form_class = forms.modelform_factory(Item, fields=ITEM_FIELDS)
     create_service = items.item_create

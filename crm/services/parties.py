@@ -87,7 +87,7 @@ def _role_create(*, model, series: str, data: dict[str, Any], actor):
                     {"party": _("Choose an existing party or describe a new one.")}
                 )
             party = party_create(data=party_data, actor=actor)
-        elif hasattr(party, model._meta.model_name):
+        elif model.objects.filter(party=party).exists():
             raise ValidationError(
                 {
                     "party": _("%(party)s is already a %(role)s.")

@@ -97,9 +97,10 @@ def sync_role_groups(apps, schema_editor=None) -> None:
 
     using = schema_editor.connection.alias if schema_editor else DEFAULT_DB_ALIAS
     for app_config in apps.get_app_configs():
+        original = getattr(app_config, "models_module", None)
         app_config.models_module = True
         create_permissions(app_config, verbosity=0, apps=apps, using=using)
-        app_config.models_module = None
+        app_config.models_module = original
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")

@@ -37,6 +37,7 @@ class Column:
     accessor: str | Callable[[Any], Any]
     link: bool = False
     align: str = ""
+    sort: str = ""  # the field to order by when the clerk clicks the column's header
 
     def value(self, obj):
         if callable(self.accessor):
@@ -61,7 +62,6 @@ class RecordViews:
     columns: list[Column] = []
     search_fields: list[str] = []
     filter_fields: list[str] = []
-    ordering_fields: dict[str, str] = {}
     default_ordering: str = ""
     detail_fields: list[str | tuple[Any, Callable]] = []
     form_class: type[forms.ModelForm] | None = None
@@ -193,14 +193,27 @@ class RecordListView(ResourceView):
         if r.filter_fields:
             queryset = filterset.qs
         ordering = request.GET.get("o", "")
-        if ordering.lstrip("-") in r.ordering_fields:
-            field = r.ordering_fields[ordering.lstrip("-")]
-            queryset = queryset.order_by(("-" if ordering.startswith("-") else "") + field, "pk")
+        sortable = {column.sort for column in r.columns if column.sort}
+        if ordering.lstrip("-") in sortable:
+            queryset = queryset.order_by(ordering, "pk")
         elif r.default_ordering:
             queryset = queryset.order_by(r.default_ordering, "pk")
         page = Paginator(queryset, r.page_size).get_page(request.GET.get("page"))
         params = request.GET.copy()
         params.pop("page", None)
+        params.pop("o", None)
+        headers = [
+            {
+                "column": column,
+                "state": "asc"
+                if ordering == column.sort
+                else "desc"
+                if column.sort and ordering == f"-{column.sort}"
+                else "",
+                "next": f"-{column.sort}" if ordering == column.sort else column.sort,
+            }
+            for column in r.columns
+        ]
         context = {
             **self.base_context(),
             "page": page,
@@ -213,10 +226,10 @@ class RecordListView(ResourceView):
                 for obj in page.object_list
             ],
             "columns": r.columns,
+            "headers": headers,
             "query": query,
             "filterset": filterset if r.filter_fields else None,
             "ordering": ordering,
-            "ordering_fields": r.ordering_fields,
             "querystring": params.urlencode(),
         }
         template = (
@@ -343,7 +356,7 @@ def simple_views(
     """RecordViews for reference data without rules of its own (generic save, audit, delete)."""
     list_fields = list_fields or fields[:4]
     columns = [
-        Column(model._meta.get_field(name).verbose_name, name, link=index == 0)
+        Column(model._meta.get_field(name).verbose_name, name, link=index == 0, sort=name)
         for index, name in enumerate(list_fields)
     ]
     return type(
@@ -356,7 +369,6 @@ def simple_views(
             "columns": columns,
             "search_fields": search_fields or [list_fields[0]],
             "filter_fields": filter_fields or [],
-            "ordering_fields": {name: name for name in list_fields},
             "default_ordering": list_fields[0],
             "detail_fields": fields,
             "form_class": forms.modelform_factory(model, fields=fields),

@@ -30,7 +30,7 @@ def test_openapi_schema_validates_without_warnings(tmp_path):
 
 def test_deploy_check_passes_with_production_settings():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DEBUG": "0",
         "SECRET_KEY": "x9#" + "production-secret-key-with-plenty-of-entropy-0123456789abcdef",
         "ALLOWED_HOSTS": "sales.example.com",

@@ -43,11 +43,5 @@ def cell(value):
 
 
 @register.simple_tag
-def sort_link(ordering: str, key: str) -> str:
-    """The `o` value that sorts by `key`, toggling the direction when it is already sorted."""
-    return f"-{key}" if ordering == key else key
-
-
-@register.simple_tag
 def column_value(column, obj):
     return cell(column.value(obj))
