@@ -2,20 +2,17 @@ from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
-from .models import ContactPerson, Customer, Party, PartyAddress, Vendor
+from .models import (
+    ADDRESS_FIELDS,
+    CONTACT_FIELDS,
+    ContactPerson,
+    Customer,
+    Party,
+    PartyAddress,
+    Vendor,
+)
 
 PARTY_FIELDS = ["party_type", "name", "email", "phone", "vat_number", "language"]
-ADDRESS_FIELDS = [
-    "purpose",
-    "is_primary",
-    "attention",
-    "street",
-    "street2",
-    "postal_code",
-    "city",
-    "country",
-]
-CONTACT_FIELDS = ["first_name", "last_name", "job_title", "email", "phone", "is_primary"]
 
 
 class PartyForm(forms.ModelForm):

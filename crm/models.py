@@ -90,6 +90,18 @@ class PartyAddress(models.Model):
         )
 
 
+ADDRESS_FIELDS = [
+    "purpose",
+    "is_primary",
+    "attention",
+    "street",
+    "street2",
+    "postal_code",
+    "city",
+    "country",
+]
+
+
 class ContactPerson(models.Model):
     """A person to talk to at an organization."""
 
@@ -110,6 +122,9 @@ class ContactPerson(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+CONTACT_FIELDS = ["first_name", "last_name", "job_title", "email", "phone", "is_primary"]
 
 
 class CodeNameModel(models.Model):
@@ -146,7 +161,34 @@ class SalesTaxGroup(CodeNameModel):
         verbose_name_plural = _("sales tax groups")
 
 
-class Customer(models.Model):
+class PartyRole(models.Model):
+    """A role a party takes (customer, vendor): one party, never a copy, with its own numbered
+    account."""
+
+    party = models.OneToOneField(
+        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="%(class)s"
+    )
+    account_number = models.CharField(
+        _("account number"), max_length=30, unique=True, editable=False
+    )
+    currency = models.ForeignKey(
+        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["account_number"]
+
+    def __str__(self) -> str:
+        return f"{self.account_number} {self.party.name}"
+
+    @property
+    def name(self) -> str:
+        return self.party.name
+
+
+class Customer(PartyRole):
     """The customer role of a party."""
 
     class OnHold(models.TextChoices):
@@ -154,12 +196,6 @@ class Customer(models.Model):
         INVOICE = "invoice", _("Invoice")
         ALL = "all", _("All")
 
-    party = models.OneToOneField(
-        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="customer"
-    )
-    account_number = models.CharField(
-        _("account number"), max_length=30, unique=True, editable=False
-    )
     customer_group = models.ForeignKey(
         CustomerGroup, verbose_name=_("customer group"), on_delete=models.PROTECT, related_name="+"
     )
@@ -167,9 +203,6 @@ class Customer(models.Model):
         PaymentTerms, verbose_name=_("payment terms"), on_delete=models.PROTECT, related_name="+"
     )
     credit_limit = MoneyField(_("credit limit"), validators=[MinValueValidator(0)])
-    currency = models.ForeignKey(
-        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
-    )
     sales_tax_group = models.ForeignKey(
         SalesTaxGroup, verbose_name=_("sales tax group"), on_delete=models.PROTECT, related_name="+"
     )
@@ -190,33 +223,15 @@ class Customer(models.Model):
     on_hold = models.CharField(
         _("on hold"), max_length=10, choices=OnHold.choices, default=OnHold.NO
     )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(PartyRole.Meta):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
-        ordering = ["account_number"]
-
-    def __str__(self) -> str:
-        return f"{self.account_number} {self.party.name}"
-
-    @property
-    def name(self) -> str:
-        return self.party.name
 
 
-class Vendor(models.Model):
+class Vendor(PartyRole):
     """The vendor role of a party: who we buy from."""
 
-    party = models.OneToOneField(
-        Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="vendor"
-    )
-    account_number = models.CharField(
-        _("account number"), max_length=30, unique=True, editable=False
-    )
-    currency = models.ForeignKey(
-        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
-    )
     payment_terms = models.ForeignKey(
         PaymentTerms,
         verbose_name=_("payment terms"),
@@ -226,16 +241,7 @@ class Vendor(models.Model):
         blank=True,
     )
     blocked = models.BooleanField(_("blocked"), default=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(PartyRole.Meta):
         verbose_name = _("vendor")
         verbose_name_plural = _("vendors")
-        ordering = ["account_number"]
-
-    def __str__(self) -> str:
-        return f"{self.account_number} {self.party.name}"
-
-    @property
-    def name(self) -> str:
-        return self.party.name

@@ -1,6 +1,8 @@
 from rest_framework import serializers
 
 from ..models import (
+    ADDRESS_FIELDS,
+    CONTACT_FIELDS,
     ContactPerson,
     Customer,
     CustomerGroup,
@@ -17,17 +19,7 @@ class PartyAddressSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PartyAddress
-        fields = [
-            "id",
-            "purpose",
-            "is_primary",
-            "attention",
-            "street",
-            "street2",
-            "postal_code",
-            "city",
-            "country",
-        ]
+        fields = ["id", *ADDRESS_FIELDS]
 
 
 class ContactPersonSerializer(serializers.ModelSerializer):
@@ -35,7 +27,7 @@ class ContactPersonSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ContactPerson
-        fields = ["id", "first_name", "last_name", "job_title", "email", "phone", "is_primary"]
+        fields = ["id", *CONTACT_FIELDS]
 
 
 class PartySerializer(serializers.ModelSerializer):

@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
                 ('payment_terms', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='finance.paymentterms', verbose_name='payment terms')),
                 ('posting_profile', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='finance.postingprofile', verbose_name='posting profile')),
                 ('customer_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='crm.customergroup', verbose_name='customer group')),
-                ('party', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='customer', to='crm.party', verbose_name='party')),
+                ('party', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)s', to='crm.party', verbose_name='party')),
                 ('price_group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='crm.pricegroup', verbose_name='price group')),
                 ('sales_tax_group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='crm.salestaxgroup', verbose_name='sales tax group')),
             ],
@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
                 ('blocked', models.BooleanField(default=False, verbose_name='blocked')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created at')),
                 ('currency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='finance.currency', verbose_name='currency')),
-                ('party', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='vendor', to='crm.party', verbose_name='party')),
+                ('party', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='%(class)s', to='crm.party', verbose_name='party')),
                 ('payment_terms', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='finance.paymentterms', verbose_name='payment terms')),
             ],
             options={

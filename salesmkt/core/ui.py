@@ -105,7 +105,20 @@ class RecordViews:
 
     @classmethod
     def filterset_class(cls):
-        meta = type("Meta", (), {"model": cls.model, "fields": cls.filter_fields})
+        any_yes_no = forms.Select(
+            choices=[("", "---------"), ("true", _("Yes")), ("false", _("No"))]
+        )
+        overrides = {
+            models.BooleanField: {
+                "filter_class": django_filters.BooleanFilter,
+                "extra": lambda field: {"widget": any_yes_no},
+            }
+        }
+        meta = type(
+            "Meta",
+            (),
+            {"model": cls.model, "fields": cls.filter_fields, "filter_overrides": overrides},
+        )
         return type(f"{cls.model.__name__}UIFilter", (django_filters.FilterSet,), {"Meta": meta})
 
     @classmethod

@@ -192,3 +192,26 @@ def test_api_token_command_prints_a_working_token(db):
     again = StringIO()
     call_command("create_api_token", "erp-sync", stdout=again)
     assert again.getvalue().strip() == token  # stable until --reset
+
+
+def test_a_transition_the_status_does_not_allow_answers_409_with_a_stable_code():
+    from salesmkt.core.api.exceptions import exception_handler
+    from salesmkt.core.errors import TransitionNotAllowed
+
+    response = exception_handler(TransitionNotAllowed("An invoiced order cannot be cancelled."), {})
+
+    assert response.status_code == 409
+    assert response.data == {
+        "code": "transition_not_allowed",
+        "detail": "An invoiced order cannot be cancelled.",
+    }
+
+
+@pytest.mark.django_db
+def test_api_docs_are_served_from_our_own_static_files(client):
+    client.force_login(f.UserFactory())
+
+    page = client.get("/api/docs/").content.decode()
+
+    assert "swagger-ui" in page
+    assert "cdn" not in page.lower() and "https://" not in page

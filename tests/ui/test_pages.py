@@ -241,3 +241,19 @@ def test_admin_creates_a_customer_through_the_service_with_a_number(superuser_cl
 
     assert response.status_code == 302
     assert Customer.objects.get(party=party).account_number == "C00001"
+
+
+@pytest.mark.django_db
+def test_yes_no_filters_offer_any_yes_and_no(manager_client):
+    f.ItemFactory(name="Blocked item", blocked=True)
+    f.ItemFactory(name="Open item")
+
+    blocked = manager_client.get(
+        reverse("inventory:items-list"), {"blocked": "true"}
+    ).content.decode()
+    any_state = manager_client.get(
+        reverse("inventory:items-list"), {"blocked": ""}
+    ).content.decode()
+
+    assert "Blocked item" in blocked and "Open item" not in blocked
+    assert "Blocked item" in any_state and "Open item" in any_state
