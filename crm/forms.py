@@ -12,7 +12,7 @@ from .models import (
     Vendor,
 )
 
-PARTY_FIELDS = ["party_type", "name", "email", "phone", "vat_number", "language"]
+PARTY_FIELDS = ["party_type", "name", "email", "phone", "vat_number", "language", "email_opt_out"]
 
 
 class PartyForm(forms.ModelForm):

@@ -2,6 +2,7 @@
 
 from rest_framework.routers import DefaultRouter
 
+from crm.api import marketing
 from crm.api import views as crm
 from inventory.api import views as inventory
 from salesmkt.finance.api import views as finance
@@ -13,6 +14,15 @@ router.register("vendors", crm.VendorViewSet, basename="vendor")
 router.register("customer-groups", crm.CustomerGroupViewSet, basename="customer-group")
 router.register("price-groups", crm.PriceGroupViewSet, basename="price-group")
 router.register("sales-tax-groups", crm.SalesTaxGroupViewSet, basename="sales-tax-group")
+router.register("prospects", marketing.ProspectViewSet, basename="prospect")
+router.register("leads", marketing.LeadViewSet, basename="lead")
+router.register("opportunities", marketing.OpportunityViewSet, basename="opportunity")
+router.register("activities", marketing.ActivityViewSet, basename="activity")
+router.register("campaigns", marketing.CampaignViewSet, basename="campaign")
+router.register("campaign-targets", marketing.CampaignTargetViewSet, basename="campaign-target")
+router.register(
+    "customer-templates", marketing.CustomerTemplateViewSet, basename="customer-template"
+)
 router.register("items", inventory.ItemViewSet, basename="item")
 router.register(
     "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"

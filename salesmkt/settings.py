@@ -176,6 +176,15 @@ EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "salesmkt <sales@example.com>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# The address the app is reached at, for links in emails (unsubscribe, payment links).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Campaign mail: messages per batch a worker claims and sends over one SMTP connection.
+CAMPAIGN_SEND_BATCH_SIZE = int(os.environ.get("CAMPAIGN_SEND_BATCH_SIZE", "200"))
+# A batch still claimed after this long belonged to a worker that died; it is recovered.
+CAMPAIGN_SEND_STALE_AFTER = timedelta(
+    minutes=int(os.environ.get("CAMPAIGN_SEND_STALE_MINUTES", "10"))
+)
+
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
@@ -190,6 +199,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "resume-campaign-sends": {
+        "task": "crm.tasks.resume_campaign_sends",
+        "schedule": timedelta(minutes=5),
+    },
     "purge-expired-idempotency-keys": {
         "task": "salesmkt.core.tasks.purge_expired_idempotency_keys",
         "schedule": timedelta(hours=1),
@@ -232,7 +245,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "RelationshipSourceEnum": "crm.models.relationships.Source",
+        "TargetSourceEnum": "crm.models.campaigns.TARGET_SOURCES",
+        "CallOutcomeEnum": "crm.models.campaigns.CALL_OUTCOMES",
+    },
 }
 
 # How long an Idempotency-Key and its first response are kept, per user.

@@ -51,7 +51,7 @@ class PartySerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["email_bounced", "created_at", "updated_at"]
 
     def get_roles(self, party) -> list[str]:
         return [role for role in ("customer", "vendor") if hasattr(party, role)]

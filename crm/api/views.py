@@ -4,9 +4,10 @@ from .. import selectors
 from ..models import CustomerGroup, PriceGroup, SalesTaxGroup
 from ..services import parties
 from . import serializers
+from .marketing import PartyMergeMixin
 
 
-class PartyViewSet(ServiceModelViewSet):
+class PartyViewSet(PartyMergeMixin, ServiceModelViewSet):
     """Organizations and persons, with their addresses and contact persons nested."""
 
     queryset = selectors.party_list()

@@ -14,6 +14,9 @@ DEFAULT_SERIES: dict[str, tuple[str, str, int]] = {
     "customer": ("Customer accounts", "C", 5),
     "vendor": ("Vendor accounts", "V", 5),
     "item": ("Item numbers", "I", 5),
+    "lead": ("Leads", "L", 6),
+    "opportunity": ("Opportunities", "OP", 6),
+    "campaign": ("Campaigns", "CMP", 5),
 }
 
 

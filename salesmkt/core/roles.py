@@ -23,6 +23,8 @@ FINANCE = [
     "finance.postingprofile",
 ]
 PARTY_DETAILS = ["crm.partyaddress", "crm.contactperson"]
+PIPELINE = ["crm.prospect", "crm.lead", "crm.opportunity"]
+CAMPAIGNS = ["crm.campaign", "crm.campaigntarget"]
 
 
 def _grant(models: list[str], actions: str) -> dict[str, str]:
@@ -38,6 +40,10 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(CRM_REFERENCE, "v"),
         **_grant(INVENTORY, "v"),
         **_grant(FINANCE, "v"),
+        **_grant(PIPELINE, "vac"),
+        "crm.activity": "vacd",
+        **_grant(CAMPAIGNS, "v"),
+        "crm.customertemplate": "v",
     },
     "sales manager": {
         "crm.party": "vacd",
@@ -48,6 +54,12 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(INVENTORY, "vacd"),
         **_grant(FINANCE, "v"),
         "core.auditevent": "v",
+        **_grant(PIPELINE, "vacd"),
+        "crm.activity": "vacd",
+        **_grant(CAMPAIGNS, "vacd"),
+        "crm.campaigncall": "vac",
+        "crm.campaignsend": "v",
+        "crm.customertemplate": "vacd",
     },
     "marketing": {
         "crm.party": "vac",
@@ -55,6 +67,14 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "crm.customer": "v",
         **_grant(CRM_REFERENCE, "v"),
         "inventory.item": "v",
+        "crm.prospect": "vacd",
+        "crm.lead": "vac",
+        "crm.opportunity": "v",
+        "crm.activity": "vacd",
+        **_grant(CAMPAIGNS, "vacd"),
+        "crm.campaigncall": "vac",
+        "crm.campaignsend": "v",
+        "crm.customertemplate": "v",
     },
     "accountant": {
         "crm.party": "v",
@@ -66,6 +86,8 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(FINANCE, "vacd"),
         "core.auditevent": "v",
         "core.numberseries": "vc",
+        "crm.customertemplate": "vacd",
+        "crm.prospect": "v",
     },
     "integrator": {
         "crm.party": "vacd",
@@ -75,6 +97,9 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(CRM_REFERENCE, "v"),
         **_grant(INVENTORY, "vac"),
         **_grant(FINANCE, "v"),
+        **_grant(PIPELINE, "vac"),
+        "crm.activity": "vac",
+        **_grant(CAMPAIGNS, "v"),
     },
 }
 

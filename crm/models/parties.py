@@ -28,6 +28,18 @@ class Party(models.Model):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
+    email_opt_out = models.BooleanField(
+        _("no marketing email"),
+        default=False,
+        help_text=_("Unsubscribed: no campaign mails this party again."),
+    )
+    email_bounced = models.BooleanField(
+        _("email bounced"),
+        default=False,
+        help_text=_(
+            "The last campaign mail to this address bounced; cleared when the address changes."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -114,6 +126,8 @@ class ContactPerson(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     is_primary = models.BooleanField(_("primary contact"), default=False)
+    email_opt_out = models.BooleanField(_("no marketing email"), default=False)
+    email_bounced = models.BooleanField(_("email bounced"), default=False)
 
     class Meta:
         verbose_name = _("contact person")
@@ -124,7 +138,15 @@ class ContactPerson(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-CONTACT_FIELDS = ["first_name", "last_name", "job_title", "email", "phone", "is_primary"]
+CONTACT_FIELDS = [
+    "first_name",
+    "last_name",
+    "job_title",
+    "email",
+    "phone",
+    "is_primary",
+    "email_opt_out",
+]
 
 
 class CodeNameModel(models.Model):

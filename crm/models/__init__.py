@@ -1,0 +1,40 @@
+from .campaigns import Campaign, CampaignCall, CampaignSend, CampaignTarget
+from .parties import (
+    ADDRESS_FIELDS,
+    CONTACT_FIELDS,
+    CodeNameModel,
+    ContactPerson,
+    Customer,
+    CustomerGroup,
+    Party,
+    PartyAddress,
+    PartyRole,
+    PriceGroup,
+    SalesTaxGroup,
+    Vendor,
+)
+from .relationships import Activity, CustomerTemplate, Lead, Opportunity, Prospect
+
+__all__ = [
+    "ADDRESS_FIELDS",
+    "CONTACT_FIELDS",
+    "Activity",
+    "Campaign",
+    "CampaignCall",
+    "CampaignSend",
+    "CampaignTarget",
+    "CodeNameModel",
+    "ContactPerson",
+    "Customer",
+    "CustomerGroup",
+    "CustomerTemplate",
+    "Lead",
+    "Opportunity",
+    "Party",
+    "PartyAddress",
+    "PartyRole",
+    "PriceGroup",
+    "Prospect",
+    "SalesTaxGroup",
+    "Vendor",
+]
