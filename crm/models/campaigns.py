@@ -184,7 +184,7 @@ class CampaignTarget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.party.name} – {self.contact}" if self.contact_id else self.party.name
+        return f"{self.party.name}, {self.contact}" if self.contact_id else self.party.name
 
     @property
     def email(self) -> str:

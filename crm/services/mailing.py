@@ -99,10 +99,7 @@ class Renderer:
         }
         link = unsubscribe_url(target)
         subject = " ".join(self.subject.render(Context(fields, autoescape=False)).split())
-        if self.text is not None:
-            text = self.text.render(Context(fields, autoescape=False))
-        else:
-            text = ""
+        text = self.text.render(Context(fields, autoescape=False)) if self.text else ""
         text = f"{text.rstrip()}\n\n--\nUnsubscribe: {link}\n"
         message = EmailMultiAlternatives(
             subject=subject,
