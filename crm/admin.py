@@ -1,18 +1,29 @@
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
-from salesmkt.core.admin_base import ServiceAdmin
+from salesmkt.core.admin_base import ReadOnlyAdmin, ServiceAdmin
 
 from .models import (
+    Activity,
+    Campaign,
+    CampaignCall,
+    CampaignSend,
+    CampaignTarget,
     ContactPerson,
     Customer,
     CustomerGroup,
+    CustomerTemplate,
+    Lead,
+    Opportunity,
     Party,
     PartyAddress,
     PriceGroup,
+    Prospect,
     SalesTaxGroup,
     Vendor,
 )
-from .services import parties
+from .services import campaigns, parties, relationships
 
 
 class PartyAddressInline(admin.TabularInline):
@@ -85,3 +96,215 @@ class ContactPersonAdmin(ServiceAdmin):
     search_fields = ["first_name", "last_name", "email", "party__name"]
     list_select_related = ["party"]
     autocomplete_fields = ["party"]
+
+
+# --- relationship flow and campaigns ----------------------------------------------------------
+class TransitionAdminMixin:
+    """Admin actions that run a service per selected record; refusals are reported, not raised."""
+
+    def run_each(self, request, queryset, service, done_message):
+        from django.contrib import messages
+
+        from salesmkt.core.errors import DomainError
+
+        done = 0
+        for obj in queryset:
+            try:
+                service(obj, request.user)
+                done += 1
+            except (DomainError, ValidationError) as exc:
+                self.message_user(
+                    request, f"{obj}: {getattr(exc, 'message', exc)}", messages.WARNING
+                )
+        if done:
+            self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+
+@admin.register(CustomerTemplate)
+class CustomerTemplateAdmin(ServiceAdmin):
+    list_display = ["code", "name", "is_default", "customer_group", "currency", "payment_terms"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(Prospect)
+class ProspectAdmin(ServiceAdmin):
+    list_display = ["party", "source", "segment", "owner", "created_at"]
+    list_filter = ["source", "segment"]
+    search_fields = ["party__name", "segment"]
+    autocomplete_fields = ["party"]
+    list_select_related = ["party", "owner"]
+
+
+@admin.register(Lead)
+class LeadAdmin(TransitionAdminMixin, ServiceAdmin):
+    list_display = ["number", "topic", "party", "status", "rating", "source", "owner", "created_at"]
+    list_filter = ["status", "rating", "source"]
+    search_fields = ["number", "topic", "party__name"]
+    autocomplete_fields = ["party", "contact", "campaign"]
+    readonly_fields = ["number", "status", "disqualify_reason", "closed_at"]
+    list_select_related = ["party", "owner"]
+    actions = ["qualify"]
+    create_service = relationships.lead_create
+    update_service = relationships.lead_update
+
+    @admin.action(description=_("Qualify the selected leads"))
+    def qualify(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda lead, user: relationships.lead_qualify(lead=lead, actor=user),
+            _("%(count)d leads qualified."),
+        )
+
+
+@admin.register(Opportunity)
+class OpportunityAdmin(TransitionAdminMixin, ServiceAdmin):
+    list_display = [
+        "number",
+        "topic",
+        "party",
+        "status",
+        "estimated_revenue",
+        "probability",
+        "expected_close_date",
+        "owner",
+    ]
+    list_filter = ["status", "owner"]
+    search_fields = ["number", "topic", "party__name"]
+    autocomplete_fields = ["party", "contact", "campaign"]
+    readonly_fields = ["number", "lead", "status", "lost_reason", "closed_at"]
+    list_select_related = ["party", "owner"]
+    actions = ["win", "cancel"]
+    create_service = relationships.opportunity_create
+    update_service = relationships.opportunity_update
+
+    @admin.action(description=_("Win the selected opportunities"))
+    def win(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda opp, user: relationships.opportunity_win(opportunity=opp, actor=user),
+            _("%(count)d opportunities won."),
+        )
+
+    @admin.action(description=_("Cancel the selected opportunities"))
+    def cancel(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda opp, user: relationships.opportunity_cancel(opportunity=opp, actor=user),
+            _("%(count)d opportunities canceled."),
+        )
+
+
+@admin.register(Activity)
+class ActivityAdmin(ServiceAdmin):
+    list_display = ["subject", "kind", "party", "due_at", "owner", "done"]
+    list_filter = ["kind", "done", "owner"]
+    search_fields = ["subject", "party__name"]
+    autocomplete_fields = ["party", "lead", "opportunity"]
+    readonly_fields = ["done_at"]
+    list_select_related = ["party", "owner"]
+    create_service = relationships.activity_create
+    update_service = relationships.activity_update
+
+
+class CampaignTargetInline(admin.TabularInline):
+    model = CampaignTarget
+    extra = 0
+    fields = ["party", "contact", "origin", "response", "call_outcome", "follow_up_date"]
+    readonly_fields = ["party", "contact", "origin", "response", "call_outcome", "follow_up_date"]
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(TransitionAdminMixin, ServiceAdmin):
+    list_display = ["number", "name", "kind", "status", "start_date", "end_date", "owner", "budget"]
+    list_filter = ["kind", "status"]
+    search_fields = ["number", "name"]
+    readonly_fields = ["number", "status", "launched_at", "closed_at"]
+    inlines = [CampaignTargetInline]
+    actions = ["launch", "complete", "cancel"]
+    create_service = campaigns.campaign_create
+    update_service = campaigns.campaign_update
+
+    @admin.action(description=_("Launch the selected campaigns"))
+    def launch(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda c, user: campaigns.campaign_launch(campaign=c, actor=user),
+            _("%(count)d campaigns launched."),
+        )
+
+    @admin.action(description=_("Complete the selected campaigns"))
+    def complete(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda c, user: campaigns.campaign_complete(campaign=c, actor=user),
+            _("%(count)d campaigns completed."),
+        )
+
+    @admin.action(description=_("Cancel the selected campaigns"))
+    def cancel(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda c, user: campaigns.campaign_cancel(campaign=c, actor=user),
+            _("%(count)d campaigns canceled."),
+        )
+
+
+class CampaignCallInline(admin.TabularInline):
+    model = CampaignCall
+    extra = 0
+    readonly_fields = ["called_at", "caller", "outcome", "follow_up_date", "notes"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CampaignTarget)
+class CampaignTargetAdmin(admin.ModelAdmin):
+    list_display = [
+        "campaign",
+        "party",
+        "contact",
+        "origin",
+        "response",
+        "call_outcome",
+        "follow_up_date",
+    ]
+    list_filter = ["response", "origin", "call_outcome", "campaign"]
+    search_fields = ["party__name", "contact__last_name", "campaign__name"]
+    readonly_fields = [
+        "campaign",
+        "party",
+        "contact",
+        "origin",
+        "response",
+        "responded_at",
+        "call_outcome",
+        "follow_up_date",
+        "lead",
+        "opportunity",
+    ]
+    list_select_related = ["campaign", "party", "contact"]
+    inlines = [CampaignCallInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CampaignSend)
+class CampaignSendAdmin(ReadOnlyAdmin):
+    list_display = ["campaign", "email", "status", "sent_at", "error"]
+    list_filter = ["status", "campaign"]
+    search_fields = ["email", "campaign__name"]
+    list_select_related = ["campaign"]

@@ -5,12 +5,21 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     ADDRESS_FIELDS,
     CONTACT_FIELDS,
+    Activity,
+    Campaign,
+    CampaignCall,
     ContactPerson,
     Customer,
+    CustomerGroup,
+    CustomerTemplate,
+    Lead,
+    Opportunity,
     Party,
     PartyAddress,
+    Prospect,
     Vendor,
 )
+from .models.campaigns import TARGET_SOURCES
 
 PARTY_FIELDS = ["party_type", "name", "email", "phone", "vat_number", "language", "email_opt_out"]
 
@@ -125,3 +134,188 @@ class PartyBasicsForm(forms.ModelForm):
     class Meta:
         model = Party
         fields = ["name", "email", "phone", "vat_number", "language"]
+
+
+# --- relationship flow and campaigns ----------------------------------------------------------
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def format_value(self, value):
+        return value.strftime("%Y-%m-%dT%H:%M") if hasattr(value, "strftime") else value
+
+
+class ProspectForm(forms.ModelForm):
+    legend = _("Prospect")
+
+    class Meta:
+        model = Prospect
+        fields = ["source", "segment", "owner", "customer_template"]
+
+
+class LeadForm(forms.ModelForm):
+    legend = _("Lead")
+
+    class Meta:
+        model = Lead
+        fields = ["party", "contact", "topic", "source", "campaign", "rating", "owner", "notes"]
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class OpportunityForm(forms.ModelForm):
+    legend = _("Opportunity")
+
+    class Meta:
+        model = Opportunity
+        fields = [
+            "party",
+            "contact",
+            "topic",
+            "estimated_revenue",
+            "currency",
+            "probability",
+            "expected_close_date",
+            "campaign",
+            "owner",
+            "notes",
+        ]
+        widgets = {"expected_close_date": DateInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class ActivityForm(forms.ModelForm):
+    class Meta:
+        model = Activity
+        fields = [
+            "kind",
+            "subject",
+            "party",
+            "lead",
+            "opportunity",
+            "due_at",
+            "owner",
+            "done",
+            "notes",
+        ]
+        widgets = {"due_at": DateTimeInput(), "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["party"].required = False
+        self.fields["owner"].required = False
+        self.fields["party"].help_text = _("Filled from the lead or opportunity when left empty.")
+
+
+class CampaignForm(forms.ModelForm):
+    class Meta:
+        model = Campaign
+        fields = [
+            "name",
+            "kind",
+            "start_date",
+            "end_date",
+            "owner",
+            "budget",
+            "currency",
+            "description",
+            "subject",
+            "body_text",
+            "body_html",
+        ]
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 2}),
+            "body_text": forms.Textarea(attrs={"rows": 6}),
+            "body_html": forms.Textarea(attrs={"rows": 6}),
+        }
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=200)
+
+
+class QualifyForm(forms.Form):
+    estimated_revenue = forms.DecimalField(
+        label=_("estimated revenue"), min_value=0, decimal_places=2, required=False
+    )
+    probability = forms.DecimalField(
+        label=_("probability (%)"), min_value=0, max_value=100, decimal_places=2, required=False
+    )
+    expected_close_date = forms.DateField(
+        label=_("expected close date"), required=False, widget=DateInput()
+    )
+
+    def opportunity_data(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if v not in (None, "")}
+
+
+class WinForm(forms.Form):
+    customer_template = forms.ModelChoiceField(
+        label=_("customer template"),
+        queryset=CustomerTemplate.objects.all(),
+        required=False,
+        help_text=_(
+            "For a party that is not a customer yet; empty: its prospect's or the default."
+        ),
+    )
+
+
+class ConvertResponsesForm(forms.Form):
+    into = forms.ChoiceField(
+        label=_("convert into"), choices=[("lead", _("Leads")), ("opportunity", _("Opportunities"))]
+    )
+
+
+class MergeForm(forms.Form):
+    duplicates = forms.ModelMultipleChoiceField(
+        label=_("duplicates"),
+        queryset=Party.objects.all(),
+        help_text=_(
+            "Their roles, contacts, leads, opportunities, activities and campaign targets move here; they are removed."
+        ),
+    )
+
+
+class AddTargetsForm(forms.Form):
+    source = forms.ChoiceField(
+        label=_("select from"),
+        required=False,
+        choices=[("", "---------"), *TARGET_SOURCES],
+    )
+    customer_group = forms.ModelChoiceField(
+        label=_("customer group"), queryset=CustomerGroup.objects.all(), required=False
+    )
+    language = forms.ChoiceField(
+        label=_("language"),
+        required=False,
+        choices=[("", "---------"), *Party._meta.get_field("language").choices],
+    )
+    segment = forms.CharField(label=_("segment"), required=False)
+    parties = forms.ModelMultipleChoiceField(
+        label=_("or choose parties"), queryset=Party.objects.all(), required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("source") and not data.get("parties"):
+            raise forms.ValidationError(_("Choose a source to select from, or parties by hand."))
+        return data
+
+    def service_arguments(self) -> dict:
+        data = self.cleaned_data
+        filters = {k: data[k] for k in ("customer_group", "language", "segment") if data.get(k)}
+        return {
+            "source": data.get("source") or None,
+            "filters": filters,
+            "parties": list(data.get("parties") or []),
+        }
+
+
+class RecordCallForm(forms.ModelForm):
+    class Meta:
+        model = CampaignCall
+        fields = ["outcome", "follow_up_date", "notes"]
+        widgets = {"follow_up_date": DateInput(), "notes": forms.TextInput()}

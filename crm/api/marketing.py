@@ -2,11 +2,11 @@
 
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from salesmkt.core.api.viewsets import ServiceModelViewSet
+from salesmkt.core.api.viewsets import ActionInputMixin, IdempotentMixin, ServiceModelViewSet
 
 from ..models import (
     Activity,
@@ -402,7 +402,9 @@ class CampaignViewSet(ServiceModelViewSet):
     def get_queryset(self):
         from django.db.models import Count
 
-        return Campaign.objects.annotate(target_count=Count("targets"))
+        return Campaign.objects.annotate(target_count=Count("targets")).order_by(
+            "-created_at", "-id"
+        )
 
     def _respond(self, campaign):
         return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data)
@@ -459,8 +461,17 @@ class CampaignViewSet(ServiceModelViewSet):
         return Response(campaigns.campaign_progress(self.get_object()))
 
 
-class CampaignTargetViewSet(ServiceModelViewSet):
-    """Targets of campaigns; filter by `campaign`. Change the `response`, or record a call."""
+class CampaignTargetViewSet(
+    IdempotentMixin,
+    ActionInputMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Targets of campaigns; filter by `campaign`. PATCH the `response`, or record a call.
+    Targets are added with POST /campaigns/{id}/add-targets/."""
 
     http_method_names = ["get", "patch", "delete", "post", "head", "options"]
     queryset = CampaignTarget.objects.select_related("party", "contact", "send")
@@ -468,11 +479,6 @@ class CampaignTargetViewSet(ServiceModelViewSet):
     filterset_fields = ["campaign", "response", "call_outcome", "origin", "party"]
     search_fields = ["party__name", "party__email", "contact__email"]
     ordering_fields = ["party__name", "follow_up_date", "responded_at"]
-
-    def create(self, request, *args, **kwargs):
-        from rest_framework.exceptions import MethodNotAllowed
-
-        raise MethodNotAllowed("POST", detail="Add targets with POST /campaigns/{id}/add-targets/.")
 
     def perform_update(self, serializer):
         serializer.instance = campaigns.target_record_response(

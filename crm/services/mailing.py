@@ -145,8 +145,12 @@ def _mark_sent(send: CampaignSend) -> None:
     )
 
 
+def _mark(send: CampaignSend, status: str, error: str) -> None:
+    CampaignSend.objects.filter(pk=send.pk).update(status=status, error=error[:500])
+
+
 def _mark_bounced(send: CampaignSend, error: str) -> None:
-    CampaignSend.objects.filter(pk=send.pk).update(status=Status.BOUNCED, error=error[:500])
+    _mark(send, Status.BOUNCED, error)
     target = send.target
     CampaignTarget.objects.filter(pk=target.pk).update(
         response=CampaignTarget.Response.BOUNCED, responded_at=timezone.now()
@@ -165,18 +169,18 @@ def send_batch(campaign_id: int, *, size: int | None = None, connection=None) ->
     A connection-level SMTP failure fails the message it hit, puts the rest of the batch back to
     pending and re-raises, so that the task retries with backoff.
     """
-    token, ids = claim_batch(campaign_id, size or settings.CAMPAIGN_SEND_BATCH_SIZE)
-    if not ids:
-        return 0
-    campaign = Campaign.objects.get(pk=campaign_id)
-    renderer = Renderer(campaign)
-    sends = list(
-        CampaignSend.objects.filter(id__in=ids, batch=token)
-        .select_related("target__party", "target__contact")
-        .order_by("id")
-    )
     connection = connection or get_connection(fail_silently=False)
-    with connection:
+    opened = connection.open()  # an unreachable server raises here, before anything is claimed
+    try:
+        token, ids = claim_batch(campaign_id, size or settings.CAMPAIGN_SEND_BATCH_SIZE)
+        if not ids:
+            return 0
+        renderer = Renderer(Campaign.objects.get(pk=campaign_id))
+        sends = list(
+            CampaignSend.objects.filter(id__in=ids, batch=token)
+            .select_related("target__party", "target__contact")
+            .order_by("id")
+        )
         for index, send in enumerate(sends):
             try:
                 connection.send_messages([renderer.message(send, connection)])
@@ -184,21 +188,21 @@ def send_batch(campaign_id: int, *, size: int | None = None, connection=None) ->
                 _mark_bounced(send, str(exc.recipients))
                 continue
             except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
-                CampaignSend.objects.filter(pk=send.pk).update(
-                    status=Status.FAILED, error=str(exc)[:500]
-                )
+                _mark(send, Status.FAILED, str(exc))
                 continue
             except (smtplib.SMTPException, OSError) as exc:
-                CampaignSend.objects.filter(pk=send.pk).update(
-                    status=Status.FAILED, error=str(exc)[:500]
-                )
-                untouched = [s.pk for s in sends[index + 1 :]]
-                CampaignSend.objects.filter(pk__in=untouched, status=Status.SENDING).update(
-                    status=Status.PENDING, batch="", claimed_at=None
-                )
+                # The connection broke: this message failed; the ones after it were never
+                # attempted and go back to pending for the task's retry.
+                _mark(send, Status.FAILED, str(exc))
+                CampaignSend.objects.filter(
+                    pk__in=[s.pk for s in sends[index + 1 :]], status=Status.SENDING
+                ).update(status=Status.PENDING, batch="", claimed_at=None)
                 raise
             _mark_sent(send)
-    return len(sends)
+        return len(sends)
+    finally:
+        if opened:
+            connection.close()
 
 
 def send_all(campaign_id: int, *, size: int | None = None, connection=None) -> int:

@@ -1,75 +1,52 @@
 """The clerk UI's menu: every area of DESIGN.md. A user sees an entry only with its permission."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 # (area label, icon, [(entry label, url name, permission)])
 MENU = [
-    (
-        _("Customers"),
-        "bi-people",
-        [
-            (_("Customers"), "crm:customers-list", "crm.view_customer"),
-            (_("Parties"), "crm:parties-list", "crm.view_party"),
-            (_("Vendors"), "crm:vendors-list", "crm.view_vendor"),
-            (_("Customer groups"), "crm:customer-groups-list", "crm.view_customergroup"),
-            (_("Price groups"), "crm:price-groups-list", "crm.view_pricegroup"),
-            (_("Sales tax groups"), "crm:sales-tax-groups-list", "crm.view_salestaxgroup"),
-        ],
-    ),
-    (
-        _("Marketing"),
-        "bi-megaphone",
-        [
-            (_("Prospects and leads"), "area:marketing", "crm.view_party"),
-            (_("Opportunities"), "area:opportunities", "crm.view_party"),
-            (_("Campaigns"), "area:campaigns", "crm.view_party"),
-        ],
-    ),
-    (
-        _("Items"),
-        "bi-box-seam",
-        [
-            (_("Items"), "inventory:items-list", "inventory.view_item"),
-            (_("Warehouses"), "inventory:warehouses-list", "inventory.view_warehouse"),
-            (_("Units"), "inventory:units-list", "inventory.view_unit"),
-            (
-                _("Item discount groups"),
-                "inventory:item-discount-groups-list",
-                "inventory.view_itemdiscountgroup",
-            ),
-        ],
-    ),
-    (
-        _("Sales"),
-        "bi-cart",
-        [
-            (_("Trade and sales agreements"), "area:agreements", "crm.view_customer"),
-            (_("Quotations"), "area:quotations", "crm.view_customer"),
-            (_("Sales orders"), "area:orders", "crm.view_customer"),
-            (_("Backorders"), "area:backorders", "crm.view_customer"),
-        ],
-    ),
-    (
-        _("Invoicing"),
-        "bi-receipt",
-        [
-            (_("Invoices"), "area:invoices", "crm.view_customer"),
-            (_("Payments"), "area:payments", "crm.view_customer"),
-        ],
-    ),
-    (
-        _("Setup"),
-        "bi-gear",
-        [
-            (_("Sales tax codes"), "finance:sales-tax-codes-list", "finance.view_salestaxcode"),
-            (_("Ledger accounts"), "finance:ledger-accounts-list", "finance.view_ledgeraccount"),
-            (_("Posting profiles"), "finance:posting-profiles-list", "finance.view_postingprofile"),
-            (_("Payment terms"), "finance:payment-terms-list", "finance.view_paymentterms"),
-            (_("Currencies"), "finance:currencies-list", "finance.view_currency"),
-        ],
-    ),
-]
+    (_("Customers"), "bi-people", [
+        (_("Customers"), "crm:customers-list", "crm.view_customer"),
+        (_("Parties"), "crm:parties-list", "crm.view_party"),
+        (_("Vendors"), "crm:vendors-list", "crm.view_vendor"),
+        (_("Customer groups"), "crm:customer-groups-list", "crm.view_customergroup"),
+        (_("Price groups"), "crm:price-groups-list", "crm.view_pricegroup"),
+        (_("Sales tax groups"), "crm:sales-tax-groups-list", "crm.view_salestaxgroup"),
+        (_("Customer templates"), "crm:customer-templates-list", "crm.view_customertemplate"),
+    ]),
+    (_("Marketing"), "bi-megaphone", [
+        (_("Prospects"), "crm:prospects-list", "crm.view_prospect"),
+        (_("Leads"), "crm:leads-list", "crm.view_lead"),
+        (_("Opportunities"), "crm:opportunities-list", "crm.view_opportunity"),
+        (_("Pipeline"), "crm:pipeline", "crm.view_opportunity"),
+        (_("Campaigns"), "crm:campaigns-list", "crm.view_campaign"),
+        (_("My open activities"), "crm:my-activities", "crm.view_activity"),
+        (_("Activities"), "crm:activities-list", "crm.view_activity"),
+    ]),
+    (_("Items"), "bi-box-seam", [
+        (_("Items"), "inventory:items-list", "inventory.view_item"),
+        (_("Warehouses"), "inventory:warehouses-list", "inventory.view_warehouse"),
+        (_("Units"), "inventory:units-list", "inventory.view_unit"),
+        (_("Item discount groups"), "inventory:item-discount-groups-list", "inventory.view_itemdiscountgroup"),
+    ]),
+    (_("Sales"), "bi-cart", [
+        (_("Trade and sales agreements"), "area:agreements", "crm.view_customer"),
+        (_("Quotations"), "area:quotations", "crm.view_customer"),
+        (_("Sales orders"), "area:orders", "crm.view_customer"),
+        (_("Backorders"), "area:backorders", "crm.view_customer"),
+    ]),
+    (_("Invoicing"), "bi-receipt", [
+        (_("Invoices"), "area:invoices", "crm.view_customer"),
+        (_("Payments"), "area:payments", "crm.view_customer"),
+    ]),
+    (_("Setup"), "bi-gear", [
+        (_("Sales tax codes"), "finance:sales-tax-codes-list", "finance.view_salestaxcode"),
+        (_("Ledger accounts"), "finance:ledger-accounts-list", "finance.view_ledgeraccount"),
+        (_("Posting profiles"), "finance:posting-profiles-list", "finance.view_postingprofile"),
+        (_("Payment terms"), "finance:payment-terms-list", "finance.view_paymentterms"),
+        (_("Currencies"), "finance:currencies-list", "finance.view_currency"),
+    ]),
+]  # fmt: skip
 
 
 def menu_for(user, current_path: str = "") -> list[dict]:
@@ -79,10 +56,7 @@ def menu_for(user, current_path: str = "") -> list[dict]:
         for entry_label, url_name, permission in entries:
             if not user.has_perm(permission):
                 continue
-            try:
-                url = reverse(url_name)
-            except NoReverseMatch:
-                continue
+            url = reverse(url_name)
             visible.append(
                 {"label": entry_label, "url": url, "active": current_path.startswith(url)}
             )

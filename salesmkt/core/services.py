@@ -12,6 +12,7 @@ from typing import TypeVar
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
+from django_fsm import FSMFieldMixin
 
 from .audit import field_changes, record_event, snapshot
 from .errors import RecordInUse
@@ -27,7 +28,14 @@ def record_save(*, instance: M, actor, exclude_validation: Iterable[str] = ()) -
         if not creating:
             stored = type(instance)._default_manager.select_for_update().get(pk=instance.pk)
             before = snapshot(stored)
-        instance.full_clean(exclude=list(exclude_validation) or None)
+        # A protected status field changes only through its transitions; full_clean would
+        # re-assign it and be refused.
+        protected = [
+            f.name
+            for f in instance._meta.concrete_fields
+            if isinstance(f, FSMFieldMixin) and f.protected
+        ]
+        instance.full_clean(exclude=[*exclude_validation, *protected] or None)
         instance.save()
         if creating:
             record_event(actor=actor, obj=instance, action="created")

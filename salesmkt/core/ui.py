@@ -20,7 +20,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Q
 from django.forms.formsets import BaseFormSet
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -53,8 +53,34 @@ class Column:
         return value
 
 
+@dataclass
+class RecordAction:
+    """A button on a record's page that runs one service (a status transition, mostly).
+
+    `run(obj, actor, data)` calls the service; `available(obj)` says whether the button shows
+    (for transitions: `can_proceed`); `form_class` asks for input (a reason) first.
+    """
+
+    name: str
+    label: Any
+    run: Callable[[Any, Any, dict], Any]
+    available: Callable[[Any], bool] = lambda obj: True
+    permission: str = "change"
+    form_class: type[forms.Form] | None = None
+    style: str = "outline-primary"
+    icon: str = ""
+    confirm: Any = ""
+    redirect: Callable[[Any, Any], str] | None = None
+
+
+def transition_available(transition: str) -> Callable[[Any], bool]:
+    from django_fsm import can_proceed
+
+    return lambda obj: can_proceed(getattr(obj, transition))
+
+
 class RecordViews:
-    """Declare a resource once; `urls()` gives its five pages."""
+    """Declare a resource once; `urls()` gives its five pages and its actions."""
 
     model: type[models.Model]
     slug: str
@@ -70,6 +96,8 @@ class RecordViews:
     delete_service: Callable | None = None
     page_size = 25
     icon = "bi-card-list"
+    actions: list[RecordAction] = []
+    detail_template = "ui/record_detail.html"
 
     # --- hooks ----------------------------------------------------------------------------------
     @classmethod
@@ -91,8 +119,33 @@ class RecordViews:
         return []
 
     @classmethod
-    def extra_actions(cls, request, obj) -> list[dict[str, Any]]:
-        return []
+    def list_queryset(cls, request, queryset):
+        """Narrow the list for the request (e.g. `?mine=1`); names in `keep_params` survive
+        searching and filtering."""
+        return queryset
+
+    keep_params: list[str] = []
+
+    @classmethod
+    def list_title(cls, request):
+        return cls.model._meta.verbose_name_plural
+
+    @classmethod
+    def detail_context(cls, request, obj) -> dict[str, Any]:
+        """More context for a custom detail template."""
+        return {}
+
+    @classmethod
+    def visible_actions(cls, request, obj) -> list[dict[str, Any]]:
+        return [
+            {
+                "action": action,
+                "url": reverse(cls.url_name("action"), args=[obj.pk, action.name]),
+                "form": action.form_class(prefix=action.name) if action.form_class else None,
+            }
+            for action in cls.actions
+            if request.user.has_perm(cls.perm(action.permission)) and action.available(obj)
+        ]
 
     # --- plumbing -------------------------------------------------------------------------------
     @classmethod
@@ -163,6 +216,11 @@ class RecordViews:
                 RecordDeleteView.as_view(resource=cls),
                 name=f"{cls.slug}-delete",
             ),
+            path(
+                f"{cls.slug}/<int:pk>/do/<slug:action>/",
+                RecordActionView.as_view(resource=cls),
+                name=f"{cls.slug}-action",
+            ),
         ]
 
 
@@ -195,7 +253,7 @@ class ResourceView(LoginRequiredMixin, View):
 class RecordListView(ResourceView):
     def get(self, request):
         r = self.resource
-        queryset = r.get_queryset()
+        queryset = r.list_queryset(request, r.get_queryset())
         query = request.GET.get("q", "").strip()
         if query and r.search_fields:
             condition = Q()
@@ -244,6 +302,10 @@ class RecordListView(ResourceView):
             "filterset": filterset if r.filter_fields else None,
             "ordering": ordering,
             "querystring": params.urlencode(),
+            "kept_params": {
+                name: request.GET[name] for name in r.keep_params if request.GET.get(name)
+            },
+            "list_title": r.list_title(request),
         }
         template = (
             "ui/_record_table.html"
@@ -275,9 +337,10 @@ class RecordDetailView(ResourceView):
             "events": events_for(obj)[:50],
             "update_url": reverse(r.url_name("update"), args=[obj.pk]),
             "delete_url": reverse(r.url_name("delete"), args=[obj.pk]),
-            "actions": r.extra_actions(request, obj),
+            "actions": r.visible_actions(request, obj),
+            **r.detail_context(request, obj),
         }
-        return render(request, "ui/record_detail.html", context)
+        return render(request, r.detail_template, context)
 
 
 class RecordFormView(ResourceView):
@@ -338,6 +401,49 @@ class RecordFormView(ResourceView):
             if instance is not None:
                 instance.refresh_from_db()
         return self.render_forms(bound, instance, status=400)
+
+
+class RecordActionView(ResourceView):
+    """POST: run one of the resource's actions on a record, then back to its page."""
+
+    def dispatch(self, request, *args, **kwargs):
+        self.record_action = next(
+            (a for a in self.resource.actions if a.name == kwargs["action"]), None
+        )
+        if self.record_action is None:
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    @property
+    def action(self):
+        return self.record_action.permission
+
+    def post(self, request, pk, action):
+        r, record_action = self.resource, self.record_action
+        obj = get_object_or_404(r.get_queryset(), pk=pk)
+        detail = reverse(r.url_name("detail"), args=[pk])
+        data: dict[str, Any] = {}
+        if record_action.form_class is not None:
+            form = record_action.form_class(request.POST, prefix=record_action.name)
+            if not form.is_valid():
+                for field, errors in form.errors.items():
+                    label = form.fields[field].label if field in form.fields else ""
+                    messages.error(
+                        request, f"{label}: {' '.join(errors)}" if label else " ".join(errors)
+                    )
+                return HttpResponseRedirect(detail)
+            data = form.cleaned_data
+        try:
+            result = record_action.run(obj, request.user, data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return HttpResponseRedirect(detail)
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+            return HttpResponseRedirect(detail)
+        messages.success(request, _("%(action)s: done.") % {"action": record_action.label})
+        target = record_action.redirect(obj, result) if record_action.redirect else detail
+        return HttpResponseRedirect(target)
 
 
 class RecordDeleteView(ResourceView):

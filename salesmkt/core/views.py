@@ -11,9 +11,6 @@ from .models import AuditEvent
 
 # Areas of DESIGN.md whose issue has not landed yet: their page says so.
 PLANNED_AREAS = {
-    "marketing": (_("Prospects and leads"), _("Marketing")),
-    "opportunities": (_("Opportunities"), _("Marketing")),
-    "campaigns": (_("Campaigns"), _("Marketing")),
     "agreements": (_("Trade and sales agreements"), _("Sales")),
     "quotations": (_("Quotations"), _("Sales")),
     "orders": (_("Sales orders"), _("Sales")),

@@ -30,7 +30,58 @@ LIST_ENDPOINTS = {
     "ledger-accounts": lambda: f.LedgerAccountFactory(number=f"9{f.PartyFactory().pk}"),
     "posting-profiles": lambda: f.PostingProfileFactory(code=f"PP{f.PartyFactory().pk}"),
     "sales-tax-codes": lambda: f.SalesTaxCodeFactory(code=f"S{f.PartyFactory().pk}"),
+    "prospects": lambda: make_prospect(),
+    "leads": lambda: make_lead(),
+    "opportunities": lambda: make_opportunity(),
+    "activities": lambda: make_activity(),
+    "campaigns": lambda: make_campaign_target().campaign,
+    "campaign-targets": lambda: make_campaign_target(),
+    "customer-templates": lambda: f.CustomerTemplateFactory(
+        code=f"CT{f.PartyFactory().pk}", is_default=False
+    ),
 }
+
+
+def make_prospect():
+    from crm.models import Prospect
+
+    return Prospect.objects.create(party=f.PartyAddressFactory().party, segment="Hotels")
+
+
+def make_lead():
+    from crm.services.relationships import lead_create
+
+    return lead_create(data={"party": f.PartyFactory(), "topic": "Seafood"}, actor=None)
+
+
+def make_opportunity():
+    from crm.services.relationships import opportunity_create
+
+    return opportunity_create(data={"party": f.PartyFactory(), "topic": "Cheese"}, actor=None)
+
+
+def make_activity():
+    from django.utils import timezone
+
+    from crm.services.relationships import activity_create
+
+    return activity_create(
+        data={
+            "subject": "Call",
+            "lead": make_lead(),
+            "due_at": timezone.now(),
+            "owner": f.UserFactory(),
+        },
+        actor=None,
+    )
+
+
+def make_campaign_target():
+    from crm.services.campaigns import campaign_add_targets, campaign_create
+
+    campaign = campaign_create(data={"name": "Autumn", "kind": "email"}, actor=None)
+    campaign_add_targets(campaign=campaign, actor=None, contacts=[f.ContactPersonFactory()])
+    return campaign.targets.get()
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def test_every_menu_page_renders(superuser_client, url_name):
     f.CustomerFactory()
     f.ItemFactory()
 
-    response = superuser_client.get(reverse(url_name))
+    response = superuser_client.get(reverse(url_name), follow=True)
 
     assert response.status_code == 200
 

@@ -46,8 +46,17 @@ class IdempotentMixin:
         return response
 
 
+class ActionInputMixin:
+    def validated(self, serializer_class) -> dict:
+        """The validated input of an action (400 naming the fields otherwise)."""
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
 class ServiceModelViewSet(
     IdempotentMixin,
+    ActionInputMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -64,12 +73,6 @@ class ServiceModelViewSet(
     create_service = None
     update_service = None
     delete_service = None
-
-    def validated(self, serializer_class) -> dict:
-        """The validated input of an action (400 naming the fields otherwise)."""
-        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)

@@ -45,3 +45,19 @@ def cell(value):
 @register.simple_tag
 def column_value(column, obj):
     return cell(column.value(obj))
+
+
+@register.filter
+def event_summary(data) -> str:
+    """An audit event's parameters in one line: `field: old → new; reason: …`."""
+    parts = []
+    for key, value in (data or {}).items():
+        if key == "at":
+            continue
+        if isinstance(value, dict) and {"old", "new"} <= set(value):
+            parts.append(
+                f"{key}: {value['old'] if value['old'] not in (None, '') else '–'} → {value['new'] if value['new'] not in (None, '') else '–'}"
+            )
+        elif value not in (None, "", [], {}):
+            parts.append(f"{key}: {value}")
+    return "; ".join(parts)

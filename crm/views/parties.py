@@ -1,20 +1,29 @@
 from django.utils.translation import gettext_lazy as _
 
-from salesmkt.core.ui import Column, RecordViews, simple_views
+from salesmkt.core.ui import Column, RecordAction, RecordViews, simple_views
 
-from . import selectors
-from .forms import (
+from .. import selectors
+from ..forms import (
     AddressFormSet,
     ContactFormSet,
     CustomerForm,
+    MergeForm,
     NewPartyForm,
     PartyBasicsForm,
     PartyForm,
     VendorForm,
     formset_rows,
 )
-from .models import Customer, CustomerGroup, Party, PriceGroup, SalesTaxGroup, Vendor
-from .services import parties
+from ..models import (
+    Customer,
+    CustomerGroup,
+    CustomerTemplate,
+    Party,
+    PriceGroup,
+    SalesTaxGroup,
+    Vendor,
+)
+from ..services import merge, parties
 
 ADDRESS_COLUMNS = [
     Column(_("purpose"), "purpose"),
@@ -66,6 +75,19 @@ class PartyViews(RecordViews):
     create_service = parties.party_create
     update_service = parties.party_update
     delete_service = parties.party_delete
+    actions = [
+        RecordAction(
+            "merge",
+            _("Merge duplicates into this party"),
+            lambda party, user, data: merge.party_merge(
+                survivor=party, duplicates=list(data["duplicates"]), actor=user
+            ),
+            permission="delete",
+            form_class=MergeForm,
+            style="outline-secondary",
+            icon="bi-union",
+        ),
+    ]
 
     @classmethod
     def get_queryset(cls):
@@ -210,3 +232,24 @@ def _code_name(model, slug):
 CustomerGroupViews = _code_name(CustomerGroup, "customer-groups")
 PriceGroupViews = _code_name(PriceGroup, "price-groups")
 SalesTaxGroupViews = _code_name(SalesTaxGroup, "sales-tax-groups")
+
+
+CustomerTemplateViews = simple_views(
+    CustomerTemplate,
+    namespace="crm",
+    slug="customer-templates",
+    fields=[
+        "code",
+        "name",
+        "is_default",
+        "customer_group",
+        "payment_terms",
+        "currency",
+        "sales_tax_group",
+        "price_group",
+        "posting_profile",
+        "credit_limit",
+    ],
+    list_fields=["code", "name", "is_default", "customer_group"],
+    search_fields=["code", "name"],
+)
