@@ -208,3 +208,103 @@ class WarehouseFactory(factory.django.DjangoModelFactory):
 
     code = "OSL"
     name = "Oslo"
+
+
+# --- relationship flow and campaigns (model given as "app.Model": no new imports above) ------
+class NewCustomerTemplateFactory(factory.django.DjangoModelFactory):
+    """Account settings for prospects that become customers; not the default unless told."""
+
+    class Meta:
+        model = "crm.CustomerTemplate"
+        django_get_or_create = ("code",)
+
+    code = "STD"
+    name = "Standard customer"
+    is_default = False
+    customer_group = factory.SubFactory(CustomerGroupFactory)
+    payment_terms = factory.SubFactory(PaymentTermsFactory)
+    currency = factory.SubFactory(CurrencyFactory)
+    sales_tax_group = factory.SubFactory(SalesTaxGroupFactory)
+    posting_profile = factory.SubFactory(PostingProfileFactory)
+    credit_limit = Decimal("5000.00")
+
+
+class ProspectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Prospect"
+
+    party = factory.SubFactory(PartyFactory)
+    source = "web"
+
+
+class LeadFactory(factory.django.DjangoModelFactory):
+    """A lead numbered outside the "lead" series (TL...), so series numbers stay untouched."""
+
+    class Meta:
+        model = "crm.Lead"
+
+    number = factory.Sequence(lambda n: f"TL{n:06d}")
+    party = factory.SubFactory(PartyFactory)
+    topic = factory.Sequence(lambda n: f"Lead topic {n}")
+
+
+class OpportunityFactory(factory.django.DjangoModelFactory):
+    """An opportunity numbered outside the "opportunity" series (TOP...)."""
+
+    class Meta:
+        model = "crm.Opportunity"
+
+    number = factory.Sequence(lambda n: f"TOP{n:06d}")
+    party = factory.SubFactory(PartyFactory)
+    topic = factory.Sequence(lambda n: f"Opportunity topic {n}")
+    estimated_revenue = Decimal("20000.00")
+    probability = Decimal("50.00")
+
+
+class ActivityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.Activity"
+
+    subject = factory.Sequence(lambda n: f"Follow up {n}")
+    party = factory.SubFactory(PartyFactory)
+    owner = factory.SubFactory(UserFactory)
+
+    @factory.lazy_attribute
+    def due_at(self):
+        from django.utils import timezone
+
+        return timezone.now()
+
+
+class CampaignFactory(factory.django.DjangoModelFactory):
+    """A campaign numbered outside the "campaign" series (TCMP...)."""
+
+    class Meta:
+        model = "crm.Campaign"
+
+    number = factory.Sequence(lambda n: f"TCMP{n:05d}")
+    name = factory.Sequence(lambda n: f"Campaign {n}")
+    kind = "email"
+
+
+class CampaignTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.CampaignTarget"
+
+    campaign = factory.SubFactory(CampaignFactory)
+    party = factory.SubFactory(PartyFactory)
+
+
+class CustomerTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "crm.CustomerTemplate"
+        django_get_or_create = ("code",)
+
+    code = "DEFAULT"
+    name = "New customers"
+    is_default = True
+    customer_group = factory.SubFactory(CustomerGroupFactory)
+    payment_terms = factory.SubFactory(PaymentTermsFactory)
+    currency = factory.SubFactory(CurrencyFactory)
+    sales_tax_group = factory.SubFactory(SalesTaxGroupFactory)
+    posting_profile = factory.SubFactory(PostingProfileFactory)

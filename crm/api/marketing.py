@@ -22,19 +22,13 @@ from ..models import (
 )
 from ..models.campaigns import TARGET_SOURCES
 from ..services import campaigns, merge, relationships
-from .serializers import PartySerializer
+from .serializers import PartyRoleSerializer, PartySerializer
 
 User = get_user_model()
 
 
 # --- serializers ------------------------------------------------------------------------------
-class ProspectSerializer(serializers.ModelSerializer):
-    party = PartySerializer(required=False)
-    party_id = serializers.PrimaryKeyRelatedField(
-        queryset=Party.objects.all(), source="party_ref", write_only=True, required=False
-    )
-    name = serializers.CharField(source="party.name", read_only=True)
-
+class ProspectSerializer(PartyRoleSerializer):
     class Meta:
         model = Prospect
         fields = [
@@ -49,17 +43,6 @@ class ProspectSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["created_at"]
-
-    def validate(self, attrs):
-        party_data = attrs.pop("party", None)
-        party = attrs.pop("party_ref", None)
-        if self.instance is None and party is None and party_data is None:
-            raise serializers.ValidationError({"party": ["Give a new party or a party_id."]})
-        if party is not None:
-            attrs["party"] = party
-        if party_data is not None:
-            attrs["party_data"] = party_data
-        return attrs
 
 
 class LeadSerializer(serializers.ModelSerializer):

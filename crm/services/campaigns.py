@@ -129,16 +129,26 @@ def campaign_add_targets(
         primary = _primary_contacts({party_id for party_id, _ in chosen})
         for party_id, origin in chosen:
             wanted.setdefault((party_id, primary.get(party_id)), origin)
+        contacts = list(contacts)
         for contact in contacts:
             wanted.setdefault((contact.party_id, contact.pk), Origin.MANUAL)
         existing = set(campaign.targets.values_list("party_id", "contact_id"))
-        new = [
-            CampaignTarget(
-                campaign=campaign, party_id=party_id, contact_id=contact_id, origin=origin
+        targeted_parties = {party_id for party_id, _ in existing}
+        explicit_contacts = {contact.pk for contact in contacts}
+        new = []
+        for (party_id, contact_id), origin in wanted.items():
+            if (party_id, contact_id) in existing:
+                continue
+            # A party chosen as a whole (by hand or by filter) that the campaign already reaches
+            # through any target is not added again; only contacts chosen one by one are.
+            if contact_id not in explicit_contacts and party_id in targeted_parties:
+                continue
+            new.append(
+                CampaignTarget(
+                    campaign=campaign, party_id=party_id, contact_id=contact_id, origin=origin
+                )
             )
-            for (party_id, contact_id), origin in wanted.items()
-            if (party_id, contact_id) not in existing
-        ]
+            targeted_parties.add(party_id)
         CampaignTarget.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
         record_event(
             actor=actor,

@@ -3,30 +3,43 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError
 
-from ..models import CampaignTarget, Party
+from ..models import CampaignTarget, Customer, Party, Prospect
+
+
+def _merge_campaign_targets(duplicate: Party, survivor: Party) -> None:
+    """A campaign reaches a party once: where both were targets, the survivor's target stays and
+    takes over the duplicate's response, lead and opportunity when it has none of its own."""
+    kept = {t.campaign_id: t for t in CampaignTarget.objects.filter(party=survivor)}
+    for target in CampaignTarget.objects.filter(party=duplicate):
+        survivor_target = kept.get(target.campaign_id)
+        if survivor_target is None:
+            continue
+        changed = []
+        if (
+            survivor_target.response == CampaignTarget.Response.NONE
+            and target.response != CampaignTarget.Response.NONE
+        ):
+            survivor_target.response = target.response
+            survivor_target.responded_at = target.responded_at
+            changed += ["response", "responded_at"]
+        for link in ("lead_id", "opportunity_id"):
+            if getattr(survivor_target, link) is None and getattr(target, link) is not None:
+                setattr(survivor_target, link, getattr(target, link))
+                changed.append(link.removesuffix("_id"))
+        if changed:
+            survivor_target.save(update_fields=changed)
+        target.delete()
 
 
 def _repoint(model, field: str, old_pk, new_pk) -> int:
-    """Move every row of `model` whose `field` points at old_pk to new_pk. A row that would
-    duplicate one the survivor already has (a unique rule) is dropped instead."""
-    moved = 0
-    for obj in model._default_manager.filter(**{field: old_pk}).order_by("pk"):
-        try:
-            with transaction.atomic():
-                model._default_manager.filter(pk=obj.pk).update(**{field: new_pk})
-                moved += 1
-        except IntegrityError:
-            if model is CampaignTarget:
-                obj.delete()  # the survivor is already a target of that campaign
-            else:
-                raise
-    return moved
+    """Move every row of `model` whose `field` points at old_pk to new_pk."""
+    return model._default_manager.filter(**{field: old_pk}).update(**{field: new_pk})
 
 
 def _merge_references(target_model: type[models.Model], old, new) -> dict[str, int]:
@@ -73,7 +86,10 @@ def party_merge(*, survivor: Party, duplicates: list[Party], actor) -> Party:
             raise ConflictError(_("A party to merge no longer exists."), code="party_missing")
         survivor = next(p for p in locked if p.pk == survivor.pk)
         for duplicate in (p for p in locked if p.pk != survivor.pk):
+            _merge_campaign_targets(duplicate, survivor)
             moved = _merge_references(Party, duplicate, survivor)
+            if Customer.objects.filter(party=survivor).exists():
+                Prospect.objects.filter(party=survivor).delete()  # a customer is no prospect
             record_event(
                 actor=actor,
                 obj=survivor,

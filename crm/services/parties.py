@@ -76,24 +76,30 @@ def party_delete(*, instance: Party, actor) -> None:
     record_delete(instance=instance, actor=actor)
 
 
-def _role_create(*, model, series: str, data: dict[str, Any], actor):
+def role_party(*, model, data: dict[str, Any], actor) -> tuple[Party, dict[str, Any]]:
+    """The party a new role (customer, vendor, prospect) is for: the existing `party`, or a new
+    one from `party_data`. Refused when the party already has that role. Returns the party and
+    the rest of `data`."""
     data = dict(data)
     party = data.pop("party", None)
     party_data = data.pop("party_data", None)
+    if party is None:
+        if not party_data:
+            raise ValidationError({"party": _("Choose an existing party or describe a new one.")})
+        return party_create(data=party_data, actor=actor), data
+    if model.objects.filter(party=party).exists():
+        raise ValidationError(
+            {
+                "party": _("%(party)s is already a %(role)s.")
+                % {"party": party, "role": model._meta.verbose_name}
+            }
+        )
+    return party, data
+
+
+def _role_create(*, model, series: str, data: dict[str, Any], actor):
     with transaction.atomic():
-        if party is None:
-            if not party_data:
-                raise ValidationError(
-                    {"party": _("Choose an existing party or describe a new one.")}
-                )
-            party = party_create(data=party_data, actor=actor)
-        elif model.objects.filter(party=party).exists():
-            raise ValidationError(
-                {
-                    "party": _("%(party)s is already a %(role)s.")
-                    % {"party": party, "role": model._meta.verbose_name}
-                }
-            )
+        party, data = role_party(model=model, data=data, actor=actor)
         role = model(party=party, **data)
         role.full_clean(exclude=["account_number", "party"])
         role.account_number = next_number(series)

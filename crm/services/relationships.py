@@ -16,26 +16,14 @@ from salesmkt.core.services import record_save
 from salesmkt.core.transitions import lock, run_transition
 
 from ..models import Activity, Customer, CustomerTemplate, Lead, Opportunity, Party, Prospect
-from .parties import customer_create, party_create
+from .parties import customer_create, role_party
 
 
 # --- prospects and conversion ----------------------------------------------------------------
 def prospect_create(*, data: dict[str, Any], actor) -> Prospect:
-    data = dict(data)
-    party = data.pop("party", None)
-    party_data = data.pop("party_data", None)
     with transaction.atomic():
-        if party is None:
-            if not party_data:
-                raise ValidationError(
-                    {"party": _("Choose an existing party or describe a new one.")}
-                )
-            party = party_create(data=party_data, actor=actor)
-        elif Prospect.objects.filter(party=party).exists():
-            raise ValidationError(
-                {"party": _("%(party)s is already a prospect.") % {"party": party}}
-            )
-        elif Customer.objects.filter(party=party).exists():
+        party, data = role_party(model=Prospect, data=data, actor=actor)
+        if Customer.objects.filter(party=party).exists():
             raise ValidationError(
                 {"party": _("%(party)s is already a customer.") % {"party": party}}
             )
