@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from salesmkt.core.errors import DomainError
+from salesmkt.core.money import round_money
 from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
 
 from ..forms import (
@@ -550,7 +551,7 @@ def pipeline(request):
                 "status": status,
                 "label": label,
                 "cards": cards,
-                "total": totals.get(status) or 0,
+                "total": round_money(totals.get(status) or 0),
                 "count": counts.get(status, 0),
             }
         )

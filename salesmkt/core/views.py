@@ -1,13 +1,16 @@
+from decimal import Decimal
+
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Customer, Party, Vendor
+from crm.models import Activity, Customer, Lead, Opportunity, Party, Vendor
 from inventory.models import Item
 
 from .models import AuditEvent
+from .money import round_money
 
 # Areas of DESIGN.md whose issue has not landed yet: their page says so.
 PLANNED_AREAS = {
@@ -30,6 +33,19 @@ def dashboard(request):
     by_type = Item.objects.values("item_type").annotate(count=Count("id")).order_by("item_type")
     type_labels = dict(Item.ItemType.choices)
     user = request.user
+    pipeline = dict(
+        Opportunity.objects.filter(status=Opportunity.Status.OPEN)
+        .values_list("probability")
+        .annotate(total=Sum("estimated_revenue"))
+        .values_list("probability", "total")
+    )
+    # (label, above, up to and including) in percent of probability
+    stages = [
+        (_("up to 25 %"), -1, 25),
+        (_("over 25 to 50 %"), 25, 50),
+        (_("over 50 to 75 %"), 50, 75),
+        (_("over 75 %"), 75, 100),
+    ]
     context = {
         "kpis": [
             (
@@ -46,6 +62,18 @@ def dashboard(request):
             ),
             (_("Vendors"), Vendor.objects.count(), "bi-truck", user.has_perm("crm.view_vendor")),
             (_("Items"), Item.objects.count(), "bi-box-seam", user.has_perm("inventory.view_item")),
+            (
+                _("Open opportunities"),
+                Opportunity.objects.filter(status=Opportunity.Status.OPEN).count(),
+                "bi-graph-up",
+                user.has_perm("crm.view_opportunity"),
+            ),
+            (
+                _("Open leads"),
+                Lead.objects.filter(status=Lead.Status.OPEN).count(),
+                "bi-funnel",
+                user.has_perm("crm.view_lead"),
+            ),
         ],
         "customers_by_group": {
             "labels": [row["customer_group__name"] for row in by_group],
@@ -55,6 +83,20 @@ def dashboard(request):
             "labels": [str(type_labels.get(row["item_type"], row["item_type"])) for row in by_type],
             "values": [row["count"] for row in by_type],
         },
+        "pipeline": {
+            "labels": [str(label) for label, _low, _high in stages],
+            "values": [
+                str(
+                    round_money(
+                        sum((t for p, t in pipeline.items() if low < p <= high), Decimal(0))
+                    )
+                )
+                for _label, low, high in stages
+            ],
+        }
+        if user.has_perm("crm.view_opportunity")
+        else None,
+        "open_activities": Activity.objects.filter(owner=user, done=False).count(),
         "events": AuditEvent.objects.select_related("actor", "content_type")[:10]
         if user.has_perm("core.view_auditevent")
         else [],

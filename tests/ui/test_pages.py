@@ -257,3 +257,30 @@ def test_yes_no_filters_offer_any_yes_and_no(manager_client):
 
     assert "Blocked item" in blocked and "Open item" not in blocked
     assert "Blocked item" in any_state and "Open item" in any_state
+
+
+@pytest.mark.django_db
+def test_dashboard_pipeline_sums_open_opportunities_by_probability(manager_client):
+    from decimal import Decimal
+
+    from crm.services.relationships import opportunity_create
+
+    for revenue, probability in [
+        ("100.00", "10"),
+        ("200.00", "25.50"),
+        ("300.00", "90"),
+        ("50.00", "90"),
+    ]:
+        opportunity_create(
+            data={
+                "party": f.PartyFactory(),
+                "topic": "x",
+                "estimated_revenue": Decimal(revenue),
+                "probability": Decimal(probability),
+            },
+            actor=None,
+        )
+
+    pipeline = manager_client.get(reverse("dashboard")).context["pipeline"]
+
+    assert pipeline["values"] == ["100.00", "200.00", "0.00", "350.00"]
