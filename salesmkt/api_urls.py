@@ -1,7 +1,9 @@
 """Every API resource under /api/v1/, plural kebab-case nouns."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
+from agreements.api import views as agreements
 from crm.api import marketing
 from crm.api import views as crm
 from inventory.api import views as inventory
@@ -23,6 +25,9 @@ router.register("campaign-targets", marketing.CampaignTargetViewSet, basename="c
 router.register(
     "customer-templates", marketing.CustomerTemplateViewSet, basename="customer-template"
 )
+router.register("trade-agreements", agreements.TradeAgreementViewSet, basename="trade-agreement")
+router.register("sales-agreements", agreements.SalesAgreementViewSet, basename="sales-agreement")
+router.register("sell-rules", agreements.SellRuleViewSet, basename="sell-rule")
 router.register("items", inventory.ItemViewSet, basename="item")
 router.register(
     "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"
@@ -35,4 +40,8 @@ router.register("ledger-accounts", finance.LedgerAccountViewSet, basename="ledge
 router.register("posting-profiles", finance.PostingProfileViewSet, basename="posting-profile")
 router.register("sales-tax-codes", finance.SalesTaxCodeViewSet, basename="sales-tax-code")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("price-lookup/", agreements.PriceLookupView.as_view(), name="price-lookup"),
+    path("sales-suggestions/", agreements.SalesSuggestionsView.as_view(), name="sales-suggestions"),
+    *router.urls,
+]

@@ -199,6 +199,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "close-expired-sales-agreements": {
+        "task": "agreements.tasks.close_expired_sales_agreements",
+        "schedule": timedelta(hours=1),
+    },
     "resume-campaign-sends": {
         "task": "crm.tasks.resume_campaign_sends",
         "schedule": timedelta(minutes=5),

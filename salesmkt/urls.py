@@ -15,6 +15,7 @@ urlpatterns = [
     path("crm/", include("crm.urls")),
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("inventory/", include("inventory.urls")),
+    path("agreements/", include("agreements.urls")),
     path("setup/", include("salesmkt.finance.urls")),
 ]
 

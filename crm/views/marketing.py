@@ -163,6 +163,10 @@ class LeadViews(RecordViews):
     ]
 
     @classmethod
+    def editable(cls, obj):
+        return obj.status == Lead.Status.OPEN
+
+    @classmethod
     def get_queryset(cls):
         return Lead.objects.select_related("party", "owner", "contact", "campaign")
 
@@ -243,6 +247,10 @@ class OpportunityViews(RecordViews):
             confirm=_("Cancel this opportunity?"),
         ),
     ]
+
+    @classmethod
+    def editable(cls, obj):
+        return obj.status == Opportunity.Status.OPEN
 
     @classmethod
     def get_queryset(cls):

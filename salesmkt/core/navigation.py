@@ -30,7 +30,10 @@ MENU = [
         (_("Item discount groups"), "inventory:item-discount-groups-list", "inventory.view_itemdiscountgroup"),
     ]),
     (_("Sales"), "bi-cart", [
-        (_("Trade and sales agreements"), "area:agreements", "crm.view_customer"),
+        (_("Trade agreements"), "agreements:trade-agreements-list", "agreements.view_tradeagreement"),
+        (_("Price lookup"), "agreements:price-lookup", "agreements.view_tradeagreement"),
+        (_("Sales agreements"), "agreements:sales-agreements-list", "agreements.view_salesagreement"),
+        (_("Up-sell and cross-sell rules"), "agreements:sell-rules-list", "agreements.view_sellrule"),
         (_("Quotations"), "area:quotations", "crm.view_customer"),
         (_("Sales orders"), "area:orders", "crm.view_customer"),
         (_("Backorders"), "area:backorders", "crm.view_customer"),

@@ -17,6 +17,7 @@ DEFAULT_SERIES: dict[str, tuple[str, str, int]] = {
     "lead": ("Leads", "L", 6),
     "opportunity": ("Opportunities", "OP", 6),
     "campaign": ("Campaigns", "CMP", 5),
+    "sales-agreement": ("Sales agreements", "SA", 5),
 }
 
 

@@ -25,6 +25,7 @@ FINANCE = [
 PARTY_DETAILS = ["crm.partyaddress", "crm.contactperson"]
 PIPELINE = ["crm.prospect", "crm.lead", "crm.opportunity"]
 CAMPAIGNS = ["crm.campaign", "crm.campaigntarget"]
+AGREEMENTS = ["agreements.salesagreement", "agreements.salesagreementline"]
 
 
 def _grant(models: list[str], actions: str) -> dict[str, str]:
@@ -44,6 +45,10 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "crm.activity": "vacd",
         **_grant(CAMPAIGNS, "v"),
         "crm.customertemplate": "v",
+        "agreements.tradeagreement": "v",
+        **_grant(AGREEMENTS, "v"),
+        "agreements.salesagreementrelease": "v",
+        "agreements.sellrule": "v",
     },
     "sales manager": {
         "crm.party": "vacd",
@@ -60,6 +65,10 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "crm.campaigncall": "vac",
         "crm.campaignsend": "v",
         "crm.customertemplate": "vacd",
+        "agreements.tradeagreement": "vacd",
+        **_grant(AGREEMENTS, "vacd"),
+        "agreements.salesagreementrelease": "v",
+        "agreements.sellrule": "vacd",
     },
     "marketing": {
         "crm.party": "vac",
@@ -75,6 +84,8 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "crm.campaigncall": "vac",
         "crm.campaignsend": "v",
         "crm.customertemplate": "v",
+        "agreements.tradeagreement": "v",
+        "agreements.sellrule": "vacd",
     },
     "accountant": {
         "crm.party": "v",
@@ -88,6 +99,9 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "core.numberseries": "vc",
         "crm.customertemplate": "vacd",
         "crm.prospect": "v",
+        "agreements.tradeagreement": "v",
+        **_grant(AGREEMENTS, "v"),
+        "agreements.salesagreementrelease": "v",
     },
     "integrator": {
         "crm.party": "vacd",
@@ -100,6 +114,9 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(PIPELINE, "vac"),
         "crm.activity": "vac",
         **_grant(CAMPAIGNS, "v"),
+        "agreements.tradeagreement": "vac",
+        **_grant(AGREEMENTS, "vac"),
+        "agreements.sellrule": "v",
     },
 }
 

@@ -131,6 +131,11 @@ class RecordViews:
         return cls.model._meta.verbose_name_plural
 
     @classmethod
+    def editable(cls, obj) -> bool:
+        """Whether the record's page offers Edit and Delete (a closed document does not)."""
+        return True
+
+    @classmethod
     def detail_context(cls, request, obj) -> dict[str, Any]:
         """More context for a custom detail template."""
         return {}
@@ -338,6 +343,7 @@ class RecordDetailView(ResourceView):
             "update_url": reverse(r.url_name("update"), args=[obj.pk]),
             "delete_url": reverse(r.url_name("delete"), args=[obj.pk]),
             "actions": r.visible_actions(request, obj),
+            "editable": r.editable(obj),
             **r.detail_context(request, obj),
         }
         return render(request, r.detail_template, context)
@@ -360,7 +366,11 @@ class RecordFormView(ResourceView):
             "forms": bound,
             "form": bound["form"],
             "plain_forms": [f for f in bound.values() if not isinstance(f, BaseFormSet)],
-            "formsets": [f for f in bound.values() if isinstance(f, BaseFormSet)],
+            "formsets": [
+                (f.model._meta.verbose_name_plural, f)
+                for f in bound.values()
+                if isinstance(f, BaseFormSet)
+            ],
             "cancel_url": (
                 reverse(self.resource.url_name("detail"), args=[instance.pk])
                 if instance

@@ -14,7 +14,6 @@ from .money import round_money
 
 # Areas of DESIGN.md whose issue has not landed yet: their page says so.
 PLANNED_AREAS = {
-    "agreements": (_("Trade and sales agreements"), _("Sales")),
     "quotations": (_("Quotations"), _("Sales")),
     "orders": (_("Sales orders"), _("Sales")),
     "backorders": (_("Backorders"), _("Sales")),

@@ -36,10 +36,50 @@ LIST_ENDPOINTS = {
     "activities": lambda: make_activity(),
     "campaigns": lambda: make_campaign_target().campaign,
     "campaign-targets": lambda: make_campaign_target(),
+    "trade-agreements": lambda: make_trade_agreement(),
+    "sales-agreements": lambda: make_sales_agreement(),
+    "sell-rules": lambda: make_sell_rule(),
     "customer-templates": lambda: f.CustomerTemplateFactory(
         code=f"CT{f.PartyFactory().pk}", is_default=False
     ),
 }
+
+
+def make_trade_agreement():
+    from agreements.models import TradeAgreement
+
+    return TradeAgreement.objects.create(
+        kind="price",
+        customer_scope="customer",
+        customer=f.CustomerFactory(),
+        item_scope="item",
+        item=f.ItemFactory(),
+        amount=1,
+        currency=f.CurrencyFactory(),
+    )
+
+
+def make_sales_agreement():
+    from datetime import date
+
+    from agreements.services.sales_agreements import sales_agreement_create
+
+    return sales_agreement_create(
+        data={
+            "customer": f.CustomerFactory(),
+            "effective_date": date(2026, 1, 1),
+            "expiration_date": date(2026, 12, 31),
+            "commitment_type": "product_quantity",
+            "lines": [{"item": f.ItemFactory(), "committed_quantity": 5, "unit_price": 1}],
+        },
+        actor=None,
+    )
+
+
+def make_sell_rule():
+    from agreements.models import SellRule
+
+    return SellRule.objects.create(item=f.ItemFactory(), suggested_item=f.ItemFactory())
 
 
 def make_prospect():

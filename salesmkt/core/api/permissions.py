@@ -38,3 +38,16 @@ class ModelPermissions(DjangoModelPermissions):
             model = queryset.model
             return request.user.has_perm(f"{model._meta.app_label}.change_{model._meta.model_name}")
         return super().has_permission(request, view)
+
+
+def require_perms(*perms: str):
+    """A permission class for views without a model (lookups): the user needs `perms`."""
+    from rest_framework.permissions import BasePermission
+
+    class RequirePerms(BasePermission):
+        def has_permission(self, request, view):
+            return bool(
+                request.user and request.user.is_authenticated and request.user.has_perms(perms)
+            )
+
+    return RequirePerms

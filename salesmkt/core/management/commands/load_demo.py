@@ -11,7 +11,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # Areas' demo modules, downhill first (crm, inventory <- agreements <- orders <- invoicing).
-DEMO_MODULES = ["salesmkt.finance.demo", "crm.demo", "inventory.demo", "crm.demo_marketing"]
+DEMO_MODULES = [
+    "salesmkt.finance.demo",
+    "crm.demo",
+    "inventory.demo",
+    "crm.demo_marketing",
+    "agreements.demo",
+]
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
