@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from crm.models import CodeNameModel, Vendor
-from salesmkt.core.money import PriceField
+from salesmkt.core.money import PriceField, QuantityField
 from salesmkt.finance.models import SalesTaxCode
 
 
@@ -111,3 +111,54 @@ class Warehouse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+
+class InventoryTransaction(models.Model):
+    """A movement of an item in a warehouse: negative issues, positive receipts.
+
+    Physical statuses (deducted, sold, received, purchased) make up on-hand; the others (on order,
+    reserved, ordered) are expected movements.
+    """
+
+    class Status(models.TextChoices):
+        ON_ORDER = "on_order", _("On order")
+        RESERVED = "reserved", _("Reserved")
+        DEDUCTED = "deducted", _("Deducted")
+        SOLD = "sold", _("Sold")
+        ORDERED = "ordered", _("Ordered")
+        RECEIVED = "received", _("Received")
+        PURCHASED = "purchased", _("Purchased")
+
+    PHYSICAL = ("deducted", "sold", "received", "purchased")
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="transactions"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("warehouse"),
+        on_delete=models.PROTECT,
+        related_name="transactions",
+    )
+    quantity = QuantityField(_("quantity"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
+    source = models.CharField(
+        _("source"), max_length=40, help_text=_("The document type, e.g. sales order line.")
+    )
+    source_id = models.PositiveBigIntegerField(_("source id"))
+    reference = models.CharField(_("reference"), max_length=60)
+    invoice_number = models.CharField(_("invoice number"), max_length=30, blank=True)
+    date = models.DateField(_("date"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("inventory transaction")
+        verbose_name_plural = _("inventory transactions")
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["item", "warehouse", "status"], name="inventory_tx_on_hand"),
+            models.Index(fields=["source", "source_id"], name="inventory_tx_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.quantity} {self.item} ({self.get_status_display()})"

@@ -1,1 +1,244 @@
-# Models of this area arrive with its issue; see DESIGN.md.
+"""Sales orders of five types, their lines with deliver and invoice remainders, and packing slips."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from agreements.models import SalesAgreement, SalesAgreementLine
+from crm.models import Customer
+from inventory.models import Item, Warehouse
+from salesmkt.core.money import MoneyField, PercentField, PriceField, QuantityField
+from salesmkt.finance.models import Currency, SalesTaxCode
+
+
+class SalesOrder(FSMModelMixin, models.Model):
+    class OrderType(models.TextChoices):
+        JOURNAL = "journal", _("Journal")
+        SUBSCRIPTION = "subscription", _("Subscription")
+        SALES = "sales", _("Sales order")
+        RETURNED = "returned", _("Returned order")
+        ITEM_REQUIREMENTS = "item_requirements", _("Item requirements")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open order")
+        DELIVERED = "delivered", _("Delivered")
+        INVOICED = "invoiced", _("Invoiced")
+        CANCELED = "canceled", _("Canceled")
+
+    class DocumentStatus(models.TextChoices):
+        NONE = "none", _("None")
+        QUOTATION = "quotation", _("Quotation")
+        CONFIRMATION = "confirmation", _("Confirmation")
+        PICKING_LIST = "picking_list", _("Picking list")
+        PACKING_SLIP = "packing_slip", _("Packing slip")
+        INVOICE = "invoice", _("Invoice")
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    order_type = models.CharField(
+        _("order type"), max_length=20, choices=OrderType.choices, default=OrderType.SALES
+    )
+    status = FSMField(_("status"), default=Status.OPEN, choices=Status.choices, protected=True)
+    document_status = models.CharField(
+        _("document status"),
+        max_length=20,
+        choices=DocumentStatus.choices,
+        default=DocumentStatus.NONE,
+        editable=False,
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="sales_orders"
+    )
+    customer_reference = models.CharField(_("customer reference"), max_length=100, blank=True)
+    currency = models.ForeignKey(
+        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_ship_date = models.DateField(_("requested ship date"))
+    confirmed_ship_date = models.DateField(_("confirmed ship date"), null=True, blank=True)
+    delivery_name = models.CharField(_("deliver to"), max_length=200, blank=True)
+    delivery_street = models.CharField(_("delivery street"), max_length=200, blank=True)
+    delivery_postal_code = models.CharField(_("delivery postal code"), max_length=20, blank=True)
+    delivery_city = models.CharField(_("delivery city"), max_length=100, blank=True)
+    delivery_country = models.CharField(_("delivery country"), max_length=2, blank=True)
+    sales_agreement = models.ForeignKey(
+        SalesAgreement,
+        verbose_name=_("sales agreement"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+    )
+    rma_number = models.CharField(_("RMA number"), max_length=30, blank=True, editable=False)
+    return_reason = models.CharField(_("return reason"), max_length=200, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("sales order")
+        verbose_name_plural = _("sales orders")
+        ordering = ["-created_at", "-id"]
+        permissions = [("override_price", _("Can override line prices and discounts"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rma_number"], condition=~models.Q(rma_number=""), name="rma_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.customer.party.name if self.customer_id else ''}".strip()
+
+    @property
+    def is_journal(self) -> bool:
+        return self.order_type == self.OrderType.JOURNAL
+
+    @property
+    def is_return(self) -> bool:
+        return self.order_type == self.OrderType.RETURNED
+
+    @transition(field=status, source=Status.OPEN, target=Status.DELIVERED)
+    def deliver(self):
+        pass
+
+    @transition(field=status, source=[Status.OPEN, Status.DELIVERED], target=Status.INVOICED)
+    def invoice(self):
+        pass
+
+    @transition(field=status, source=Status.INVOICED, target=Status.OPEN)
+    def renew(self):
+        """A subscription returns to open when invoiced: the next period's deliveries."""
+
+    @transition(field=status, source=Status.OPEN, target=Status.CANCELED)
+    def cancel(self):
+        pass
+
+
+class SalesOrderLine(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DELIVERED = "delivered", _("Delivered")
+        INVOICED = "invoiced", _("Invoiced")
+        CANCELED = "canceled", _("Canceled")
+
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
+    )
+    line_number = models.PositiveIntegerField(_("line"), editable=False)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
+    unit_price = PriceField(_("unit price"), validators=[MinValueValidator(0)])
+    discount_amount = PriceField(_("discount per unit"), validators=[MinValueValidator(0)])
+    discount_percent = PercentField(_("discount (%)"), validators=[MinValueValidator(0)])
+    sales_tax_code = models.ForeignKey(
+        SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
+    )
+    line_amount = MoneyField(_("line amount"), editable=False)
+    price_source = models.CharField(_("price from"), max_length=20, blank=True, editable=False)
+    agreement_line = models.ForeignKey(
+        SalesAgreementLine,
+        verbose_name=_("sales agreement line"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    deliver_remainder = QuantityField(_("deliver remainder"), editable=False)
+    invoice_remainder = QuantityField(_("invoice remainder"), editable=False)
+    delivered_quantity = QuantityField(_("delivered quantity"), editable=False)
+    invoiced_quantity = QuantityField(_("invoiced quantity"), editable=False)
+    status = models.CharField(
+        _("line status"), max_length=20, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("sales order line")
+        verbose_name_plural = _("sales order lines")
+        ordering = ["order", "line_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order", "line_number"], name="sales_order_line_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deliver_remainder__gte=0), name="deliver_remainder_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(delivered_quantity__lte=models.F("quantity")),
+                name="no_over_delivery",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.number}/{self.line_number} {self.item}"
+
+    def clean(self):
+        if self.item_id and self.item.blocked:
+            raise ValidationError({"item": _("The item is blocked for sales.")})
+
+
+class PackingSlip(models.Model):
+    """A posted delivery of some quantities of an order's lines. Posted documents never change."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("order"), on_delete=models.PROTECT, related_name="packing_slips"
+    )
+    delivery_date = models.DateField(_("delivery date"))
+    posted_at = models.DateTimeField(_("posted at"), auto_now_add=True)
+    posted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("posted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    invoiced = models.BooleanField(_("invoiced"), default=False, editable=False)
+
+    class Meta:
+        verbose_name = _("packing slip")
+        verbose_name_plural = _("packing slips")
+        ordering = ["-posted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.order.number})"
+
+
+class PackingSlipLine(models.Model):
+    packing_slip = models.ForeignKey(
+        PackingSlip, verbose_name=_("packing slip"), on_delete=models.CASCADE, related_name="lines"
+    )
+    order_line = models.ForeignKey(
+        SalesOrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="packing_slip_lines",
+    )
+    quantity = QuantityField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("packing slip line")
+        verbose_name_plural = _("packing slip lines")
+        ordering = ["packing_slip", "order_line__line_number"]
+
+    def __str__(self) -> str:
+        return f"{self.packing_slip.number}: {self.quantity} × {self.order_line.item}"

@@ -7,6 +7,7 @@ from agreements.api import views as agreements
 from crm.api import marketing
 from crm.api import views as crm
 from inventory.api import views as inventory
+from orders.api import views as orders
 from salesmkt.finance.api import views as finance
 
 router = DefaultRouter()
@@ -28,6 +29,8 @@ router.register(
 router.register("trade-agreements", agreements.TradeAgreementViewSet, basename="trade-agreement")
 router.register("sales-agreements", agreements.SalesAgreementViewSet, basename="sales-agreement")
 router.register("sell-rules", agreements.SellRuleViewSet, basename="sell-rule")
+router.register("sales-orders", orders.SalesOrderViewSet, basename="sales-order")
+router.register("packing-slips", orders.PackingSlipViewSet, basename="packing-slip")
 router.register("items", inventory.ItemViewSet, basename="item")
 router.register(
     "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"

@@ -359,3 +359,13 @@ def agreement_record_delivery(*, line: SalesAgreementLine, quantity, amount) -> 
 def agreement_record_invoice(*, line: SalesAgreementLine, quantity, amount) -> SalesAgreementLine:
     """Called by invoice posting for lines released from an agreement."""
     return _record_progress(line=line, quantity=quantity, amount=amount, stage="invoiced")
+
+
+def agreement_release_reverse(*, line: SalesAgreementLine, quantity, amount) -> SalesAgreementLine:
+    """Give back what a canceled order had released (the commitment is open again)."""
+    with transaction.atomic():
+        line = SalesAgreementLine.objects.select_for_update().get(pk=line.pk)
+        line.released_quantity -= to_decimal(quantity)
+        line.released_amount -= round_money(amount)
+        line.save(update_fields=["released_quantity", "released_amount"])
+        return line

@@ -18,6 +18,9 @@ DEFAULT_SERIES: dict[str, tuple[str, str, int]] = {
     "opportunity": ("Opportunities", "OP", 6),
     "campaign": ("Campaigns", "CMP", 5),
     "sales-agreement": ("Sales agreements", "SA", 5),
+    "sales-order": ("Sales orders", "SO", 6),
+    "rma": ("Return merchandise authorisations", "RMA", 6),
+    "packing-slip": ("Packing slips", "PS", 6),
 }
 
 

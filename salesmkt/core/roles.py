@@ -3,7 +3,8 @@ groups always hold exactly these permissions; a later area adds its models here 
 that calls it again.
 
 Each entry maps a model ("app_label.modelname") to the actions allowed on it: v(iew), a(dd),
-c(hange), d(elete). Custom permissions (posting, approval) are listed by "app_label.codename".
+c(hange), d(elete). Custom permissions (price override, posting, approval) are listed by
+"app_label.codename" with no actions.
 """
 
 from django.db import DEFAULT_DB_ALIAS
@@ -26,6 +27,8 @@ PARTY_DETAILS = ["crm.partyaddress", "crm.contactperson"]
 PIPELINE = ["crm.prospect", "crm.lead", "crm.opportunity"]
 CAMPAIGNS = ["crm.campaign", "crm.campaigntarget"]
 AGREEMENTS = ["agreements.salesagreement", "agreements.salesagreementline"]
+ORDERS = ["orders.salesorder", "orders.salesorderline"]
+SLIPS = ["orders.packingslip", "orders.packingslipline"]
 
 
 def _grant(models: list[str], actions: str) -> dict[str, str]:
@@ -49,6 +52,9 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(AGREEMENTS, "v"),
         "agreements.salesagreementrelease": "v",
         "agreements.sellrule": "v",
+        **_grant(ORDERS, "vacd"),
+        **_grant(SLIPS, "va"),
+        "inventory.inventorytransaction": "v",
     },
     "sales manager": {
         "crm.party": "vacd",
@@ -69,6 +75,10 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(AGREEMENTS, "vacd"),
         "agreements.salesagreementrelease": "v",
         "agreements.sellrule": "vacd",
+        **_grant(ORDERS, "vacd"),
+        **_grant(SLIPS, "va"),
+        "orders.override_price": "",
+        "inventory.inventorytransaction": "v",
     },
     "marketing": {
         "crm.party": "vac",
@@ -102,6 +112,9 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "agreements.tradeagreement": "v",
         **_grant(AGREEMENTS, "v"),
         "agreements.salesagreementrelease": "v",
+        **_grant(ORDERS, "v"),
+        **_grant(SLIPS, "v"),
+        "inventory.inventorytransaction": "v",
     },
     "integrator": {
         "crm.party": "vacd",
@@ -117,6 +130,9 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "agreements.tradeagreement": "vac",
         **_grant(AGREEMENTS, "vac"),
         "agreements.sellrule": "v",
+        **_grant(ORDERS, "vac"),
+        **_grant(SLIPS, "va"),
+        "inventory.inventorytransaction": "v",
     },
 }
 
@@ -128,6 +144,8 @@ def permission_codes(group: str) -> set[tuple[str, str]]:
     codes = set()
     for target, actions in ROLE_GROUPS[group].items():
         app_label, name = target.split(".")
+        if not actions:  # a custom permission named by its codename
+            codes.add((app_label, name))
         for letter in actions:
             codes.add((app_label, f"{ACTIONS[letter]}_{name}"))
     return codes

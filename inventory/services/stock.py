@@ -1,0 +1,77 @@
+"""Inventory transactions and on-hand: the one place that writes them."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from ..models import InventoryTransaction, Item, Warehouse
+
+Status = InventoryTransaction.Status
+
+
+def record_transaction(
+    *,
+    item: Item,
+    warehouse: Warehouse,
+    quantity: Decimal,
+    status: str,
+    source: str,
+    source_id: int,
+    reference: str,
+    on: date | None = None,
+) -> InventoryTransaction | None:
+    """Write one movement; services (not stocked) move nothing and get none."""
+    if not item.is_stocked or not quantity:
+        return None
+    return InventoryTransaction.objects.create(
+        item=item,
+        warehouse=warehouse,
+        quantity=quantity,
+        status=status,
+        source=source,
+        source_id=source_id,
+        reference=reference,
+        date=on or timezone.localdate(),
+    )
+
+
+def expected_transactions(source: str, source_id: int):
+    return InventoryTransaction.objects.filter(
+        source=source,
+        source_id=source_id,
+        status__in=[Status.ON_ORDER, Status.ORDERED, Status.RESERVED],
+    )
+
+
+def set_expected(
+    *, item, warehouse, quantity: Decimal, status: str, source: str, source_id: int, reference: str
+) -> None:
+    """Make the expected (not yet physical) movement of a document line `quantity`."""
+    expected_transactions(source, source_id).delete()
+    record_transaction(
+        item=item,
+        warehouse=warehouse,
+        quantity=quantity,
+        status=status,
+        source=source,
+        source_id=source_id,
+        reference=reference,
+    )
+
+
+def remove_source(source: str, source_id: int) -> None:
+    """Forget the expected movements of a line (canceled order, journal order)."""
+    expected_transactions(source, source_id).delete()
+
+
+def on_hand(item: Item, warehouse: Warehouse | None = None) -> Decimal:
+    transactions = InventoryTransaction.objects.filter(
+        item=item, status__in=InventoryTransaction.PHYSICAL
+    )
+    if warehouse is not None:
+        transactions = transactions.filter(warehouse=warehouse)
+    return transactions.aggregate(total=Sum("quantity"))["total"] or Decimal(0)

@@ -1,0 +1,146 @@
+from rest_framework import serializers
+
+from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
+
+
+class SalesOrderLineSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+
+    class Meta:
+        model = SalesOrderLine
+        fields = [
+            "id",
+            "line_number",
+            "item",
+            "description",
+            "warehouse",
+            "quantity",
+            "unit_price",
+            "discount_amount",
+            "discount_percent",
+            "sales_tax_code",
+            "line_amount",
+            "price_source",
+            "agreement_line",
+            "deliver_remainder",
+            "invoice_remainder",
+            "delivered_quantity",
+            "invoiced_quantity",
+            "status",
+        ]
+        read_only_fields = [
+            "line_number",
+            "line_amount",
+            "price_source",
+            "agreement_line",
+            "deliver_remainder",
+            "invoice_remainder",
+            "delivered_quantity",
+            "invoiced_quantity",
+            "status",
+        ]
+        extra_kwargs = {
+            "unit_price": {"required": False},
+            "discount_amount": {"required": False},
+            "discount_percent": {"required": False},
+            "sales_tax_code": {"required": False},
+            "description": {"required": False},
+        }
+
+
+class SalesOrderSerializer(serializers.ModelSerializer):
+    lines = SalesOrderLineSerializer(many=True, required=False)
+    customer_name = serializers.CharField(source="customer.party.name", read_only=True)
+
+    class Meta:
+        model = SalesOrder
+        fields = [
+            "id",
+            "number",
+            "order_type",
+            "status",
+            "document_status",
+            "customer",
+            "customer_name",
+            "customer_reference",
+            "currency",
+            "requested_ship_date",
+            "confirmed_ship_date",
+            "delivery_name",
+            "delivery_street",
+            "delivery_postal_code",
+            "delivery_city",
+            "delivery_country",
+            "sales_agreement",
+            "rma_number",
+            "return_reason",
+            "notes",
+            "lines",
+            "created_at",
+            "confirmed_at",
+        ]
+        read_only_fields = [
+            "number",
+            "status",
+            "document_status",
+            "rma_number",
+            "created_at",
+            "confirmed_at",
+        ]
+        extra_kwargs = {"currency": {"required": False}}
+
+    def validate(self, attrs):
+        if (
+            self.instance is not None
+            and "order_type" in attrs
+            and attrs["order_type"] != self.instance.order_type
+        ):
+            raise serializers.ValidationError(
+                {"order_type": ["Change the type with POST change-type/."]}
+            )
+        return attrs
+
+
+class ChangeTypeSerializer(serializers.Serializer):
+    order_type = serializers.ChoiceField(choices=SalesOrder.OrderType.choices)
+
+
+class CancelRemainderSerializer(serializers.Serializer):
+    line = serializers.PrimaryKeyRelatedField(queryset=SalesOrderLine.objects.all())
+
+
+class PackingSlipLineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PackingSlipLine
+        fields = ["order_line", "quantity"]
+
+
+class PackingSlipSerializer(serializers.ModelSerializer):
+    lines = PackingSlipLineSerializer(many=True)
+
+    class Meta:
+        model = PackingSlip
+        fields = [
+            "id",
+            "number",
+            "order",
+            "delivery_date",
+            "posted_at",
+            "posted_by",
+            "invoiced",
+            "lines",
+        ]
+        read_only_fields = ["number", "posted_at", "posted_by", "invoiced"]
+        extra_kwargs = {"delivery_date": {"required": False}}
+
+
+class ArrivalSerializer(serializers.Serializer):
+    lines = PackingSlipLineSerializer(many=True)
+    delivery_date = serializers.DateField(required=False)
+
+
+class PickingLineSerializer(serializers.Serializer):
+    warehouse = serializers.CharField()
+    line_number = serializers.IntegerField()
+    item = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=4)

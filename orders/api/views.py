@@ -1,0 +1,148 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from salesmkt.core.api.viewsets import ActionInputMixin, IdempotentMixin, ServiceModelViewSet
+from salesmkt.core.errors import ConflictError
+
+from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
+from ..services import delivery, orders
+from . import serializers
+
+
+class SalesOrderViewSet(ServiceModelViewSet):
+    """Sales orders of the five types, lines nested. State changes are POST actions."""
+
+    queryset = SalesOrder.objects.select_related("customer__party").prefetch_related(
+        Prefetch("lines", queryset=SalesOrderLine.objects.order_by("line_number"))
+    )
+    serializer_class = serializers.SalesOrderSerializer
+    filterset_fields = {
+        "order_type": ["exact"],
+        "status": ["exact"],
+        "document_status": ["exact"],
+        "customer": ["exact"],
+        "requested_ship_date": ["exact", "gte", "lte"],
+        "created_at": ["gte", "lte"],
+        "sales_agreement": ["exact"],
+    }
+    search_fields = [
+        "number",
+        "rma_number",
+        "customer__party__name",
+        "customer__account_number",
+        "customer_reference",
+    ]
+    ordering_fields = ["number", "requested_ship_date", "created_at"]
+    create_service = orders.sales_order_create
+    update_service = orders.sales_order_update
+
+    def _respond(self, order):
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    @extend_schema(request=None, responses={200: serializers.SalesOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Confirm to the customer; fixes the confirmed ship date."""
+        return self._respond(
+            orders.sales_order_confirm(order=self.get_object(), actor=request.user)
+        )
+
+    @extend_schema(request=None, responses={200: serializers.PickingLineSerializer(many=True)})
+    @action(detail=True, methods=["post"], url_path="picking-list")
+    def picking_list(self, request, pk=None):
+        """Produce the picking list: what to pick per warehouse."""
+        order = orders.sales_order_picking_list(order=self.get_object(), actor=request.user)
+        rows = [
+            {
+                "warehouse": warehouse.code,
+                "line_number": line.line_number,
+                "item": str(line.item),
+                "quantity": line.deliver_remainder,
+            }
+            for warehouse, lines in orders.picking_list(order).items()
+            for line in lines
+        ]
+        return Response(serializers.PickingLineSerializer(rows, many=True).data)
+
+    @extend_schema(request=None, responses={200: serializers.SalesOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._respond(orders.sales_order_cancel(order=self.get_object(), actor=request.user))
+
+    @extend_schema(
+        request=serializers.ChangeTypeSerializer, responses={200: serializers.SalesOrderSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="change-type")
+    def change_type(self, request, pk=None):
+        data = self.validated(serializers.ChangeTypeSerializer)
+        return self._respond(
+            orders.sales_order_change_type(
+                order=self.get_object(), order_type=data["order_type"], actor=request.user
+            )
+        )
+
+    @extend_schema(
+        request=serializers.CancelRemainderSerializer,
+        responses={200: serializers.SalesOrderSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="cancel-remainder")
+    def cancel_remainder(self, request, pk=None):
+        """Close what is left to deliver on one line."""
+        data = self.validated(serializers.CancelRemainderSerializer)
+        order = self.get_object()
+        orders.sales_order_cancel_remainder(
+            line=order.lines.get(pk=data["line"].pk), actor=request.user
+        )
+        return self._respond(order)
+
+    @extend_schema(
+        request=serializers.ArrivalSerializer, responses={201: serializers.PackingSlipSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def arrive(self, request, pk=None):
+        """A returned order's arrival: the items come back into stock (a return receipt)."""
+        data = self.validated(serializers.ArrivalSerializer)
+        order = self.get_object()
+        if not order.is_return:
+            raise ConflictError(
+                "Only a returned order arrives; deliver others with a packing slip.",
+                code="not_a_return",
+            )
+        slip = delivery.packing_slip_post(
+            order=order,
+            lines=data["lines"],
+            actor=request.user,
+            delivery_date=data.get("delivery_date"),
+        )
+        return Response(serializers.PackingSlipSerializer(slip).data, status=201)
+
+
+class PackingSlipViewSet(
+    IdempotentMixin,
+    ActionInputMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Posted packing slips. POST posts one: the order, and the lines with their quantities."""
+
+    queryset = PackingSlip.objects.select_related("order").prefetch_related(
+        Prefetch("lines", queryset=PackingSlipLine.objects.order_by("id"))
+    )
+    serializer_class = serializers.PackingSlipSerializer
+    filterset_fields = ["order", "invoiced", "delivery_date"]
+    search_fields = ["number", "order__number"]
+    ordering_fields = ["number", "delivery_date", "posted_at"]
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = delivery.packing_slip_post(
+            order=data["order"],
+            lines=data["lines"],
+            actor=self.request.user,
+            delivery_date=data.get("delivery_date"),
+        )

@@ -1,0 +1,147 @@
+"""Packing slips: post a full or partial delivery (for a return: its arrival). Never more than
+ordered, also when two clerks post at the same moment."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.services.pricing import net_amount
+from agreements.services.sales_agreements import agreement_record_delivery
+from inventory.models import InventoryTransaction
+from inventory.services import stock
+from salesmkt.core.audit import record_event
+from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.money import to_decimal
+from salesmkt.core.numbering import next_number
+from salesmkt.core.transitions import lock, run_transition
+
+from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
+from .orders import SOURCE, apply_line_inventory
+
+
+def settle_order_status(order: SalesOrder, actor) -> SalesOrder:
+    """An open order is delivered once no line has anything left to deliver."""
+    if (
+        order.status == SalesOrder.Status.OPEN
+        and not order.lines.filter(deliver_remainder__gt=0).exists()
+    ):
+        return run_transition(instance=order, transition="deliver", actor=actor)
+    return order
+
+
+def packing_slip_post(
+    *, order: SalesOrder, lines: list[dict[str, Any]], actor, delivery_date: date | None = None
+) -> PackingSlip:
+    """Post a delivery of `lines` ({order_line, quantity}). Refused, with nothing written, for a
+    journal, an order that is not open, a quantity of zero or less, or more than the deliver
+    remainder (over-delivery)."""
+    with transaction.atomic():
+        order = lock(order)
+        if order.is_journal:
+            raise ConflictError(
+                _("A journal is a draft: change its type before delivering it."),
+                code="journal_order",
+            )
+        if order.status != SalesOrder.Status.OPEN:
+            raise ConflictError(
+                _("The order is %(status)s: nothing can be delivered.")
+                % {"status": order.get_status_display()},
+                code="order_not_open",
+            )
+        if not lines:
+            raise DomainError(
+                _("Choose the lines and quantities to deliver."),
+                code="nothing_to_deliver",
+                field="lines",
+            )
+        order_lines = {
+            line.pk: line
+            for line in SalesOrderLine.objects.select_for_update(of=("self",))
+            .filter(order=order)
+            .select_related("item", "warehouse", "agreement_line")
+            .order_by("pk")
+        }
+        planned = []
+        for row in lines:
+            line_id = getattr(row["order_line"], "pk", row["order_line"])
+            line = order_lines.get(line_id)
+            if line is None:
+                raise DomainError(
+                    _("A line of another order was given."), code="line_not_on_order", field="lines"
+                )
+            quantity = to_decimal(row["quantity"])
+            if quantity <= 0:
+                raise DomainError(
+                    _("Deliver a quantity above zero."), code="invalid_quantity", field="lines"
+                )
+            if quantity > line.deliver_remainder:
+                raise ConflictError(
+                    _(
+                        "Line %(line)d (%(item)s): %(quantity)s is more than the %(remainder)s left to deliver."
+                    )
+                    % {
+                        "line": line.line_number,
+                        "item": line.item,
+                        "quantity": quantity,
+                        "remainder": line.deliver_remainder,
+                    },
+                    code="over_delivery",
+                    params={"line": line.pk, "remainder": str(line.deliver_remainder)},
+                )
+            line.deliver_remainder -= quantity  # also guards a line given twice in one slip
+            planned.append((line, quantity))
+        slip = PackingSlip.objects.create(
+            number=next_number("packing-slip"),
+            order=order,
+            delivery_date=delivery_date or timezone.localdate(),
+            posted_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        sign, status = (
+            (Decimal(1), InventoryTransaction.Status.RECEIVED)
+            if order.is_return
+            else (Decimal(-1), InventoryTransaction.Status.DEDUCTED)
+        )
+        for line, quantity in planned:
+            PackingSlipLine.objects.create(packing_slip=slip, order_line=line, quantity=quantity)
+            line.delivered_quantity += quantity
+            if not line.deliver_remainder:
+                line.status = SalesOrderLine.Status.DELIVERED
+            line.save(update_fields=["deliver_remainder", "delivered_quantity", "status"])
+            stock.record_transaction(
+                item=line.item,
+                warehouse=line.warehouse,
+                quantity=sign * quantity,
+                status=status,
+                source=SOURCE,
+                source_id=line.pk,
+                reference=slip.number,
+                on=slip.delivery_date,
+            )
+            apply_line_inventory(order, line)
+            if line.agreement_line_id:
+                agreement_record_delivery(
+                    line=line.agreement_line,
+                    quantity=quantity,
+                    amount=net_amount(
+                        quantity, line.unit_price, line.discount_amount, line.discount_percent
+                    ),
+                )
+        order.document_status = SalesOrder.DocumentStatus.PACKING_SLIP
+        order.save(update_fields=["document_status"])
+        record_event(
+            actor=actor,
+            obj=order,
+            action="packing_slip_posted",
+            data={
+                "packing_slip": slip.number,
+                "lines": {line.line_number: str(q) for line, q in planned},
+            },
+        )
+        settle_order_status(order, actor)
+        return slip

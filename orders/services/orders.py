@@ -1,0 +1,400 @@
+"""Sales orders: entry and pricing of lines, type changes, confirmation, picking, cancelation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.services.pricing import net_amount, price_lookup
+from agreements.services.sales_agreements import agreement_release, agreement_release_reverse
+from crm.models import Customer
+from inventory.models import InventoryTransaction
+from inventory.services import stock
+from salesmkt.core.audit import record_event
+from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.money import to_decimal
+from salesmkt.core.numbering import next_number
+from salesmkt.core.services import record_save
+from salesmkt.core.transitions import lock, run_transition
+
+from ..models import SalesOrder, SalesOrderLine
+
+OrderType = SalesOrder.OrderType
+SOURCE = "sales_order_line"
+PRICE_FIELDS = ("unit_price", "discount_amount", "discount_percent")
+
+
+# --- inventory --------------------------------------------------------------------------------
+def apply_line_inventory(order: SalesOrder, line: SalesOrderLine) -> None:
+    """The expected movement of a line: an issue on order, or for a return a receipt ordered.
+    Journal and canceled orders have none."""
+    if order.is_journal or order.status == SalesOrder.Status.CANCELED or not line.deliver_remainder:
+        stock.remove_source(SOURCE, line.pk)
+        return
+    sign, status = (
+        (Decimal(1), InventoryTransaction.Status.ORDERED)
+        if order.is_return
+        else (Decimal(-1), InventoryTransaction.Status.ON_ORDER)
+    )
+    stock.set_expected(
+        item=line.item,
+        warehouse=line.warehouse,
+        quantity=sign * line.deliver_remainder,
+        status=status,
+        source=SOURCE,
+        source_id=line.pk,
+        reference=order.number,
+    )
+
+
+# --- lines ------------------------------------------------------------------------------------
+def _priced(order: SalesOrder, line: SalesOrderLine, row: dict[str, Any], actor) -> None:
+    """Price the line with the price lookup; a user with the permission may override."""
+    result = price_lookup(
+        customer=order.customer,
+        item=line.item,
+        quantity=line.quantity,
+        currency=order.currency,
+        on=order.requested_ship_date,
+        sales_agreement=order.sales_agreement,
+    )
+    given = {field: row[field] for field in PRICE_FIELDS if row.get(field) is not None}
+    looked_up = {
+        "unit_price": result.unit_price,
+        "discount_amount": result.discount_amount,
+        "discount_percent": result.discount_percent,
+    }
+    overridden = {f: v for f, v in given.items() if to_decimal(v) != to_decimal(looked_up[f])}
+    if overridden and not actor_can(actor, "orders.override_price"):
+        raise DomainError(
+            _("Prices and discounts come from the price lookup; you may not override them."),
+            code="price_override_not_allowed",
+            field="lines",
+        )
+    for field in PRICE_FIELDS:
+        setattr(line, field, given.get(field, looked_up[field]))
+    line.price_source = "manual" if overridden else result.price_source
+    line.agreement_line_id = (
+        result.price_record if result.price_source == "sales_agreement" else None
+    )
+    line.line_amount = net_amount(
+        line.quantity, line.unit_price, line.discount_amount, line.discount_percent
+    )
+
+
+def actor_can(actor, permission: str) -> bool:
+    return bool(
+        actor is None or (getattr(actor, "is_authenticated", False) and actor.has_perm(permission))
+    )
+
+
+def _write_lines(order: SalesOrder, rows: list[dict[str, Any]], actor) -> list[SalesOrderLine]:
+    existing = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
+    kept, written = set(), []
+    next_line_number = max((line.line_number for line in existing.values()), default=0)
+    for index, row in enumerate(rows):
+        row = dict(row)
+        pk = row.pop("id", None)
+        if pk is not None and pk not in existing:
+            raise ValidationError(
+                {"lines": _("Line %(row)d refers to an unknown id.") % {"row": index + 1}}
+            )
+        line = existing.get(pk) or SalesOrderLine(order=order)
+        if line.pk is None:
+            next_line_number += 1
+            line.line_number = next_line_number
+        if line.delivered_quantity and "item" in row and row["item"] != line.item:
+            raise ConflictError(
+                _("The item of a delivered line cannot change."), code="line_delivered"
+            )
+        for field in ("item", "warehouse", "quantity", "description", "sales_tax_code"):
+            if field in row and row[field] is not None:
+                setattr(line, field, row[field])
+        if line.sales_tax_code_id is None and line.item_id:
+            line.sales_tax_code = line.item.sales_tax_code
+        if not line.description and line.item_id:
+            line.description = line.item.name
+        if line.quantity is not None and line.quantity < line.delivered_quantity:
+            raise ConflictError(
+                _(
+                    "Line %(line)d: %(delivered)s are delivered already; the quantity cannot be less."
+                )
+                % {"line": line.line_number, "delivered": line.delivered_quantity},
+                code="quantity_below_delivered",
+            )
+        try:
+            line.full_clean(exclude=["order", "line_amount", "price_source"], validate_unique=False)
+        except ValidationError as exc:
+            raise ValidationError(
+                {f"lines[{index}].{k}": v for k, v in exc.message_dict.items()}
+            ) from exc
+        _priced(order, line, row, actor)
+        line.deliver_remainder = line.quantity - line.delivered_quantity
+        line.invoice_remainder = line.quantity - line.invoiced_quantity
+        line.save()
+        kept.add(line.pk)
+        written.append(line)
+        apply_line_inventory(order, line)
+    for pk, line in existing.items():
+        if pk not in kept:
+            if line.delivered_quantity or line.invoiced_quantity:
+                raise ConflictError(_("A delivered line cannot be removed."), code="line_delivered")
+            stock.remove_source(SOURCE, line.pk)
+            line.delete()
+    return written
+
+
+def _release_from_agreement(order: SalesOrder, lines: list[SalesOrderLine], actor) -> None:
+    if order.sales_agreement_id is None or order.is_journal or order.is_return:
+        return
+    agreement_release(
+        agreement=order.sales_agreement,
+        customer=order.customer,
+        requested_ship_date=order.requested_ship_date,
+        lines=[
+            {"item": line.item, "quantity": line.quantity, "amount": line.line_amount}
+            for line in lines
+        ],
+        reference=order.number,
+        actor=actor,
+    )
+
+
+def _defaults_from_customer(order: SalesOrder) -> None:
+    customer: Customer = order.customer
+    if order.currency_id is None:
+        order.currency = customer.currency
+    if not order.delivery_street:
+        address = customer.party.delivery_address
+        if address is not None:
+            order.delivery_name = order.delivery_name or customer.party.name
+            order.delivery_street = address.street
+            order.delivery_postal_code = address.postal_code
+            order.delivery_city = address.city
+            order.delivery_country = address.country
+
+
+def sales_order_create(*, data: dict[str, Any], actor) -> SalesOrder:
+    """Enter an order with its lines, priced by the price lookup (or the sales agreement it is
+    released from, which checks and records the release)."""
+    data = dict(data)
+    rows = data.pop("lines", [])
+    with transaction.atomic():
+        order = SalesOrder(**data)
+        order.number = next_number("sales-order")
+        if order.is_return:
+            order.rma_number = next_number("rma")
+        if getattr(actor, "is_authenticated", False):
+            order.created_by = actor
+        _defaults_from_customer(order)
+        if order.sales_agreement_id and order.sales_agreement.customer_id != order.customer_id:
+            raise ConflictError(
+                _("The agreement belongs to another customer."), code="agreement_customer_mismatch"
+            )
+        order = record_save(instance=order, actor=actor)
+        lines = _write_lines(order, rows, actor)
+        _release_from_agreement(order, lines, actor)
+        return order
+
+
+def _refuse_unless_open(order: SalesOrder) -> None:
+    if order.status != SalesOrder.Status.OPEN:
+        raise ConflictError(
+            _("The order is %(status)s: it cannot change.")
+            % {"status": order.get_status_display()},
+            code="order_not_open",
+        )
+
+
+def sales_order_update(*, instance: SalesOrder, data: dict[str, Any], actor) -> SalesOrder:
+    data = dict(data)
+    rows = data.pop("lines", None)
+    with transaction.atomic():
+        order = lock(instance)
+        _refuse_unless_open(order)
+        if order.sales_agreement_id and (rows is not None or "sales_agreement" in data):
+            raise ConflictError(
+                _(
+                    "The lines of an order released from a sales agreement are fixed; cancel and release again."
+                ),
+                code="released_from_agreement",
+            )
+        delivered = order.lines.filter(delivered_quantity__gt=0).exists()
+        if delivered and "customer" in data and data["customer"] != order.customer:
+            raise ConflictError(
+                _("The customer of a delivered order cannot change."), code="order_delivered"
+            )
+        data.pop("order_type", None)  # changed only through sales_order_change_type
+        for field, value in data.items():
+            setattr(order, field, value)
+        order = record_save(instance=order, actor=actor)
+        if rows is not None:
+            _write_lines(order, rows, actor)
+        return order
+
+
+def sales_order_change_type(*, order: SalesOrder, order_type: str, actor) -> SalesOrder:
+    """Any order's type can change, except an item-requirements order once delivered; a journal
+    becomes real (its inventory transactions appear) and nothing delivered becomes a journal."""
+    if order_type not in OrderType.values:
+        raise ValidationError({"order_type": _("Unknown order type.")})
+    with transaction.atomic():
+        order = lock(order)
+        before = order.order_type
+        if order_type == before:
+            return order
+        delivered = order.lines.filter(delivered_quantity__gt=0).exists() or order.status in (
+            SalesOrder.Status.DELIVERED,
+            SalesOrder.Status.INVOICED,
+        )
+        if before == OrderType.ITEM_REQUIREMENTS and delivered:
+            raise ConflictError(
+                _("An item requirements order keeps its type once it is delivered."),
+                code="item_requirements_delivered",
+            )
+        if order_type == OrderType.JOURNAL and delivered:
+            raise ConflictError(
+                _("A delivered order cannot become a journal."), code="journal_after_delivery"
+            )
+        if OrderType.RETURNED in (before, order_type) and delivered:
+            raise ConflictError(
+                _("A delivered order cannot turn into or out of a return."),
+                code="return_after_delivery",
+            )
+        order.order_type = order_type
+        fields = ["order_type"]
+        if order_type == OrderType.RETURNED and not order.rma_number:
+            order.rma_number = next_number("rma")
+            fields.append("rma_number")
+        order.save(update_fields=fields)
+        lines = list(order.lines.select_related("item", "warehouse").order_by("pk"))
+        for line in lines:
+            apply_line_inventory(order, line)
+        if before == OrderType.JOURNAL:
+            _release_from_agreement(order, lines, actor)
+        record_event(
+            actor=actor, obj=order, action="type_changed", data={"from": before, "to": order_type}
+        )
+        return order
+
+
+def _refuse_journal(order: SalesOrder) -> None:
+    if order.is_journal:
+        raise ConflictError(
+            _("A journal is a draft: change its type before confirming, picking or delivering it."),
+            code="journal_order",
+        )
+
+
+def sales_order_confirm(*, order: SalesOrder, actor) -> SalesOrder:
+    """Confirm the order to the customer: fixes the confirmed ship date."""
+    with transaction.atomic():
+        order = lock(order)
+        _refuse_journal(order)
+        _refuse_unless_open(order)
+        if order.customer.on_hold == Customer.OnHold.ALL:
+            raise ConflictError(
+                _("The customer is on hold: nothing can be confirmed for it."),
+                code="customer_on_hold",
+            )
+        if not order.lines.exists():
+            raise ConflictError(
+                _("Add lines before confirming the order."), code="order_has_no_lines"
+            )
+        order.confirmed_ship_date = order.confirmed_ship_date or order.requested_ship_date
+        order.document_status = SalesOrder.DocumentStatus.CONFIRMATION
+        order.confirmed_at = timezone.now()
+        order.save(update_fields=["confirmed_ship_date", "document_status", "confirmed_at"])
+        record_event(
+            actor=actor,
+            obj=order,
+            action="confirmed",
+            data={"confirmed_ship_date": order.confirmed_ship_date},
+        )
+        return order
+
+
+def picking_list(order: SalesOrder) -> dict:
+    """What to pick for the open lines, per warehouse."""
+    by_warehouse: dict = {}
+    for line in (
+        order.lines.select_related("item", "warehouse")
+        .filter(deliver_remainder__gt=0)
+        .order_by("warehouse__code", "line_number")
+    ):
+        by_warehouse.setdefault(line.warehouse, []).append(line)
+    return by_warehouse
+
+
+def sales_order_picking_list(*, order: SalesOrder, actor) -> SalesOrder:
+    with transaction.atomic():
+        order = lock(order)
+        _refuse_journal(order)
+        _refuse_unless_open(order)
+        if not order.lines.filter(deliver_remainder__gt=0).exists():
+            raise ConflictError(_("Nothing is left to pick."), code="nothing_to_pick")
+        order.document_status = SalesOrder.DocumentStatus.PICKING_LIST
+        order.save(update_fields=["document_status"])
+        record_event(actor=actor, obj=order, action="picking_list")
+        return order
+
+
+def sales_order_cancel(*, order: SalesOrder, actor) -> SalesOrder:
+    """Cancel an order nothing of which is delivered or invoiced; what it released from a sales
+    agreement is given back."""
+    with transaction.atomic():
+        order = lock(order)
+        lines = list(order.lines.select_for_update().order_by("pk"))
+        if any(line.delivered_quantity or line.invoiced_quantity for line in lines):
+            raise ConflictError(
+                _("Part of the order is delivered: cancel the remainder of its lines instead."),
+                code="order_partly_delivered",
+            )
+        order = run_transition(instance=order, transition="cancel", actor=actor)
+        for line in lines:
+            stock.remove_source(SOURCE, line.pk)
+            if line.agreement_line_id and not order.is_journal:
+                agreement_release_reverse(
+                    line=line.agreement_line, quantity=line.quantity, amount=line.line_amount
+                )
+        SalesOrderLine.objects.filter(order=order).update(
+            status=SalesOrderLine.Status.CANCELED, deliver_remainder=0, invoice_remainder=0
+        )
+        return order
+
+
+def sales_order_cancel_remainder(*, line: SalesOrderLine, actor) -> SalesOrderLine:
+    """Close what is left to deliver on a line; the order is delivered when nothing is left."""
+    from .delivery import settle_order_status
+
+    with transaction.atomic():
+        order = lock(line.order)
+        _refuse_unless_open(order)
+        line = SalesOrderLine.objects.select_for_update().get(pk=line.pk, order=order)
+        if not line.deliver_remainder:
+            raise ConflictError(
+                _("Nothing is left to deliver on the line."), code="nothing_to_cancel"
+            )
+        canceled = line.deliver_remainder
+        line.deliver_remainder = Decimal(0)
+        line.invoice_remainder = line.delivered_quantity - line.invoiced_quantity
+        line.status = (
+            SalesOrderLine.Status.DELIVERED
+            if line.delivered_quantity
+            else SalesOrderLine.Status.CANCELED
+        )
+        line.save(update_fields=["deliver_remainder", "invoice_remainder", "status"])
+        apply_line_inventory(order, line)
+        record_event(
+            actor=actor,
+            obj=order,
+            action="remainder_canceled",
+            data={"line": line.line_number, "quantity": canceled},
+        )
+        settle_order_status(order, actor)
+        return line
