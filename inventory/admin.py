@@ -1,8 +1,8 @@
 from django.contrib import admin
 
-from salesmkt.core.admin_base import ServiceAdmin
+from salesmkt.core.admin_base import ReadOnlyAdmin, ServiceAdmin
 
-from .models import Item, ItemDiscountGroup, Unit, Warehouse
+from .models import InventoryTransaction, Item, ItemDiscountGroup, Unit, Warehouse
 from .services import items
 
 
@@ -43,3 +43,22 @@ class UnitAdmin(ServiceAdmin):
 class ItemDiscountGroupAdmin(ServiceAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
+
+
+@admin.register(InventoryTransaction)
+class InventoryTransactionAdmin(ReadOnlyAdmin):
+    list_display = [
+        "date",
+        "item",
+        "warehouse",
+        "quantity",
+        "status",
+        "reference",
+        "invoice_number",
+    ]
+    list_filter = ["status", "warehouse"]
+    search_fields = ["reference", "item__item_number", "item__name", "invoice_number"]
+    list_select_related = ["item", "warehouse"]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("inventory.view_inventorytransaction")

@@ -16,6 +16,7 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", unsubscribe, name="unsubscribe"),
     path("inventory/", include("inventory.urls")),
     path("agreements/", include("agreements.urls")),
+    path("orders/", include("orders.urls")),
     path("setup/", include("salesmkt.finance.urls")),
 ]
 

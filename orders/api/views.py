@@ -38,6 +38,7 @@ class SalesOrderViewSet(ServiceModelViewSet):
     ordering_fields = ["number", "requested_ship_date", "created_at"]
     create_service = orders.sales_order_create
     update_service = orders.sales_order_update
+    delete_service = orders.sales_order_delete
 
     def _respond(self, order):
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)

@@ -112,9 +112,15 @@ def _write_lines(order: SalesOrder, rows: list[dict[str, Any]], actor) -> list[S
             raise ConflictError(
                 _("The item of a delivered line cannot change."), code="line_delivered"
             )
+        before = (line.item_id, line.quantity)
         for field in ("item", "warehouse", "quantity", "description", "sales_tax_code"):
             if field in row and row[field] is not None:
                 setattr(line, field, row[field])
+        reprice = (
+            line.pk is None
+            or before != (line.item_id, line.quantity)
+            or any(row.get(field) is not None for field in PRICE_FIELDS)
+        )
         if line.sales_tax_code_id is None and line.item_id:
             line.sales_tax_code = line.item.sales_tax_code
         if not line.description and line.item_id:
@@ -133,7 +139,8 @@ def _write_lines(order: SalesOrder, rows: list[dict[str, Any]], actor) -> list[S
             raise ValidationError(
                 {f"lines[{index}].{k}": v for k, v in exc.message_dict.items()}
             ) from exc
-        _priced(order, line, row, actor)
+        if reprice:
+            _priced(order, line, row, actor)
         line.deliver_remainder = line.quantity - line.delivered_quantity
         line.invoice_remainder = line.quantity - line.invoiced_quantity
         line.save()
@@ -398,3 +405,24 @@ def sales_order_cancel_remainder(*, line: SalesOrderLine, actor) -> SalesOrderLi
         )
         settle_order_status(order, actor)
         return line
+
+
+def sales_order_delete(*, instance: SalesOrder, actor) -> None:
+    """Only a journal or a canceled order with nothing delivered may be deleted; an order that
+    moved goods is kept (cancel it instead)."""
+    from salesmkt.core.services import record_delete
+
+    with transaction.atomic():
+        order = lock(instance)
+        if not (order.is_journal or order.status == SalesOrder.Status.CANCELED):
+            raise ConflictError(
+                _("Only journals and canceled orders can be deleted; cancel the order instead."),
+                code="order_not_deletable",
+            )
+        if order.packing_slips.exists():
+            raise ConflictError(
+                _("An order with packing slips cannot be deleted."), code="order_not_deletable"
+            )
+        for line_id in order.lines.values_list("pk", flat=True):
+            stock.remove_source(SOURCE, line_id)
+        record_delete(instance=order, actor=actor)

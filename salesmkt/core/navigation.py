@@ -35,7 +35,7 @@ MENU = [
         (_("Sales agreements"), "agreements:sales-agreements-list", "agreements.view_salesagreement"),
         (_("Up-sell and cross-sell rules"), "agreements:sell-rules-list", "agreements.view_sellrule"),
         (_("Quotations"), "area:quotations", "crm.view_customer"),
-        (_("Sales orders"), "area:orders", "crm.view_customer"),
+        (_("Sales orders"), "orders:sales-orders-list", "orders.view_salesorder"),
         (_("Backorders"), "area:backorders", "crm.view_customer"),
     ]),
     (_("Invoicing"), "bi-receipt", [

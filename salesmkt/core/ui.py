@@ -136,6 +136,10 @@ class RecordViews:
         return True
 
     @classmethod
+    def deletable(cls, obj) -> bool:
+        return cls.editable(obj)
+
+    @classmethod
     def detail_context(cls, request, obj) -> dict[str, Any]:
         """More context for a custom detail template."""
         return {}
@@ -344,6 +348,7 @@ class RecordDetailView(ResourceView):
             "delete_url": reverse(r.url_name("delete"), args=[obj.pk]),
             "actions": r.visible_actions(request, obj),
             "editable": r.editable(obj),
+            "deletable": r.deletable(obj),
             **r.detail_context(request, obj),
         }
         return render(request, r.detail_template, context)

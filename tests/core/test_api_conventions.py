@@ -36,6 +36,8 @@ LIST_ENDPOINTS = {
     "activities": lambda: make_activity(),
     "campaigns": lambda: make_campaign_target().campaign,
     "campaign-targets": lambda: make_campaign_target(),
+    "sales-orders": lambda: make_sales_order(),
+    "packing-slips": lambda: make_packing_slip(),
     "trade-agreements": lambda: make_trade_agreement(),
     "sales-agreements": lambda: make_sales_agreement(),
     "sell-rules": lambda: make_sell_rule(),
@@ -43,6 +45,35 @@ LIST_ENDPOINTS = {
         code=f"CT{f.PartyFactory().pk}", is_default=False
     ),
 }
+
+
+def make_sales_order():
+    from datetime import date
+
+    from orders.services.orders import sales_order_create
+
+    warehouse = f.WarehouseFactory()
+    return sales_order_create(
+        data={
+            "customer": f.CustomerFactory(),
+            "requested_ship_date": date(2026, 12, 1),
+            "lines": [
+                {"item": f.ItemFactory(), "warehouse": warehouse, "quantity": 2} for _ in range(3)
+            ],
+        },
+        actor=None,
+    )
+
+
+def make_packing_slip():
+    from orders.services.delivery import packing_slip_post
+
+    order = make_sales_order()
+    return packing_slip_post(
+        order=order,
+        lines=[{"order_line": line, "quantity": 1} for line in order.lines.all()],
+        actor=None,
+    )
 
 
 def make_trade_agreement():

@@ -421,3 +421,23 @@ def test_delivering_a_quantity_of_zero_is_refused(make_order):
         deliver(order, "0")
 
     assert refused.value.code == "invalid_quantity"
+
+
+@pytest.mark.django_db
+def test_only_journals_and_canceled_orders_can_be_deleted_and_leave_no_inventory_behind(
+    manager_api, make_order
+):
+    ordinary = make_order()
+    canceled = make_order()
+    sales_order_cancel(order=canceled, actor=None)
+    journal = make_order(order_type="journal")
+
+    refused = manager_api.delete(f"/api/v1/sales-orders/{ordinary.pk}/")
+    assert manager_api.delete(f"/api/v1/sales-orders/{canceled.pk}/").status_code == 204
+    assert manager_api.delete(f"/api/v1/sales-orders/{journal.pk}/").status_code == 204
+
+    assert refused.status_code == 409 and refused.json()["code"] == "order_not_deletable"
+    assert list(SalesOrder.objects.values_list("pk", flat=True)) == [ordinary.pk]
+    assert set(InventoryTransaction.objects.values_list("source_id", flat=True)) == {
+        ordinary.lines.get().pk
+    }

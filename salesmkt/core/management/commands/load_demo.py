@@ -17,6 +17,7 @@ DEMO_MODULES = [
     "inventory.demo",
     "crm.demo_marketing",
     "agreements.demo",
+    "orders.demo",
 ]
 
 DEMO_PASSWORD = "demo"

@@ -1,0 +1,115 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from crm.admin import TransitionAdminMixin
+from salesmkt.core.admin_base import ReadOnlyAdmin
+
+from .models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
+from .services import orders
+
+
+class SalesOrderLineInline(admin.TabularInline):
+    model = SalesOrderLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "line_number",
+        "item",
+        "warehouse",
+        "quantity",
+        "unit_price",
+        "discount_percent",
+        "line_amount",
+        "delivered_quantity",
+        "deliver_remainder",
+        "invoice_remainder",
+        "status",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SalesOrder)
+class SalesOrderAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    """Orders are entered in the clerk UI or the API (pricing, inventory, agreements); the admin
+    shows them and runs their actions."""
+
+    list_display = [
+        "number",
+        "customer",
+        "order_type",
+        "status",
+        "document_status",
+        "requested_ship_date",
+        "rma_number",
+        "created_at",
+    ]
+    list_filter = ["order_type", "status", "document_status"]
+    search_fields = [
+        "number",
+        "rma_number",
+        "customer__party__name",
+        "customer__account_number",
+        "customer_reference",
+    ]
+    list_select_related = ["customer__party"]
+    readonly_fields = [f.name for f in SalesOrder._meta.fields]
+    inlines = [SalesOrderLineInline]
+    actions = ["confirm", "picking_list", "cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Confirm the selected orders"))
+    def confirm(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda o, user: orders.sales_order_confirm(order=o, actor=user),
+            _("%(count)d orders confirmed."),
+        )
+
+    @admin.action(description=_("Produce picking lists for the selected orders"))
+    def picking_list(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda o, user: orders.sales_order_picking_list(order=o, actor=user),
+            _("%(count)d picking lists produced."),
+        )
+
+    @admin.action(description=_("Cancel the selected orders"))
+    def cancel(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda o, user: orders.sales_order_cancel(order=o, actor=user),
+            _("%(count)d orders canceled."),
+        )
+
+
+class PackingSlipLineInline(admin.TabularInline):
+    model = PackingSlipLine
+    extra = 0
+    readonly_fields = ["order_line", "quantity"]
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PackingSlip)
+class PackingSlipAdmin(ReadOnlyAdmin):
+    list_display = ["number", "order", "delivery_date", "posted_at", "posted_by", "invoiced"]
+    list_filter = ["invoiced", "delivery_date"]
+    search_fields = ["number", "order__number"]
+    list_select_related = ["order"]
+    inlines = [PackingSlipLineInline]
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_packingslip")

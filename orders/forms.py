@@ -1,0 +1,70 @@
+from django import forms
+from django.forms import inlineformset_factory
+from django.utils.translation import gettext_lazy as _
+
+from crm.forms import DateInput
+
+from .models import SalesOrder, SalesOrderLine
+
+
+class SalesOrderForm(forms.ModelForm):
+    legend = _("Sales order")
+
+    class Meta:
+        model = SalesOrder
+        fields = [
+            "customer",
+            "order_type",
+            "requested_ship_date",
+            "customer_reference",
+            "currency",
+            "sales_agreement",
+            "delivery_name",
+            "delivery_street",
+            "delivery_postal_code",
+            "delivery_city",
+            "delivery_country",
+            "return_reason",
+            "notes",
+        ]
+        widgets = {"requested_ship_date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].required = False
+        self.fields["currency"].help_text = _("Empty: the customer's currency.")
+        self.fields["delivery_street"].help_text = _("Empty: the customer's delivery address.")
+        if self.instance.pk:
+            self.fields["order_type"].disabled = True
+            self.fields["order_type"].help_text = _("Change the type with the Change type button.")
+
+
+class SalesOrderLineForm(forms.ModelForm):
+    class Meta:
+        model = SalesOrderLine
+        fields = [
+            "item",
+            "warehouse",
+            "quantity",
+            "unit_price",
+            "discount_amount",
+            "discount_percent",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("unit_price", "discount_amount", "discount_percent"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("Empty: from the price lookup.")
+        if not self.instance.pk:
+            for name in ("unit_price", "discount_amount", "discount_percent"):
+                self.initial[name] = None
+
+
+SalesOrderLineFormSet = inlineformset_factory(
+    SalesOrder, SalesOrderLine, form=SalesOrderLineForm, extra=3, can_delete=True
+)
+
+
+class ChangeTypeForm(forms.Form):
+    order_type = forms.ChoiceField(label=_("order type"), choices=SalesOrder.OrderType.choices)

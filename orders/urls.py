@@ -1,0 +1,5 @@
+from .views import SalesOrderViews
+
+app_name = "orders"
+
+urlpatterns = SalesOrderViews.urls()

@@ -1,0 +1,312 @@
+"""Clerk UI of sales orders: list, entry with lines, actions, packing slips."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from agreements.services.suggestions import sales_suggestions
+from salesmkt.core.errors import DomainError
+from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
+
+from .forms import ChangeTypeForm, SalesOrderForm, SalesOrderLineFormSet
+from .models import SalesOrder, SalesOrderLine
+from .services import delivery, orders
+
+
+def _open(order) -> bool:
+    return order.status == SalesOrder.Status.OPEN
+
+
+class SalesOrderViews(RecordViews):
+    model = SalesOrder
+    namespace = "orders"
+    slug = "sales-orders"
+    icon = "bi-cart"
+    detail_template = "orders/sales_order_detail.html"
+    columns = [
+        Column(_("number"), "number", link=True, sort="number"),
+        Column(_("customer"), "customer.party.name", link=True, sort="customer__party__name"),
+        Column(_("order type"), "order_type", sort="order_type"),
+        Column(_("status"), "status", sort="status"),
+        Column(_("document status"), "document_status"),
+        Column(_("requested ship date"), "requested_ship_date", sort="requested_ship_date"),
+        Column(_("RMA number"), "rma_number"),
+        Column(_("created at"), "created_at", sort="created_at"),
+    ]
+    search_fields = [
+        "number",
+        "rma_number",
+        "customer__party__name",
+        "customer__account_number",
+        "customer_reference",
+    ]
+    filter_fields = ["order_type", "status", "document_status", "customer"]
+    detail_fields = [
+        "number",
+        "customer",
+        "order_type",
+        "status",
+        "document_status",
+        "customer_reference",
+        "currency",
+        "requested_ship_date",
+        "confirmed_ship_date",
+        "sales_agreement",
+        "rma_number",
+        "return_reason",
+        (
+            _("deliver to"),
+            lambda o: ", ".join(
+                p
+                for p in [
+                    o.delivery_name,
+                    o.delivery_street,
+                    f"{o.delivery_postal_code} {o.delivery_city}".strip(),
+                    o.delivery_country,
+                ]
+                if p
+            ),
+        ),
+        "notes",
+        "created_at",
+        "confirmed_at",
+    ]
+    create_service = orders.sales_order_create
+    update_service = orders.sales_order_update
+    delete_service = orders.sales_order_delete
+    actions = [
+        RecordAction(
+            "confirm",
+            _("Confirm"),
+            lambda o, user, data: orders.sales_order_confirm(order=o, actor=user),
+            available=lambda o: _open(o) and not o.is_journal,
+            style="success",
+            icon="bi-check2-circle",
+        ),
+        RecordAction(
+            "picking-list",
+            _("Picking list"),
+            lambda o, user, data: orders.sales_order_picking_list(order=o, actor=user),
+            available=lambda o: _open(o) and not o.is_journal and not o.is_return,
+            icon="bi-list-check",
+        ),
+        RecordAction(
+            "change-type",
+            _("Change type"),
+            lambda o, user, data: orders.sales_order_change_type(
+                order=o, order_type=data["order_type"], actor=user
+            ),
+            available=_open,
+            form_class=ChangeTypeForm,
+            style="outline-secondary",
+            icon="bi-arrow-left-right",
+        ),
+        RecordAction(
+            "cancel",
+            _("Cancel"),
+            lambda o, user, data: orders.sales_order_cancel(order=o, actor=user),
+            available=lambda o: (
+                transition_available("cancel")(o)
+                and not o.lines.filter(delivered_quantity__gt=0).exists()
+            ),
+            style="outline-danger",
+            icon="bi-x-circle",
+            confirm=_("Cancel the order?"),
+        ),
+    ]
+
+    @classmethod
+    def editable(cls, obj):
+        return _open(obj)
+
+    @classmethod
+    def deletable(cls, obj):
+        return obj.is_journal or obj.status == SalesOrder.Status.CANCELED
+
+    @classmethod
+    def get_queryset(cls):
+        return SalesOrder.objects.select_related("customer__party", "currency", "sales_agreement")
+
+    @classmethod
+    def get_forms(cls, request, instance=None):
+        data = request.POST if request.method == "POST" else None
+        return {
+            "form": SalesOrderForm(data, instance=instance),
+            "lines": SalesOrderLineFormSet(data, instance=instance or SalesOrder(), prefix="lines"),
+        }
+
+    @classmethod
+    def forms_to_data(cls, bound, instance=None):
+        data = {
+            k: v
+            for k, v in bound["form"].cleaned_data.items()
+            if v not in (None, "") or k in ("notes",)
+        }
+        if instance is not None:
+            data.pop("order_type", None)
+        rows = []
+        for form in bound["lines"].forms:
+            if not form.has_changed() and form.instance.pk is None:
+                continue
+            if form.cleaned_data.get("DELETE"):
+                continue
+            row = {
+                k: v
+                for k, v in form.cleaned_data.items()
+                if k
+                in (
+                    "item",
+                    "warehouse",
+                    "quantity",
+                    "unit_price",
+                    "discount_amount",
+                    "discount_percent",
+                )
+            }
+            if form.instance.pk is not None:
+                row["id"] = form.instance.pk
+            rows.append(row)
+        data["lines"] = rows
+        return data
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        lines = list(
+            obj.lines.select_related("item__unit", "warehouse", "sales_tax_code").order_by(
+                "line_number"
+            )
+        )
+        on_order = {line.item_id for line in lines}
+        suggestions = []
+        if _open(obj) and request.user.has_perm("orders.change_salesorder"):
+            seen = set()
+            for line in lines:
+                for rule in sales_suggestions(
+                    item=line.item,
+                    customer=obj.customer,
+                    quantity=line.quantity,
+                    line_amount=line.line_amount,
+                ):
+                    if rule.suggested_item_id not in on_order and rule.pk not in seen:
+                        seen.add(rule.pk)
+                        suggestions.append({"rule": rule, "line": line})
+        return {
+            "lines": lines,
+            "total": sum((line.line_amount for line in lines), Decimal(0)),
+            "deliverable": [line for line in lines if line.deliver_remainder > 0],
+            "can_deliver": _open(obj)
+            and not obj.is_journal
+            and request.user.has_perm("orders.add_packingslip"),
+            "packing_slips": obj.packing_slips.prefetch_related("lines__order_line"),
+            "suggestions": suggestions,
+            "picking": orders.picking_list(obj)
+            if obj.document_status == SalesOrder.DocumentStatus.PICKING_LIST
+            else None,
+        }
+
+    @classmethod
+    def urls(cls):
+        return [
+            *super().urls(),
+            path(
+                f"{cls.slug}/<int:pk>/packing-slip/",
+                post_packing_slip,
+                name="sales-orders-packing-slip",
+            ),
+            path(
+                f"{cls.slug}/<int:pk>/add-suggestion/<int:rule>/",
+                add_suggestion,
+                name="sales-orders-add-suggestion",
+            ),
+            path(
+                f"{cls.slug}/lines/<int:pk>/cancel-remainder/",
+                cancel_remainder,
+                name="sales-orders-cancel-remainder",
+            ),
+        ]
+
+
+def _detail(pk):
+    return HttpResponseRedirect(reverse("orders:sales-orders-detail", args=[pk]))
+
+
+def _report(request, exc):
+    messages.error(
+        request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message)
+    )
+
+
+@login_required
+@permission_required("orders.add_packingslip", raise_exception=True)
+@require_POST
+def post_packing_slip(request, pk):
+    """Post the quantities entered on the order page (prefilled with the remainders)."""
+    order = get_object_or_404(SalesOrder, pk=pk)
+    rows = []
+    for line in order.lines.all():
+        raw = request.POST.get(f"deliver-{line.pk}", "").strip()
+        if not raw:
+            continue
+        try:
+            quantity = Decimal(raw.replace(",", "."))
+        except InvalidOperation:
+            messages.error(
+                request, _gettext("Line %(line)d: not a number.") % {"line": line.line_number}
+            )
+            return _detail(pk)
+        if quantity:
+            rows.append({"order_line": line, "quantity": quantity})
+    try:
+        slip = delivery.packing_slip_post(order=order, lines=rows, actor=request.user)
+    except (DomainError, ValidationError) as exc:
+        _report(request, exc)
+        return _detail(pk)
+    messages.success(request, _gettext("Packing slip %(number)s posted.") % {"number": slip.number})
+    return _detail(pk)
+
+
+@login_required
+@permission_required("orders.change_salesorder", raise_exception=True)
+@require_POST
+def add_suggestion(request, pk, rule):
+    """Add a suggested item (up-sell or cross-sell) as a new line of the order."""
+    from agreements.models import SellRule
+
+    order = get_object_or_404(SalesOrder, pk=pk)
+    suggestion = get_object_or_404(SellRule, pk=rule)
+    source = order.lines.filter(item=suggestion.item).first()
+    rows = [{"id": line.pk} for line in order.lines.all()]
+    rows.append(
+        {
+            "item": suggestion.suggested_item,
+            "warehouse": source.warehouse if source else None,
+            "quantity": source.quantity if source else Decimal(1),
+        }
+    )
+    try:
+        orders.sales_order_update(instance=order, data={"lines": rows}, actor=request.user)
+    except (DomainError, ValidationError) as exc:
+        _report(request, exc)
+        return _detail(pk)
+    messages.success(request, _gettext("%(item)s added.") % {"item": suggestion.suggested_item})
+    return _detail(pk)
+
+
+@login_required
+@permission_required("orders.change_salesorder", raise_exception=True)
+@require_POST
+def cancel_remainder(request, pk):
+    line = get_object_or_404(SalesOrderLine, pk=pk)
+    try:
+        orders.sales_order_cancel_remainder(line=line, actor=request.user)
+    except (DomainError, ValidationError) as exc:
+        _report(request, exc)
+    return _detail(line.order_id)
