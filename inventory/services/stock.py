@@ -48,10 +48,20 @@ def expected_transactions(source: str, source_id: int):
 
 
 def set_expected(
-    *, item, warehouse, quantity: Decimal, status: str, source: str, source_id: int, reference: str
+    *,
+    item,
+    warehouse,
+    quantity: Decimal,
+    status: str,
+    source: str,
+    source_id: int,
+    reference: str,
+    replace: bool = True,
 ) -> None:
-    """Make the expected (not yet physical) movement of a document line `quantity`."""
-    expected_transactions(source, source_id).delete()
+    """Make the expected (not yet physical) movement of a document line `quantity`
+    (`replace=False` for a new line, which has none yet)."""
+    if replace:
+        expected_transactions(source, source_id).delete()
     record_transaction(
         item=item,
         warehouse=warehouse,

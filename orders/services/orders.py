@@ -30,7 +30,7 @@ PRICE_FIELDS = ("unit_price", "discount_amount", "discount_percent")
 
 
 # --- inventory --------------------------------------------------------------------------------
-def apply_line_inventory(order: SalesOrder, line: SalesOrderLine) -> None:
+def apply_line_inventory(order: SalesOrder, line: SalesOrderLine, *, is_new: bool = False) -> None:
     """The expected movement of a line: an issue on order, or for a return a receipt ordered.
     Journal and canceled orders have none."""
     if order.is_journal or order.status == SalesOrder.Status.CANCELED or not line.deliver_remainder:
@@ -49,6 +49,7 @@ def apply_line_inventory(order: SalesOrder, line: SalesOrderLine) -> None:
         source=SOURCE,
         source_id=line.pk,
         reference=order.number,
+        replace=not is_new,
     )
 
 
@@ -122,7 +123,7 @@ def _write_lines(order: SalesOrder, rows: list[dict[str, Any]], actor) -> list[S
             or any(row.get(field) is not None for field in PRICE_FIELDS)
         )
         if line.sales_tax_code_id is None and line.item_id:
-            line.sales_tax_code = line.item.sales_tax_code
+            line.sales_tax_code_id = line.item.sales_tax_code_id
         if not line.description and line.item_id:
             line.description = line.item.name
         if line.quantity is not None and line.quantity < line.delivered_quantity:
@@ -133,8 +134,29 @@ def _write_lines(order: SalesOrder, rows: list[dict[str, Any]], actor) -> list[S
                 % {"line": line.line_number, "delivered": line.delivered_quantity},
                 code="quantity_below_delivered",
             )
+        missing = [f for f in ("item_id", "warehouse_id", "quantity") if getattr(line, f) is None]
+        if missing:
+            raise ValidationError(
+                {
+                    f"lines[{index}].{f.removesuffix('_id')}": _("This field is required.")
+                    for f in missing
+                }
+            )
         try:
-            line.full_clean(exclude=["order", "line_amount", "price_source"], validate_unique=False)
+            # The related records are instances the caller gave: no need to look them up again;
+            # the database constraints back the remainders.
+            line.full_clean(
+                exclude=[
+                    "order",
+                    "line_amount",
+                    "price_source",
+                    "item",
+                    "warehouse",
+                    "sales_tax_code",
+                ],
+                validate_unique=False,
+                validate_constraints=False,
+            )
         except ValidationError as exc:
             raise ValidationError(
                 {f"lines[{index}].{k}": v for k, v in exc.message_dict.items()}
@@ -143,10 +165,11 @@ def _write_lines(order: SalesOrder, rows: list[dict[str, Any]], actor) -> list[S
             _priced(order, line, row, actor)
         line.deliver_remainder = line.quantity - line.delivered_quantity
         line.invoice_remainder = line.quantity - line.invoiced_quantity
+        is_new = line.pk is None
         line.save()
         kept.add(line.pk)
         written.append(line)
-        apply_line_inventory(order, line)
+        apply_line_inventory(order, line, is_new=is_new)
     for pk, line in existing.items():
         if pk not in kept:
             if line.delivered_quantity or line.invoiced_quantity:
