@@ -4,8 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from crm.admin import TransitionAdminMixin
 from salesmkt.core.admin_base import ReadOnlyAdmin
 
-from .models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
-from .services import orders
+from .models import (
+    PackingSlip,
+    PackingSlipLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesQuotation,
+    SalesQuotationLine,
+)
+from .services import orders, quotations
 
 
 class SalesOrderLineInline(admin.TabularInline):
@@ -113,3 +120,65 @@ class PackingSlipAdmin(ReadOnlyAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("orders.view_packingslip")
+
+
+class SalesQuotationLineInline(admin.TabularInline):
+    model = SalesQuotationLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "line_number",
+        "item",
+        "warehouse",
+        "quantity",
+        "unit_price",
+        "discount_percent",
+        "line_amount",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SalesQuotation)
+class SalesQuotationAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "party",
+        "status",
+        "expiry_date",
+        "revision",
+        "sales_order",
+        "created_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["number", "party__name", "customer_reference"]
+    list_select_related = ["party", "sales_order"]
+    readonly_fields = [f.name for f in SalesQuotation._meta.fields]
+    inlines = [SalesQuotationLineInline]
+    actions = ["send", "cancel"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected quotations"))
+    def send(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda q, user: quotations.quotation_send(quotation=q, actor=user),
+            _("%(count)d quotations sent."),
+        )
+
+    @admin.action(description=_("Cancel the selected quotations"))
+    def cancel(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda q, user: quotations.quotation_cancel(quotation=q, actor=user),
+            _("%(count)d quotations canceled."),
+        )

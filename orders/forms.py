@@ -68,3 +68,60 @@ SalesOrderLineFormSet = inlineformset_factory(
 
 class ChangeTypeForm(forms.Form):
     order_type = forms.ChoiceField(label=_("order type"), choices=SalesOrder.OrderType.choices)
+
+
+class SalesQuotationForm(forms.ModelForm):
+    legend = _("Sales quotation")
+
+    class Meta:
+        from .models import SalesQuotation
+
+        model = SalesQuotation
+        fields = [
+            "party",
+            "expiry_date",
+            "requested_ship_date",
+            "customer_reference",
+            "currency",
+            "notes",
+        ]
+        widgets = {
+            "expiry_date": DateInput(),
+            "requested_ship_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].required = False
+        self.fields["currency"].help_text = _(
+            "Empty: the customer's (or the prospect's template) currency."
+        )
+
+
+class SalesQuotationLineForm(SalesOrderLineForm):
+    class Meta(SalesOrderLineForm.Meta):
+        from .models import SalesQuotationLine
+
+        model = SalesQuotationLine
+        # Its own list: an inline formset appends its foreign key to the list it is given.
+        fields = [
+            "item",
+            "warehouse",
+            "quantity",
+            "unit_price",
+            "discount_amount",
+            "discount_percent",
+        ]
+
+
+def quotation_line_formset():
+    from .models import SalesQuotation, SalesQuotationLine
+
+    return inlineformset_factory(
+        SalesQuotation, SalesQuotationLine, form=SalesQuotationLineForm, extra=3, can_delete=True
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("reason"), max_length=200)

@@ -242,3 +242,114 @@ class PackingSlipLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.packing_slip.number}: {self.quantity} × {self.order_line.item}"
+
+
+class SalesQuotation(FSMModelMixin, models.Model):
+    """An offer to a customer or a prospect; confirming it makes the sales order."""
+
+    class Status(models.TextChoices):
+        CREATED = "created", _("Created")
+        SENT = "sent", _("Sent")
+        CONFIRMED = "confirmed", _("Confirmed")
+        LOST = "lost", _("Lost")
+        CANCELED = "canceled", _("Canceled")
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    party = models.ForeignKey(
+        "crm.Party",
+        verbose_name=_("customer or prospect"),
+        on_delete=models.PROTECT,
+        related_name="quotations",
+    )
+    status = FSMField(_("status"), default=Status.CREATED, choices=Status.choices, protected=True)
+    currency = models.ForeignKey(
+        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+    )
+    expiry_date = models.DateField(_("expiry date"))
+    requested_ship_date = models.DateField(_("requested ship date"))
+    customer_reference = models.CharField(_("customer reference"), max_length=100, blank=True)
+    revision = models.PositiveSmallIntegerField(_("revision"), default=0, editable=False)
+    lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True, editable=False)
+    sales_order = models.OneToOneField(
+        SalesOrder,
+        verbose_name=_("sales order"),
+        on_delete=models.PROTECT,
+        related_name="quotation",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("sales quotation")
+        verbose_name_plural = _("sales quotations")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.party.name if self.party_id else ''}".strip()
+
+    @transition(field=status, source=[Status.CREATED, Status.SENT], target=Status.SENT)
+    def send(self, *, at):
+        self.sent_at = at
+
+    @transition(field=status, source=Status.SENT, target=Status.CONFIRMED)
+    def confirm(self, *, at):
+        self.closed_at = at
+
+    @transition(field=status, source=[Status.CREATED, Status.SENT], target=Status.LOST)
+    def lose(self, *, reason: str, at):
+        self.lost_reason = reason
+        self.closed_at = at
+
+    @transition(field=status, source=[Status.CREATED, Status.SENT], target=Status.CANCELED)
+    def cancel(self, *, at):
+        self.closed_at = at
+
+
+class SalesQuotationLine(models.Model):
+    quotation = models.ForeignKey(
+        SalesQuotation, verbose_name=_("quotation"), on_delete=models.CASCADE, related_name="lines"
+    )
+    line_number = models.PositiveIntegerField(_("line"), editable=False)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
+    unit_price = PriceField(_("unit price"), validators=[MinValueValidator(0)])
+    discount_amount = PriceField(_("discount per unit"), validators=[MinValueValidator(0)])
+    discount_percent = PercentField(_("discount (%)"), validators=[MinValueValidator(0)])
+    sales_tax_code = models.ForeignKey(
+        SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
+    )
+    line_amount = MoneyField(_("line amount"), editable=False)
+    price_source = models.CharField(_("price from"), max_length=20, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("sales quotation line")
+        verbose_name_plural = _("sales quotation lines")
+        ordering = ["quotation", "line_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["quotation", "line_number"], name="quotation_line_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quotation.number}/{self.line_number} {self.item}"

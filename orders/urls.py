@@ -1,5 +1,5 @@
-from .views import SalesOrderViews
+from .views import SalesOrderViews, SalesQuotationViews
 
 app_name = "orders"
 
-urlpatterns = SalesOrderViews.urls()
+urlpatterns = [*SalesOrderViews.urls(), *SalesQuotationViews.urls()]

@@ -16,9 +16,31 @@ from agreements.services.suggestions import sales_suggestions
 from salesmkt.core.errors import DomainError
 from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
 
-from .forms import ChangeTypeForm, SalesOrderForm, SalesOrderLineFormSet
-from .models import SalesOrder, SalesOrderLine
-from .services import delivery, orders
+from .forms import (
+    ChangeTypeForm,
+    ReasonForm,
+    SalesOrderForm,
+    SalesOrderLineFormSet,
+    SalesQuotationForm,
+    quotation_line_formset,
+)
+from .models import SalesOrder, SalesOrderLine, SalesQuotation
+from .services import delivery, orders, quotations
+
+LINE_FIELDS = ("item", "warehouse", "quantity", "unit_price", "discount_amount", "discount_percent")
+
+
+def line_rows(formset) -> list[dict]:
+    """The lines of an order or quotation formset as service input (empty prices: the lookup)."""
+    rows = []
+    for form in formset.forms:
+        if (not form.has_changed() and form.instance.pk is None) or form.cleaned_data.get("DELETE"):
+            continue
+        row = {k: v for k, v in form.cleaned_data.items() if k in LINE_FIELDS}
+        if form.instance.pk is not None:
+            row["id"] = form.instance.pk
+        rows.append(row)
+    return rows
 
 
 def _open(order) -> bool:
@@ -152,29 +174,7 @@ class SalesOrderViews(RecordViews):
         }
         if instance is not None:
             data.pop("order_type", None)
-        rows = []
-        for form in bound["lines"].forms:
-            if not form.has_changed() and form.instance.pk is None:
-                continue
-            if form.cleaned_data.get("DELETE"):
-                continue
-            row = {
-                k: v
-                for k, v in form.cleaned_data.items()
-                if k
-                in (
-                    "item",
-                    "warehouse",
-                    "quantity",
-                    "unit_price",
-                    "discount_amount",
-                    "discount_percent",
-                )
-            }
-            if form.instance.pk is not None:
-                row["id"] = form.instance.pk
-            rows.append(row)
-        data["lines"] = rows
+        data["lines"] = line_rows(bound["lines"])
         return data
 
     @classmethod
@@ -310,3 +310,119 @@ def cancel_remainder(request, pk):
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
     return _detail(line.order_id)
+
+
+def _quotation_open(quotation) -> bool:
+    return quotation.status in (SalesQuotation.Status.CREATED, SalesQuotation.Status.SENT)
+
+
+class SalesQuotationViews(RecordViews):
+    model = SalesQuotation
+    namespace = "orders"
+    slug = "quotations"
+    icon = "bi-file-earmark-text"
+    detail_template = "orders/quotation_detail.html"
+    columns = [
+        Column(_("number"), "number", link=True, sort="number"),
+        Column(_("customer or prospect"), "party.name", link=True, sort="party__name"),
+        Column(_("status"), "status", sort="status"),
+        Column(_("expiry date"), "expiry_date", sort="expiry_date"),
+        Column(_("revision"), "revision", align="end"),
+        Column(_("sales order"), "sales_order.number"),
+        Column(_("created at"), "created_at", sort="created_at"),
+    ]
+    search_fields = ["number", "party__name", "customer_reference"]
+    filter_fields = ["status"]
+    detail_fields = [
+        "number",
+        "party",
+        "status",
+        "currency",
+        "expiry_date",
+        "requested_ship_date",
+        "customer_reference",
+        "revision",
+        "lost_reason",
+        "sales_order",
+        "notes",
+        "created_at",
+        "sent_at",
+        "closed_at",
+    ]
+    create_service = quotations.quotation_create
+    update_service = quotations.quotation_update
+    actions = [
+        RecordAction(
+            "send",
+            _("Send"),
+            lambda q, user, data: quotations.quotation_send(quotation=q, actor=user),
+            available=transition_available("send"),
+            icon="bi-send",
+        ),
+        RecordAction(
+            "confirm",
+            _("Confirm"),
+            lambda q, user, data: quotations.quotation_confirm(quotation=q, actor=user),
+            available=transition_available("confirm"),
+            style="success",
+            icon="bi-check2-circle",
+            redirect=lambda q, order: reverse("orders:sales-orders-detail", args=[order.pk]),
+        ),
+        RecordAction(
+            "lose",
+            _("Lost"),
+            lambda q, user, data: quotations.quotation_lose(
+                quotation=q, reason=data["reason"], actor=user
+            ),
+            available=transition_available("lose"),
+            form_class=ReasonForm,
+            style="outline-danger",
+            icon="bi-hand-thumbs-down",
+        ),
+        RecordAction(
+            "cancel",
+            _("Cancel"),
+            lambda q, user, data: quotations.quotation_cancel(quotation=q, actor=user),
+            available=transition_available("cancel"),
+            style="outline-secondary",
+            icon="bi-x-circle",
+            confirm=_("Cancel the quotation?"),
+        ),
+    ]
+
+    @classmethod
+    def editable(cls, obj):
+        return _quotation_open(obj)
+
+    @classmethod
+    def deletable(cls, obj):
+        return obj.status == SalesQuotation.Status.CREATED
+
+    @classmethod
+    def get_queryset(cls):
+        return SalesQuotation.objects.select_related("party", "currency", "sales_order")
+
+    @classmethod
+    def get_forms(cls, request, instance=None):
+        data = request.POST if request.method == "POST" else None
+        return {
+            "form": SalesQuotationForm(data, instance=instance),
+            "lines": quotation_line_formset()(
+                data, instance=instance or SalesQuotation(), prefix="lines"
+            ),
+        }
+
+    @classmethod
+    def forms_to_data(cls, bound, instance=None):
+        data = {
+            k: v
+            for k, v in bound["form"].cleaned_data.items()
+            if v not in (None, "") or k == "notes"
+        }
+        data["lines"] = line_rows(bound["lines"])
+        return data
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        lines = list(obj.lines.select_related("item__unit", "warehouse").order_by("line_number"))
+        return {"lines": lines, "total": sum((line.line_amount for line in lines), Decimal(0))}

@@ -29,6 +29,7 @@ router.register(
 router.register("trade-agreements", agreements.TradeAgreementViewSet, basename="trade-agreement")
 router.register("sales-agreements", agreements.SalesAgreementViewSet, basename="sales-agreement")
 router.register("sell-rules", agreements.SellRuleViewSet, basename="sell-rule")
+router.register("quotations", orders.SalesQuotationViewSet, basename="quotation")
 router.register("sales-orders", orders.SalesOrderViewSet, basename="sales-order")
 router.register("packing-slips", orders.PackingSlipViewSet, basename="packing-slip")
 router.register("items", inventory.ItemViewSet, basename="item")

@@ -144,3 +144,74 @@ class PickingLineSerializer(serializers.Serializer):
     line_number = serializers.IntegerField()
     item = serializers.CharField()
     quantity = serializers.DecimalField(max_digits=20, decimal_places=4)
+
+
+class SalesQuotationLineSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+
+    class Meta:
+        from ..models import SalesQuotationLine
+
+        model = SalesQuotationLine
+        fields = [
+            "id",
+            "line_number",
+            "item",
+            "description",
+            "warehouse",
+            "quantity",
+            "unit_price",
+            "discount_amount",
+            "discount_percent",
+            "sales_tax_code",
+            "line_amount",
+            "price_source",
+        ]
+        read_only_fields = ["line_number", "line_amount", "price_source"]
+        extra_kwargs = {
+            "unit_price": {"required": False},
+            "discount_amount": {"required": False},
+            "discount_percent": {"required": False},
+            "sales_tax_code": {"required": False},
+            "description": {"required": False},
+        }
+
+
+class SalesQuotationSerializer(serializers.ModelSerializer):
+    lines = SalesQuotationLineSerializer(many=True, required=False)
+    party_name = serializers.CharField(source="party.name", read_only=True)
+
+    class Meta:
+        from ..models import SalesQuotation
+
+        model = SalesQuotation
+        fields = [
+            "id",
+            "number",
+            "party",
+            "party_name",
+            "status",
+            "currency",
+            "expiry_date",
+            "requested_ship_date",
+            "customer_reference",
+            "revision",
+            "lost_reason",
+            "sales_order",
+            "notes",
+            "lines",
+            "created_at",
+            "sent_at",
+            "closed_at",
+        ]
+        read_only_fields = [
+            "number",
+            "status",
+            "revision",
+            "lost_reason",
+            "sales_order",
+            "created_at",
+            "sent_at",
+            "closed_at",
+        ]
+        extra_kwargs = {"currency": {"required": False}}

@@ -4,11 +4,19 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from crm.api.marketing import ReasonSerializer
 from salesmkt.core.api.viewsets import ActionInputMixin, IdempotentMixin, ServiceModelViewSet
 from salesmkt.core.errors import ConflictError
 
-from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
-from ..services import delivery, orders
+from ..models import (
+    PackingSlip,
+    PackingSlipLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesQuotation,
+    SalesQuotationLine,
+)
+from ..services import delivery, orders, quotations
 from . import serializers
 
 
@@ -146,4 +154,59 @@ class PackingSlipViewSet(
             lines=data["lines"],
             actor=self.request.user,
             delivery_date=data.get("delivery_date"),
+        )
+
+
+class SalesQuotationViewSet(ServiceModelViewSet):
+    """Quotations for customers and prospects; confirming one makes the sales order."""
+
+    queryset = SalesQuotation.objects.select_related("party").prefetch_related(
+        Prefetch("lines", queryset=SalesQuotationLine.objects.order_by("line_number"))
+    )
+    serializer_class = serializers.SalesQuotationSerializer
+    filterset_fields = {
+        "status": ["exact"],
+        "party": ["exact"],
+        "expiry_date": ["exact", "gte", "lte"],
+    }
+    search_fields = ["number", "party__name", "customer_reference"]
+    ordering_fields = ["number", "expiry_date", "created_at"]
+    create_service = quotations.quotation_create
+    update_service = quotations.quotation_update
+
+    def _respond(self, quotation):
+        return Response(self.get_serializer(self.get_queryset().get(pk=quotation.pk)).data)
+
+    @extend_schema(request=None, responses={200: serializers.SalesQuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        return self._respond(
+            quotations.quotation_send(quotation=self.get_object(), actor=request.user)
+        )
+
+    @extend_schema(request=None, responses={201: serializers.SalesOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        """Confirm: the sales order is made (and a prospect becomes a customer)."""
+        order = quotations.quotation_confirm(quotation=self.get_object(), actor=request.user)
+        return Response(
+            serializers.SalesOrderSerializer(SalesOrderViewSet.queryset.get(pk=order.pk)).data,
+            status=201,
+        )
+
+    @extend_schema(request=ReasonSerializer, responses={200: serializers.SalesQuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def lose(self, request, pk=None):
+        data = self.validated(ReasonSerializer)
+        return self._respond(
+            quotations.quotation_lose(
+                quotation=self.get_object(), reason=data["reason"], actor=request.user
+            )
+        )
+
+    @extend_schema(request=None, responses={200: serializers.SalesQuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        return self._respond(
+            quotations.quotation_cancel(quotation=self.get_object(), actor=request.user)
         )

@@ -54,15 +54,19 @@ def apply_line_inventory(order: SalesOrder, line: SalesOrderLine, *, is_new: boo
 
 
 # --- lines ------------------------------------------------------------------------------------
-def _priced(order: SalesOrder, line: SalesOrderLine, row: dict[str, Any], actor) -> None:
-    """Price the line with the price lookup; a user with the permission may override."""
+def price_line(
+    *, line, customer, currency, on, row: dict[str, Any], actor, sales_agreement=None, trusted=False
+) -> None:
+    """Price an order or quotation line with the price lookup. Prices given in `row` that differ
+    from the lookup need the override permission, unless they are `trusted` (carried over from a
+    confirmed quotation)."""
     result = price_lookup(
-        customer=order.customer,
+        customer=customer,
         item=line.item,
         quantity=line.quantity,
-        currency=order.currency,
-        on=order.requested_ship_date,
-        sales_agreement=order.sales_agreement,
+        currency=currency,
+        on=on,
+        sales_agreement=sales_agreement,
     )
     given = {field: row[field] for field in PRICE_FIELDS if row.get(field) is not None}
     looked_up = {
@@ -71,7 +75,7 @@ def _priced(order: SalesOrder, line: SalesOrderLine, row: dict[str, Any], actor)
         "discount_percent": result.discount_percent,
     }
     overridden = {f: v for f, v in given.items() if to_decimal(v) != to_decimal(looked_up[f])}
-    if overridden and not actor_can(actor, "orders.override_price"):
+    if overridden and not trusted and not actor_can(actor, "orders.override_price"):
         raise DomainError(
             _("Prices and discounts come from the price lookup; you may not override them."),
             code="price_override_not_allowed",
@@ -79,10 +83,14 @@ def _priced(order: SalesOrder, line: SalesOrderLine, row: dict[str, Any], actor)
         )
     for field in PRICE_FIELDS:
         setattr(line, field, given.get(field, looked_up[field]))
-    line.price_source = "manual" if overridden else result.price_source
-    line.agreement_line_id = (
-        result.price_record if result.price_source == "sales_agreement" else None
-    )
+    if trusted and given:
+        line.price_source = row.get("price_source") or "quotation"
+    else:
+        line.price_source = "manual" if overridden else result.price_source
+    if hasattr(line, "agreement_line_id"):
+        line.agreement_line_id = (
+            result.price_record if result.price_source == "sales_agreement" else None
+        )
     line.line_amount = net_amount(
         line.quantity, line.unit_price, line.discount_amount, line.discount_percent
     )
@@ -94,7 +102,9 @@ def actor_can(actor, permission: str) -> bool:
     )
 
 
-def _write_lines(order: SalesOrder, rows: list[dict[str, Any]], actor) -> list[SalesOrderLine]:
+def _write_lines(
+    order: SalesOrder, rows: list[dict[str, Any]], actor, *, trusted_prices: bool = False
+) -> list[SalesOrderLine]:
     existing = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
     kept, written = set(), []
     next_line_number = max((line.line_number for line in existing.values()), default=0)
@@ -162,7 +172,16 @@ def _write_lines(order: SalesOrder, rows: list[dict[str, Any]], actor) -> list[S
                 {f"lines[{index}].{k}": v for k, v in exc.message_dict.items()}
             ) from exc
         if reprice:
-            _priced(order, line, row, actor)
+            price_line(
+                line=line,
+                customer=order.customer,
+                currency=order.currency,
+                on=order.requested_ship_date,
+                row=row,
+                actor=actor,
+                sales_agreement=order.sales_agreement,
+                trusted=trusted_prices,
+            )
         line.deliver_remainder = line.quantity - line.delivered_quantity
         line.invoice_remainder = line.quantity - line.invoiced_quantity
         is_new = line.pk is None
@@ -209,7 +228,7 @@ def _defaults_from_customer(order: SalesOrder) -> None:
             order.delivery_country = address.country
 
 
-def sales_order_create(*, data: dict[str, Any], actor) -> SalesOrder:
+def sales_order_create(*, data: dict[str, Any], actor, trusted_prices: bool = False) -> SalesOrder:
     """Enter an order with its lines, priced by the price lookup (or the sales agreement it is
     released from, which checks and records the release)."""
     data = dict(data)
@@ -227,7 +246,7 @@ def sales_order_create(*, data: dict[str, Any], actor) -> SalesOrder:
                 _("The agreement belongs to another customer."), code="agreement_customer_mismatch"
             )
         order = record_save(instance=order, actor=actor)
-        lines = _write_lines(order, rows, actor)
+        lines = _write_lines(order, rows, actor, trusted_prices=trusted_prices)
         _release_from_agreement(order, lines, actor)
         return order
 

@@ -34,7 +34,7 @@ MENU = [
         (_("Price lookup"), "agreements:price-lookup", "agreements.view_tradeagreement"),
         (_("Sales agreements"), "agreements:sales-agreements-list", "agreements.view_salesagreement"),
         (_("Up-sell and cross-sell rules"), "agreements:sell-rules-list", "agreements.view_sellrule"),
-        (_("Quotations"), "area:quotations", "crm.view_customer"),
+        (_("Quotations"), "orders:quotations-list", "orders.view_salesquotation"),
         (_("Sales orders"), "orders:sales-orders-list", "orders.view_salesorder"),
         (_("Backorders"), "area:backorders", "crm.view_customer"),
     ]),

@@ -27,7 +27,12 @@ PARTY_DETAILS = ["crm.partyaddress", "crm.contactperson"]
 PIPELINE = ["crm.prospect", "crm.lead", "crm.opportunity"]
 CAMPAIGNS = ["crm.campaign", "crm.campaigntarget"]
 AGREEMENTS = ["agreements.salesagreement", "agreements.salesagreementline"]
-ORDERS = ["orders.salesorder", "orders.salesorderline"]
+ORDERS = [
+    "orders.salesorder",
+    "orders.salesorderline",
+    "orders.salesquotation",
+    "orders.salesquotationline",
+]
 SLIPS = ["orders.packingslip", "orders.packingslipline"]
 
 

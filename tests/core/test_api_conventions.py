@@ -37,6 +37,7 @@ LIST_ENDPOINTS = {
     "campaigns": lambda: make_campaign_target().campaign,
     "campaign-targets": lambda: make_campaign_target(),
     "sales-orders": lambda: make_sales_order(),
+    "quotations": lambda: make_quotation(),
     "packing-slips": lambda: make_packing_slip(),
     "trade-agreements": lambda: make_trade_agreement(),
     "sales-agreements": lambda: make_sales_agreement(),
@@ -56,6 +57,25 @@ def make_sales_order():
     return sales_order_create(
         data={
             "customer": f.CustomerFactory(),
+            "requested_ship_date": date(2026, 12, 1),
+            "lines": [
+                {"item": f.ItemFactory(), "warehouse": warehouse, "quantity": 2} for _ in range(3)
+            ],
+        },
+        actor=None,
+    )
+
+
+def make_quotation():
+    from datetime import date
+
+    from orders.services.quotations import quotation_create
+
+    warehouse = f.WarehouseFactory()
+    return quotation_create(
+        data={
+            "party": f.CustomerFactory().party,
+            "expiry_date": date(2026, 12, 31),
             "requested_ship_date": date(2026, 12, 1),
             "lines": [
                 {"item": f.ItemFactory(), "warehouse": warehouse, "quantity": 2} for _ in range(3)

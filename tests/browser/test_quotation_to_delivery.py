@@ -1,0 +1,44 @@
+import re
+
+import pytest
+
+from orders.models import PackingSlip, SalesOrder
+from tests import factories as f
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_quotation_is_confirmed_into_an_order_and_delivered_in_two_packing_slips(page, login):
+    f.UserFactory(username="seller", groups=["sales manager"])
+    customer = f.CustomerFactory(party=f.PartyFactory(name="Fjordkjøkken AS"))
+    item = f.ItemFactory(name="Smoked salmon")
+    warehouse = f.WarehouseFactory()
+
+    login("seller")
+    page.goto("/orders/quotations/new/")
+    page.select_option("#id_party", str(customer.party.pk))
+    page.fill("#id_expiry_date", "2099-12-31")
+    page.fill("#id_requested_ship_date", "2099-12-01")
+    page.select_option("#id_lines-0-item", str(item.pk))
+    page.select_option("#id_lines-0-warehouse", str(warehouse.pk))
+    page.fill("#id_lines-0-quantity", "10")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_selector("text=SQ000001")
+
+    page.get_by_role("button", name=re.compile("Send")).click()
+    page.wait_for_selector(".alert-success")
+    page.get_by_role("button", name=re.compile("Confirm")).click()
+    page.wait_for_selector("text=SO000001")
+
+    line = SalesOrder.objects.get().lines.get()
+    page.fill(f"input[name='deliver-{line.pk}']", "4")
+    page.get_by_role("button", name=re.compile("Post packing slip")).click()
+    page.wait_for_selector("text=PS000001")
+    assert page.input_value(f"input[name='deliver-{line.pk}']") == "6"  # prefilled with the rest
+    page.get_by_role("button", name=re.compile("Post packing slip")).click()
+    page.wait_for_selector("text=PS000002")
+
+    order = SalesOrder.objects.get()
+    assert order.status == "delivered"
+    assert PackingSlip.objects.count() == 2
+    assert "Delivered" in page.inner_text("main")
