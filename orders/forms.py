@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.forms import inlineformset_factory
 from django.utils.translation import gettext_lazy as _
@@ -125,3 +127,15 @@ def quotation_line_formset():
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("reason"), max_length=200)
+
+
+class ItemSaleForm(forms.Form):
+    from inventory.models import Item, Warehouse
+
+    item = forms.ModelChoiceField(label=_("item"), queryset=Item.objects.all())
+    quantity = forms.DecimalField(
+        label=_("quantity"), min_value=Decimal("0.0001"), decimal_places=4
+    )
+    warehouse = forms.ModelChoiceField(
+        label=_("warehouse"), queryset=Warehouse.objects.filter(active=True)
+    )

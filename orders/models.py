@@ -72,6 +72,18 @@ class SalesOrder(FSMModelMixin, models.Model):
         null=True,
         blank=True,
     )
+    project = models.ForeignKey(
+        "orders.Project",
+        verbose_name=_("project"),
+        on_delete=models.PROTECT,
+        related_name="orders",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    period = models.PositiveIntegerField(
+        _("period"), default=1, editable=False, help_text=_("A subscription's current period.")
+    )
     rma_number = models.CharField(_("RMA number"), max_length=30, blank=True, editable=False)
     return_reason = models.CharField(_("return reason"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -353,3 +365,54 @@ class SalesQuotationLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quotation.number}/{self.line_number} {self.item}"
+
+
+class Project(models.Model):
+    """A customer project whose item sales collect on one item-requirements order."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="projects"
+    )
+    item_requirements_order = models.OneToOneField(
+        SalesOrder,
+        verbose_name=_("item requirements order"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class SubscriptionPeriod(models.Model):
+    """A period of a subscription order that was invoiced; the order then renews."""
+
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="periods"
+    )
+    period = models.PositiveIntegerField(_("period"))
+    invoice_number = models.CharField(_("invoice number"), max_length=30)
+    invoiced_amount = MoneyField(_("invoiced amount"))
+    invoiced_at = models.DateTimeField(_("invoiced at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("subscription period")
+        verbose_name_plural = _("subscription periods")
+        ordering = ["order", "period"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "period"], name="subscription_period_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.number} #{self.period}: {self.invoice_number}"

@@ -1,5 +1,5 @@
-from .views import SalesOrderViews, SalesQuotationViews
+from .views import ProjectViews, SalesOrderViews, SalesQuotationViews
 
 app_name = "orders"
 
-urlpatterns = [*SalesOrderViews.urls(), *SalesQuotationViews.urls()]
+urlpatterns = [*SalesOrderViews.urls(), *SalesQuotationViews.urls(), *ProjectViews.urls()]

@@ -18,14 +18,15 @@ from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_avail
 
 from .forms import (
     ChangeTypeForm,
+    ItemSaleForm,
     ReasonForm,
     SalesOrderForm,
     SalesOrderLineFormSet,
     SalesQuotationForm,
     quotation_line_formset,
 )
-from .models import SalesOrder, SalesOrderLine, SalesQuotation
-from .services import delivery, orders, quotations
+from .models import Project, SalesOrder, SalesOrderLine, SalesQuotation
+from .services import delivery, orders, projects, quotations
 
 LINE_FIELDS = ("item", "warehouse", "quantity", "unit_price", "discount_amount", "discount_percent")
 
@@ -426,3 +427,40 @@ class SalesQuotationViews(RecordViews):
     def detail_context(cls, request, obj):
         lines = list(obj.lines.select_related("item__unit", "warehouse").order_by("line_number"))
         return {"lines": lines, "total": sum((line.line_amount for line in lines), Decimal(0))}
+
+
+class ProjectViews(RecordViews):
+    model = Project
+    namespace = "orders"
+    slug = "projects"
+    icon = "bi-kanban"
+    columns = [
+        Column(_("number"), "number", link=True, sort="number"),
+        Column(_("name"), "name", link=True, sort="name"),
+        Column(_("customer"), "customer.party.name", sort="customer__party__name"),
+        Column(_("item requirements order"), "item_requirements_order.number"),
+    ]
+    search_fields = ["number", "name", "customer__party__name"]
+    detail_fields = ["number", "name", "customer", "item_requirements_order", "created_at"]
+    form_class = None
+    create_service = projects.project_create
+    actions = [
+        RecordAction(
+            "record-item-sale",
+            _("Record an item sale"),
+            lambda p, user, data: projects.project_record_item_sale(project=p, actor=user, **data),
+            form_class=ItemSaleForm,
+            icon="bi-plus-lg",
+        ),
+    ]
+
+    @classmethod
+    def get_queryset(cls):
+        return Project.objects.select_related("customer__party", "item_requirements_order")
+
+    @classmethod
+    def get_forms(cls, request, instance=None):
+        from django import forms as django_forms
+
+        form = django_forms.modelform_factory(Project, fields=["name", "customer"])
+        return {"form": form(request.POST if request.method == "POST" else None, instance=instance)}

@@ -32,6 +32,7 @@ router.register("sell-rules", agreements.SellRuleViewSet, basename="sell-rule")
 router.register("quotations", orders.SalesQuotationViewSet, basename="quotation")
 router.register("sales-orders", orders.SalesOrderViewSet, basename="sales-order")
 router.register("packing-slips", orders.PackingSlipViewSet, basename="packing-slip")
+router.register("projects", orders.ProjectViewSet, basename="project")
 router.register("items", inventory.ItemViewSet, basename="item")
 router.register(
     "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from rest_framework import serializers
 
 from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
@@ -215,3 +217,22 @@ class SalesQuotationSerializer(serializers.ModelSerializer):
             "closed_at",
         ]
         extra_kwargs = {"currency": {"required": False}}
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    class Meta:
+        from ..models import Project
+
+        model = Project
+        fields = ["id", "number", "name", "customer", "item_requirements_order", "created_at"]
+        read_only_fields = ["number", "item_requirements_order", "created_at"]
+
+
+class ItemSaleSerializer(serializers.Serializer):
+    from inventory.models import Item, Warehouse
+
+    item = serializers.PrimaryKeyRelatedField(queryset=Item.objects.all())
+    quantity = serializers.DecimalField(
+        max_digits=20, decimal_places=4, min_value=Decimal("0.0001")
+    )
+    warehouse = serializers.PrimaryKeyRelatedField(queryset=Warehouse.objects.all())

@@ -11,12 +11,13 @@ from salesmkt.core.errors import ConflictError
 from ..models import (
     PackingSlip,
     PackingSlipLine,
+    Project,
     SalesOrder,
     SalesOrderLine,
     SalesQuotation,
     SalesQuotationLine,
 )
-from ..services import delivery, orders, quotations
+from ..services import delivery, orders, projects, quotations
 from . import serializers
 
 
@@ -209,4 +210,28 @@ class SalesQuotationViewSet(ServiceModelViewSet):
     def cancel(self, request, pk=None):
         return self._respond(
             quotations.quotation_cancel(quotation=self.get_object(), actor=request.user)
+        )
+
+
+class ProjectViewSet(ServiceModelViewSet):
+    """Projects; an item sold through one lands on its item-requirements order."""
+
+    queryset = Project.objects.select_related("customer__party")
+    serializer_class = serializers.ProjectSerializer
+    filterset_fields = ["customer"]
+    search_fields = ["number", "name", "customer__party__name"]
+    ordering_fields = ["number", "created_at"]
+    create_service = projects.project_create
+
+    @extend_schema(
+        request=serializers.ItemSaleSerializer, responses={201: serializers.ProjectSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="record-item-sale")
+    def record_item_sale(self, request, pk=None):
+        """Record an item sold through the project (on its item-requirements order)."""
+        data = self.validated(serializers.ItemSaleSerializer)
+        project = self.get_object()
+        projects.project_record_item_sale(project=project, actor=request.user, **data)
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=project.pk)).data, status=201
         )

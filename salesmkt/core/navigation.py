@@ -36,6 +36,7 @@ MENU = [
         (_("Up-sell and cross-sell rules"), "agreements:sell-rules-list", "agreements.view_sellrule"),
         (_("Quotations"), "orders:quotations-list", "orders.view_salesquotation"),
         (_("Sales orders"), "orders:sales-orders-list", "orders.view_salesorder"),
+        (_("Projects"), "orders:projects-list", "orders.view_project"),
         (_("Backorders"), "area:backorders", "crm.view_customer"),
     ]),
     (_("Invoicing"), "bi-receipt", [

@@ -20,6 +20,7 @@ DEFAULT_SERIES: dict[str, tuple[str, str, int]] = {
     "sales-agreement": ("Sales agreements", "SA", 5),
     "sales-order": ("Sales orders", "SO", 6),
     "quotation": ("Sales quotations", "SQ", 6),
+    "project": ("Projects", "PRJ", 5),
     "rma": ("Return merchandise authorisations", "RMA", 6),
     "packing-slip": ("Packing slips", "PS", 6),
 }

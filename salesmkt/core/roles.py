@@ -32,6 +32,7 @@ ORDERS = [
     "orders.salesorderline",
     "orders.salesquotation",
     "orders.salesquotationline",
+    "orders.project",
 ]
 SLIPS = ["orders.packingslip", "orders.packingslipline"]
 

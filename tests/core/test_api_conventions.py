@@ -38,6 +38,7 @@ LIST_ENDPOINTS = {
     "campaign-targets": lambda: make_campaign_target(),
     "sales-orders": lambda: make_sales_order(),
     "quotations": lambda: make_quotation(),
+    "projects": lambda: make_project(),
     "packing-slips": lambda: make_packing_slip(),
     "trade-agreements": lambda: make_trade_agreement(),
     "sales-agreements": lambda: make_sales_agreement(),
@@ -83,6 +84,20 @@ def make_quotation():
         },
         actor=None,
     )
+
+
+def make_project():
+    from orders.services.projects import project_create, project_record_item_sale
+
+    project = project_create(data={"name": "Refit", "customer": f.CustomerFactory()}, actor=None)
+    project_record_item_sale(
+        project=project,
+        item=f.ItemFactory(),
+        quantity=1,
+        warehouse=f.WarehouseFactory(),
+        actor=None,
+    )
+    return project
 
 
 def make_packing_slip():

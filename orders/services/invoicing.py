@@ -1,0 +1,157 @@
+"""What invoicing tells the order: quantities invoiced. The invoicing area calls this service
+when it posts an invoice; the order's remainders, status and inventory follow here."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from agreements.services.pricing import net_amount
+from agreements.services.sales_agreements import agreement_record_invoice
+from inventory.models import InventoryTransaction
+from salesmkt.core.audit import record_event
+from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.money import to_decimal
+from salesmkt.core.transitions import lock, run_transition
+
+from ..models import SalesOrder, SalesOrderLine, SubscriptionPeriod
+from .orders import SOURCE, apply_line_inventory
+
+
+def _mark_sold(line: SalesOrderLine, quantity: Decimal, invoice_number: str) -> None:
+    """The delivered (deducted) movements of `quantity` become sold, with the invoice number."""
+    left = quantity
+    for transaction_ in (
+        InventoryTransaction.objects.select_for_update()
+        .filter(source=SOURCE, source_id=line.pk, status=InventoryTransaction.Status.DEDUCTED)
+        .order_by("pk")
+    ):
+        if left <= 0:
+            break
+        size = -transaction_.quantity
+        if size <= left:
+            transaction_.status = InventoryTransaction.Status.SOLD
+            transaction_.invoice_number = invoice_number
+            transaction_.save(update_fields=["status", "invoice_number"])
+            left -= size
+        else:  # split: the invoiced part is sold, the rest stays deducted
+            transaction_.quantity = -(size - left)
+            transaction_.save(update_fields=["quantity"])
+            InventoryTransaction.objects.create(
+                item=transaction_.item,
+                warehouse=transaction_.warehouse,
+                quantity=-left,
+                status=InventoryTransaction.Status.SOLD,
+                source=SOURCE,
+                source_id=line.pk,
+                reference=transaction_.reference,
+                invoice_number=invoice_number,
+                date=transaction_.date,
+            )
+            left = Decimal(0)
+
+
+def sales_order_lines_invoiced(
+    *, order: SalesOrder, lines: list[dict[str, Any]], invoice_number: str, actor
+) -> SalesOrder:
+    """Lower the invoice remainders of `lines` ({order_line, quantity}). The order is invoiced
+    when no line has an invoice or deliver remainder; a subscription then renews: it returns to
+    open and the next period's deliveries become due."""
+    with transaction.atomic():
+        order = lock(order)
+        if order.is_journal or order.status == SalesOrder.Status.CANCELED:
+            raise ConflictError(
+                _("A journal or canceled order cannot be invoiced."), code="order_not_invoiceable"
+            )
+        order_lines = {
+            line.pk: line
+            for line in SalesOrderLine.objects.select_for_update(of=("self",))
+            .filter(order=order)
+            .select_related("agreement_line")
+            .order_by("pk")
+        }
+        amount = Decimal(0)
+        for row in lines:
+            line = order_lines.get(getattr(row["order_line"], "pk", row["order_line"]))
+            if line is None:
+                raise DomainError(
+                    _("A line of another order was given."), code="line_not_on_order", field="lines"
+                )
+            quantity = to_decimal(row["quantity"])
+            if quantity <= 0 or quantity > line.invoice_remainder:
+                raise ConflictError(
+                    _("Line %(line)d: %(quantity)s is more than the %(remainder)s left to invoice.")
+                    % {
+                        "line": line.line_number,
+                        "quantity": quantity,
+                        "remainder": line.invoice_remainder,
+                    },
+                    code="over_invoicing",
+                )
+            line.invoice_remainder -= quantity
+            line.invoiced_quantity += quantity
+            if not line.invoice_remainder and not line.deliver_remainder:
+                line.status = SalesOrderLine.Status.INVOICED
+            line.save(update_fields=["invoice_remainder", "invoiced_quantity", "status"])
+            line_amount = net_amount(
+                quantity, line.unit_price, line.discount_amount, line.discount_percent
+            )
+            amount += line_amount
+            if not order.is_return:
+                _mark_sold(line, quantity, invoice_number)
+            if line.agreement_line_id:
+                agreement_record_invoice(
+                    line=line.agreement_line, quantity=quantity, amount=line_amount
+                )
+        order.document_status = SalesOrder.DocumentStatus.INVOICE
+        order.save(update_fields=["document_status"])
+        record_event(
+            actor=actor,
+            obj=order,
+            action="invoiced",
+            data={"invoice": invoice_number, "amount": amount},
+        )
+        if all(
+            not line.invoice_remainder and not line.deliver_remainder
+            for line in order_lines.values()
+        ):
+            order = run_transition(
+                instance=order,
+                transition="invoice",
+                actor=actor,
+                event_data={"invoice": invoice_number},
+            )
+            if order.order_type == SalesOrder.OrderType.SUBSCRIPTION:
+                order = _renew(order, order_lines.values(), invoice_number, amount, actor)
+        return order
+
+
+def _renew(order: SalesOrder, lines, invoice_number: str, amount: Decimal, actor) -> SalesOrder:
+    SubscriptionPeriod.objects.create(
+        order=order, period=order.period, invoice_number=invoice_number, invoiced_amount=amount
+    )
+    order = run_transition(
+        instance=order, transition="renew", actor=actor, event_data={"period": order.period + 1}
+    )
+    order.period += 1
+    order.save(update_fields=["period"])
+    for line in lines:
+        line.delivered_quantity = Decimal(0)
+        line.invoiced_quantity = Decimal(0)
+        line.deliver_remainder = line.quantity
+        line.invoice_remainder = line.quantity
+        line.status = SalesOrderLine.Status.OPEN
+        line.save(
+            update_fields=[
+                "delivered_quantity",
+                "invoiced_quantity",
+                "deliver_remainder",
+                "invoice_remainder",
+                "status",
+            ]
+        )
+        apply_line_inventory(order, line)
+    return order
