@@ -2,9 +2,10 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin import TransitionAdminMixin
-from salesmkt.core.admin_base import ReadOnlyAdmin
+from salesmkt.core.admin_base import ReadOnlyAdmin, ServiceAdmin
 
 from .models import (
+    ApprovalRule,
     PackingSlip,
     PackingSlipLine,
     SalesOrder,
@@ -182,3 +183,11 @@ class SalesQuotationAdmin(TransitionAdminMixin, admin.ModelAdmin):
             lambda q, user: quotations.quotation_cancel(quotation=q, actor=user),
             _("%(count)d quotations canceled."),
         )
+
+
+@admin.register(ApprovalRule)
+class ApprovalRuleAdmin(ServiceAdmin):
+    list_display = ["__str__", "customer", "customer_group", "amount_threshold", "active"]
+    list_filter = ["active", "customer_group"]
+    search_fields = ["customer__party__name", "note"]
+    autocomplete_fields = ["customer"]

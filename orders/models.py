@@ -15,6 +15,13 @@ from inventory.models import Item, Warehouse
 from salesmkt.core.money import MoneyField, PercentField, PriceField, QuantityField
 from salesmkt.finance.models import Currency, SalesTaxCode
 
+APPROVAL_CHOICES = [
+    ("not_required", _("Not required")),
+    ("pending", _("Pending")),
+    ("approved", _("Approved")),
+    ("rejected", _("Rejected")),
+]
+
 
 class SalesOrder(FSMModelMixin, models.Model):
     class OrderType(models.TextChoices):
@@ -85,6 +92,20 @@ class SalesOrder(FSMModelMixin, models.Model):
         _("period"), default=1, editable=False, help_text=_("A subscription's current period.")
     )
     rma_number = models.CharField(_("RMA number"), max_length=30, blank=True, editable=False)
+    approval_status = models.CharField(
+        _("approval"),
+        max_length=20,
+        choices=APPROVAL_CHOICES,
+        default="not_required",
+        editable=False,
+    )
+    approval_reason = models.CharField(
+        _("approval needed because"), max_length=300, blank=True, editable=False
+    )
+    approved_total = MoneyField(
+        _("approved total"), null=True, blank=True, default=None, editable=False
+    )
+
     return_reason = models.CharField(_("return reason"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
@@ -103,7 +124,10 @@ class SalesOrder(FSMModelMixin, models.Model):
         verbose_name = _("sales order")
         verbose_name_plural = _("sales orders")
         ordering = ["-created_at", "-id"]
-        permissions = [("override_price", _("Can override line prices and discounts"))]
+        permissions = [
+            ("override_price", _("Can override line prices and discounts")),
+            ("approve_documents", _("Can approve quotations and sales orders")),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["rma_number"], condition=~models.Q(rma_number=""), name="rma_number_unique"
@@ -281,6 +305,20 @@ class SalesQuotation(FSMModelMixin, models.Model):
     requested_ship_date = models.DateField(_("requested ship date"))
     customer_reference = models.CharField(_("customer reference"), max_length=100, blank=True)
     revision = models.PositiveSmallIntegerField(_("revision"), default=0, editable=False)
+    approval_status = models.CharField(
+        _("approval"),
+        max_length=20,
+        choices=APPROVAL_CHOICES,
+        default="not_required",
+        editable=False,
+    )
+    approval_reason = models.CharField(
+        _("approval needed because"), max_length=300, blank=True, editable=False
+    )
+    approved_total = MoneyField(
+        _("approved total"), null=True, blank=True, default=None, editable=False
+    )
+
     lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True, editable=False)
     sales_order = models.OneToOneField(
         SalesOrder,
@@ -416,3 +454,40 @@ class SubscriptionPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number} #{self.period}: {self.invoice_number}"
+
+
+class ApprovalRule(models.Model):
+    """Quotations and orders matching the rule wait for a sales manager's approval."""
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    customer_group = models.ForeignKey(
+        "crm.CustomerGroup",
+        verbose_name=_("customer group"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    amount_threshold = MoneyField(
+        _("from amount"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Documents whose total reaches this amount need approval."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("approval rule")
+        verbose_name_plural = _("approval rules")
+        ordering = ["amount_threshold", "id"]
+
+    def __str__(self) -> str:
+        who = self.customer or self.customer_group or _("all customers")
+        return f"{who} ≥ {self.amount_threshold}"

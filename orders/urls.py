@@ -1,5 +1,12 @@
-from .views import ProjectViews, SalesOrderViews, SalesQuotationViews
+from django.urls import path
+
+from .views import ProjectViews, SalesOrderViews, SalesQuotationViews, approval_queue
 
 app_name = "orders"
 
-urlpatterns = [*SalesOrderViews.urls(), *SalesQuotationViews.urls(), *ProjectViews.urls()]
+urlpatterns = [
+    path("approvals/", approval_queue, name="approval-queue"),
+    *SalesOrderViews.urls(),
+    *SalesQuotationViews.urls(),
+    *ProjectViews.urls(),
+]

@@ -26,7 +26,7 @@ from .forms import (
     quotation_line_formset,
 )
 from .models import Project, SalesOrder, SalesOrderLine, SalesQuotation
-from .services import delivery, orders, projects, quotations
+from .services import approval, delivery, orders, projects, quotations
 
 LINE_FIELDS = ("item", "warehouse", "quantity", "unit_price", "discount_amount", "discount_percent")
 
@@ -78,6 +78,8 @@ class SalesOrderViews(RecordViews):
         "order_type",
         "status",
         "document_status",
+        "approval_status",
+        "approval_reason",
         "customer_reference",
         "currency",
         "requested_ship_date",
@@ -106,6 +108,25 @@ class SalesOrderViews(RecordViews):
     update_service = orders.sales_order_update
     delete_service = orders.sales_order_delete
     actions = [
+        RecordAction(
+            "approve",
+            _("Approve"),
+            lambda d, user, data: approval.approve(d, actor=user),
+            available=lambda d: d.approval_status == "pending",
+            permission="orders.approve_documents",
+            style="success",
+            icon="bi-hand-thumbs-up",
+        ),
+        RecordAction(
+            "reject",
+            _("Reject"),
+            lambda d, user, data: approval.reject(d, reason=data["reason"], actor=user),
+            available=lambda d: d.approval_status == "pending",
+            permission="orders.approve_documents",
+            form_class=ReasonForm,
+            style="outline-danger",
+            icon="bi-hand-thumbs-down",
+        ),
         RecordAction(
             "confirm",
             _("Confirm"),
@@ -338,6 +359,8 @@ class SalesQuotationViews(RecordViews):
         "number",
         "party",
         "status",
+        "approval_status",
+        "approval_reason",
         "currency",
         "expiry_date",
         "requested_ship_date",
@@ -353,6 +376,25 @@ class SalesQuotationViews(RecordViews):
     create_service = quotations.quotation_create
     update_service = quotations.quotation_update
     actions = [
+        RecordAction(
+            "approve",
+            _("Approve"),
+            lambda d, user, data: approval.approve(d, actor=user),
+            available=lambda d: d.approval_status == "pending",
+            permission="orders.approve_documents",
+            style="success",
+            icon="bi-hand-thumbs-up",
+        ),
+        RecordAction(
+            "reject",
+            _("Reject"),
+            lambda d, user, data: approval.reject(d, reason=data["reason"], actor=user),
+            available=lambda d: d.approval_status == "pending",
+            permission="orders.approve_documents",
+            form_class=ReasonForm,
+            style="outline-danger",
+            icon="bi-hand-thumbs-down",
+        ),
         RecordAction(
             "send",
             _("Send"),
@@ -464,3 +506,23 @@ class ProjectViews(RecordViews):
 
         form = django_forms.modelform_factory(Project, fields=["name", "customer"])
         return {"form": form(request.POST if request.method == "POST" else None, instance=instance)}
+
+
+@login_required
+@permission_required("orders.approve_documents", raise_exception=True)
+def approval_queue(request):
+    """The sales manager's queue: quotations and orders waiting for approval."""
+    from django.shortcuts import render
+
+    return render(
+        request,
+        "orders/approval_queue.html",
+        {
+            "orders": SalesOrder.objects.filter(approval_status="pending")
+            .select_related("customer__party")
+            .order_by("created_at"),
+            "quotations": SalesQuotation.objects.filter(approval_status="pending")
+            .select_related("party")
+            .order_by("created_at"),
+        },
+    )

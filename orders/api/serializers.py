@@ -80,6 +80,9 @@ class SalesOrderSerializer(serializers.ModelSerializer):
             "lines",
             "created_at",
             "confirmed_at",
+            "approval_status",
+            "approval_reason",
+            "period",
         ]
         read_only_fields = [
             "number",
@@ -88,6 +91,9 @@ class SalesOrderSerializer(serializers.ModelSerializer):
             "rma_number",
             "created_at",
             "confirmed_at",
+            "approval_status",
+            "approval_reason",
+            "period",
         ]
         extra_kwargs = {"currency": {"required": False}}
 
@@ -205,6 +211,8 @@ class SalesQuotationSerializer(serializers.ModelSerializer):
             "created_at",
             "sent_at",
             "closed_at",
+            "approval_status",
+            "approval_reason",
         ]
         read_only_fields = [
             "number",
@@ -215,6 +223,8 @@ class SalesQuotationSerializer(serializers.ModelSerializer):
             "created_at",
             "sent_at",
             "closed_at",
+            "approval_status",
+            "approval_reason",
         ]
         extra_kwargs = {"currency": {"required": False}}
 

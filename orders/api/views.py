@@ -17,7 +17,7 @@ from ..models import (
     SalesQuotation,
     SalesQuotationLine,
 )
-from ..services import delivery, orders, projects, quotations
+from ..services import approval, delivery, orders, projects, quotations
 from . import serializers
 
 
@@ -48,6 +48,10 @@ class SalesOrderViewSet(ServiceModelViewSet):
     create_service = orders.sales_order_create
     update_service = orders.sales_order_update
     delete_service = orders.sales_order_delete
+    action_permissions = {
+        "approve": ["orders.approve_documents"],
+        "reject": ["orders.approve_documents"],
+    }
 
     def _respond(self, order):
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
@@ -129,6 +133,20 @@ class SalesOrderViewSet(ServiceModelViewSet):
         )
         return Response(serializers.PackingSlipSerializer(slip).data, status=201)
 
+    @extend_schema(request=None, responses={200: serializers.SalesOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """A sales manager approves the pending document."""
+        return self._respond(approval.approve(self.get_object(), actor=request.user))
+
+    @extend_schema(request=ReasonSerializer, responses={200: serializers.SalesOrderSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self.validated(ReasonSerializer)
+        return self._respond(
+            approval.reject(self.get_object(), reason=data["reason"], actor=request.user)
+        )
+
 
 class PackingSlipViewSet(
     IdempotentMixin,
@@ -174,6 +192,10 @@ class SalesQuotationViewSet(ServiceModelViewSet):
     ordering_fields = ["number", "expiry_date", "created_at"]
     create_service = quotations.quotation_create
     update_service = quotations.quotation_update
+    action_permissions = {
+        "approve": ["orders.approve_documents"],
+        "reject": ["orders.approve_documents"],
+    }
 
     def _respond(self, quotation):
         return Response(self.get_serializer(self.get_queryset().get(pk=quotation.pk)).data)
@@ -210,6 +232,20 @@ class SalesQuotationViewSet(ServiceModelViewSet):
     def cancel(self, request, pk=None):
         return self._respond(
             quotations.quotation_cancel(quotation=self.get_object(), actor=request.user)
+        )
+
+    @extend_schema(request=None, responses={200: serializers.SalesQuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """A sales manager approves the pending document."""
+        return self._respond(approval.approve(self.get_object(), actor=request.user))
+
+    @extend_schema(request=ReasonSerializer, responses={200: serializers.SalesQuotationSerializer})
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self.validated(ReasonSerializer)
+        return self._respond(
+            approval.reject(self.get_object(), reason=data["reason"], actor=request.user)
         )
 
 

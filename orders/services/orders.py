@@ -23,6 +23,7 @@ from salesmkt.core.services import record_save
 from salesmkt.core.transitions import lock, run_transition
 
 from ..models import SalesOrder, SalesOrderLine
+from . import approval
 
 OrderType = SalesOrder.OrderType
 SOURCE = "sales_order_line"
@@ -248,6 +249,7 @@ def sales_order_create(*, data: dict[str, Any], actor, trusted_prices: bool = Fa
         order = record_save(instance=order, actor=actor)
         lines = _write_lines(order, rows, actor, trusted_prices=trusted_prices)
         _release_from_agreement(order, lines, actor)
+        approval.evaluate(order, customer=order.customer, actor=actor)
         return order
 
 
@@ -284,6 +286,7 @@ def sales_order_update(*, instance: SalesOrder, data: dict[str, Any], actor) -> 
         order = record_save(instance=order, actor=actor)
         if rows is not None:
             _write_lines(order, rows, actor)
+        approval.evaluate(order, customer=order.customer, actor=actor)
         return order
 
 
@@ -355,6 +358,7 @@ def sales_order_confirm(*, order: SalesOrder, actor) -> SalesOrder:
             raise ConflictError(
                 _("Add lines before confirming the order."), code="order_has_no_lines"
             )
+        approval.require_approval(order)
         order.confirmed_ship_date = order.confirmed_ship_date or order.requested_ship_date
         order.document_status = SalesOrder.DocumentStatus.CONFIRMATION
         order.confirmed_at = timezone.now()

@@ -18,6 +18,7 @@ from salesmkt.core.services import record_save
 from salesmkt.core.transitions import lock, run_transition
 
 from ..models import SalesQuotation, SalesQuotationLine
+from . import approval
 from .orders import PRICE_FIELDS, price_line, sales_order_create
 
 Status = SalesQuotation.Status
@@ -114,6 +115,7 @@ def quotation_create(*, data: dict[str, Any], actor) -> SalesQuotation:
             quotation.created_by = actor
         quotation = record_save(instance=quotation, actor=actor)
         _write_lines(quotation, rows, actor)
+        approval.evaluate(quotation, customer=pricing_customer(quotation.party), actor=actor)
         return quotation
 
 
@@ -133,6 +135,7 @@ def quotation_update(*, instance: SalesQuotation, data: dict[str, Any], actor) -
         quotation = record_save(instance=quotation, actor=actor)
         if rows is not None:
             _write_lines(quotation, rows, actor)
+        approval.evaluate(quotation, customer=pricing_customer(quotation.party), actor=actor)
         return quotation
 
 
@@ -158,6 +161,7 @@ def quotation_confirm(*, quotation: SalesQuotation, actor):
                 % {"date": quotation.expiry_date},
                 code="quotation_expired",
             )
+        approval.require_approval(quotation)
         quotation = run_transition(
             instance=quotation, transition="confirm", actor=actor, params={"at": timezone.now()}
         )

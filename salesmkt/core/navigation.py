@@ -37,6 +37,7 @@ MENU = [
         (_("Quotations"), "orders:quotations-list", "orders.view_salesquotation"),
         (_("Sales orders"), "orders:sales-orders-list", "orders.view_salesorder"),
         (_("Projects"), "orders:projects-list", "orders.view_project"),
+        (_("Approval queue"), "orders:approval-queue", "orders.approve_documents"),
         (_("Backorders"), "area:backorders", "crm.view_customer"),
     ]),
     (_("Invoicing"), "bi-receipt", [

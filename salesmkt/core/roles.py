@@ -84,6 +84,8 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(ORDERS, "vacd"),
         **_grant(SLIPS, "va"),
         "orders.override_price": "",
+        "orders.approve_documents": "",
+        "orders.approvalrule": "vacd",
         "inventory.inventorytransaction": "v",
     },
     "marketing": {

@@ -159,6 +159,10 @@ class RecordViews:
     # --- plumbing -------------------------------------------------------------------------------
     @classmethod
     def perm(cls, action: str) -> str:
+        """The model permission of `action` (view, add, change, delete), or a full permission
+        name given as "app_label.codename"."""
+        if "." in action:
+            return action
         return f"{cls.model._meta.app_label}.{action}_{cls.model._meta.model_name}"
 
     @classmethod
