@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class OrdersConfig(AppConfig):
     name = "orders"
     verbose_name = _("Sales orders")
+
+    def ready(self):
+        from . import documents  # noqa: F401 - registers the document builders

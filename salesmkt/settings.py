@@ -185,6 +185,11 @@ CAMPAIGN_SEND_STALE_AFTER = timedelta(
     minutes=int(os.environ.get("CAMPAIGN_SEND_STALE_MINUTES", "10"))
 )
 
+# The seller printed on documents.
+COMPANY_NAME = os.environ.get("COMPANY_NAME", "Nordlys Engros AS")
+COMPANY_ADDRESS = os.environ.get("COMPANY_ADDRESS", "Alnabru 10, 0668 Oslo, Norway")
+COMPANY_VAT_NUMBER = os.environ.get("COMPANY_VAT_NUMBER", "NO999888777MVA")
+
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")
@@ -199,6 +204,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
+    "resume-pending-documents": {
+        "task": "salesmkt.core.tasks.resume_pending_documents",
+        "schedule": timedelta(minutes=5),
+    },
     "close-expired-sales-agreements": {
         "task": "agreements.tasks.close_expired_sales_agreements",
         "schedule": timedelta(hours=1),

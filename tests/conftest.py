@@ -160,3 +160,9 @@ def make_order():
         )
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    """Rendered documents go to a temporary folder, never into the working tree."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))

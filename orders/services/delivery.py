@@ -16,6 +16,7 @@ from agreements.services.sales_agreements import agreement_record_delivery
 from inventory.models import InventoryTransaction
 from inventory.services import stock
 from salesmkt.core.audit import record_event
+from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
@@ -132,6 +133,12 @@ def packing_slip_post(
                         quantity, line.unit_price, line.discount_amount, line.discount_percent
                     ),
                 )
+        document_request(
+            obj=slip,
+            kind="packing_slip",
+            title=_("Packing slip %(number)s") % {"number": slip.number},
+            language=order.customer.party.language,
+        )
         order.document_status = SalesOrder.DocumentStatus.PACKING_SLIP
         order.save(update_fields=["document_status"])
         record_event(

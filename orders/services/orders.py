@@ -16,6 +16,7 @@ from crm.models import Customer
 from inventory.models import InventoryTransaction
 from inventory.services import stock
 from salesmkt.core.audit import record_event
+from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
@@ -363,6 +364,13 @@ def sales_order_confirm(*, order: SalesOrder, actor) -> SalesOrder:
         order.document_status = SalesOrder.DocumentStatus.CONFIRMATION
         order.confirmed_at = timezone.now()
         order.save(update_fields=["confirmed_ship_date", "document_status", "confirmed_at"])
+        document_request(
+            obj=order,
+            kind="order_confirmation",
+            title=_("Order confirmation %(number)s") % {"number": order.number},
+            language=order.customer.party.language,
+            email_to=order.customer.party.email,
+        )
         record_event(
             actor=actor,
             obj=order,

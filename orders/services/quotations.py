@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from crm.models import Customer, Party, Prospect
 from crm.services.relationships import default_customer_template, party_convert_to_customer
 from salesmkt.core.audit import record_event
+from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
@@ -140,14 +141,23 @@ def quotation_update(*, instance: SalesQuotation, data: dict[str, Any], actor) -
 
 
 def quotation_send(*, quotation: SalesQuotation, actor) -> SalesQuotation:
+    """Send the quotation: its PDF is rendered and mailed to the customer or prospect."""
     with transaction.atomic():
         if not quotation.lines.exists():
             raise ConflictError(
                 _("Add lines before sending the quotation."), code="quotation_has_no_lines"
             )
-        return run_transition(
+        quotation = run_transition(
             instance=quotation, transition="send", actor=actor, params={"at": timezone.now()}
         )
+        document_request(
+            obj=quotation,
+            kind="quotation",
+            title=_("Quotation %(number)s") % {"number": quotation.number},
+            language=quotation.party.language,
+            email_to=quotation.party.email,
+        )
+        return quotation
 
 
 def quotation_confirm(*, quotation: SalesQuotation, actor):

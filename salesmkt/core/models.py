@@ -107,3 +107,49 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.state})"
+
+
+class Document(models.Model):
+    """A printable document (confirmation, packing slip, quotation...) recorded before it is
+    rendered: a worker renders the PDF (and mails it); a lost task is found again by the sweep."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        RENDERED = "rendered", _("Rendered")
+        FAILED = "failed", _("Failed")
+
+    class MailStatus(models.TextChoices):
+        NONE = "", _("Not to be mailed")
+        PENDING = "pending", _("To be mailed")
+        SENT = "sent", _("Mailed")
+        FAILED = "failed", _("Mail failed")
+
+    kind = models.CharField(_("document"), max_length=40)
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    object_id = models.CharField(max_length=64)
+    title = models.CharField(_("title"), max_length=200)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    file = models.CharField(_("file"), max_length=300, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+    email_to = models.EmailField(_("mail to"), blank=True)
+    mail_status = models.CharField(
+        _("mail"), max_length=20, choices=MailStatus.choices, blank=True, default=""
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
+    mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"]),
+            models.Index(fields=["status", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -7,3 +7,24 @@ from .api.idempotency import purge_expired
 def purge_expired_idempotency_keys() -> int:
     """Forget Idempotency-Keys older than their time to live (periodic, safe to run twice)."""
     return purge_expired()
+
+
+@shared_task(bind=True, acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def render_document(self, document_id: int) -> str:
+    """Render a document's PDF, then mail it when it is to be mailed (safe to run twice)."""
+    from .documents import mail, render
+
+    document = render(document_id)
+    mail(document_id)
+    return document.file
+
+
+@shared_task
+def resume_pending_documents() -> int:
+    """Periodic sweep: documents still pending (a lost task or a dead worker) are queued again."""
+    from .documents import pending_documents
+
+    ids = list(pending_documents().values_list("pk", flat=True))
+    for document_id in ids:
+        render_document.delay(document_id)
+    return len(ids)

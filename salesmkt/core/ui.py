@@ -28,6 +28,7 @@ from django.views import View
 
 from . import services
 from .audit import events_for
+from .documents import documents_for
 from .errors import DomainError
 
 
@@ -351,6 +352,7 @@ class RecordDetailView(ResourceView):
             "update_url": reverse(r.url_name("update"), args=[obj.pk]),
             "delete_url": reverse(r.url_name("delete"), args=[obj.pk]),
             "actions": r.visible_actions(request, obj),
+            "documents": documents_for(obj)[:20],
             "editable": r.editable(obj),
             "deletable": r.deletable(obj),
             **r.detail_context(request, obj),

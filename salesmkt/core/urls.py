@@ -14,4 +14,5 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("areas/", include(area_patterns)),
+    path("documents/<int:pk>.pdf", views.document_pdf, name="document-pdf"),
 ]

@@ -107,3 +107,29 @@ def planned_area(request, slug: str):
         raise Http404
     title, area = PLANNED_AREAS[slug]
     return render(request, "core/planned_area.html", {"title": title, "area": area})
+
+
+@login_required
+def document_pdf(request, pk: int):
+    """A rendered document's PDF, for a user who may view the record it belongs to."""
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.core.exceptions import PermissionDenied
+    from django.http import FileResponse
+    from django.shortcuts import get_object_or_404
+
+    from .models import Document
+
+    document = get_object_or_404(Document, pk=pk)
+    model = document.content_type.model_class()
+    if not request.user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
+        raise PermissionDenied
+    if document.status != Document.Status.RENDERED:
+        raise Http404("The document is not rendered yet.")
+    return FileResponse(
+        (Path(settings.MEDIA_ROOT) / document.file).open("rb"),
+        content_type="application/pdf",
+        filename=f"{document.title}.pdf",
+        as_attachment=request.GET.get("download") == "1",
+    )
