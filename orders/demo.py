@@ -78,6 +78,7 @@ def load(actor=None) -> None:
         notes="Monthly delivery",
     )
     _order("Göta Livs AB", "returned", [("3000", "2")], actor, return_reason="Damaged in transport")
+    _quotations_projects_approvals(actor)
     agreement = SalesAgreement.objects.filter(status=SalesAgreement.Status.EFFECTIVE).first()
     if agreement is not None:
         released = _order(
@@ -88,3 +89,58 @@ def load(actor=None) -> None:
             sales_agreement=agreement,
         )
         sales_order_confirm(order=released, actor=actor)
+
+
+def _quotations_projects_approvals(actor) -> None:
+    from crm.models import Party
+
+    from .models import ApprovalRule
+    from .services.projects import project_create, project_record_item_sale
+    from .services.quotations import quotation_create, quotation_send
+
+    oslo = Warehouse.objects.get(code="OSL")
+    today = timezone.localdate()
+    for party_name, lines, send in [
+        ("Nordhandel Dagligvare AS", [("1000", "200"), ("4000", "400")], True),
+        ("Bergen Hotelldrift AS", [("1001", "20"), ("2001", "30")], True),
+        ("Rotterdam Horeca Groep", [("2000", "15")], False),
+    ]:
+        party = Party.objects.get(name=party_name)
+        quotation = quotation_create(
+            data={
+                "party": party,
+                "expiry_date": today + timedelta(days=30),
+                "requested_ship_date": today + timedelta(days=14),
+                "lines": [
+                    {
+                        "item": Item.objects.get(item_number=n),
+                        "warehouse": oslo,
+                        "quantity": Decimal(q),
+                    }
+                    for n, q in lines
+                ],
+            },
+            actor=actor,
+        )
+        if send:
+            quotation_send(quotation=quotation, actor=actor)
+    project = project_create(
+        data={
+            "name": "Breakfast buffet refit",
+            "customer": Customer.objects.get(party__name="Fjordkjøkken AS"),
+        },
+        actor=actor,
+    )
+    for number, quantity in [("1000", "10"), ("9001", "4")]:
+        project_record_item_sale(
+            project=project,
+            item=Item.objects.get(item_number=number),
+            quantity=Decimal(quantity),
+            warehouse=oslo,
+            actor=actor,
+        )
+    ApprovalRule.objects.get_or_create(
+        customer=None,
+        customer_group=None,
+        defaults={"amount_threshold": Decimal("100000"), "note": "Large orders"},
+    )

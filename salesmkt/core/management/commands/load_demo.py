@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 
 # Areas' demo modules, downhill first (crm, inventory <- agreements <- orders <- invoicing).
 DEMO_MODULES = [
@@ -36,7 +37,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         User = get_user_model()
-        with transaction.atomic():
+        # Demo documents are rendered, but their mails stay in memory instead of reaching the
+        # (made-up) customers' addresses or flooding the console.
+        mail_in_memory = override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+        )
+        with mail_in_memory, transaction.atomic():
             admin, created = User.objects.get_or_create(
                 username="demo",
                 defaults={"is_staff": True, "is_superuser": True, "first_name": "Demo"},
