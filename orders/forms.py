@@ -27,6 +27,7 @@ class SalesOrderForm(forms.ModelForm):
             "delivery_city",
             "delivery_country",
             "return_reason",
+            "original_invoice_number",
             "notes",
         ]
         widgets = {"requested_ship_date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}

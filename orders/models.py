@@ -107,6 +107,12 @@ class SalesOrder(FSMModelMixin, models.Model):
     )
 
     return_reason = models.CharField(_("return reason"), max_length=200, blank=True)
+    original_invoice_number = models.CharField(
+        _("original invoice"),
+        max_length=30,
+        blank=True,
+        help_text=_("For a return: the invoice the goods were sold on."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -87,6 +87,7 @@ class SalesOrderViews(RecordViews):
         "sales_agreement",
         "rma_number",
         "return_reason",
+        "original_invoice_number",
         (
             _("deliver to"),
             lambda o: ", ".join(
@@ -247,6 +248,11 @@ class SalesOrderViews(RecordViews):
                 f"{cls.slug}/<int:pk>/add-suggestion/<int:rule>/",
                 add_suggestion,
                 name="sales-orders-add-suggestion",
+            ),
+            path(
+                f"{cls.slug}/lines/<int:pk>/quantity/",
+                line_quantity,
+                name="sales-orders-line-quantity",
             ),
             path(
                 f"{cls.slug}/lines/<int:pk>/cancel-remainder/",
@@ -524,5 +530,42 @@ def approval_queue(request):
             "quotations": SalesQuotation.objects.filter(approval_status="pending")
             .select_related("party")
             .order_by("created_at"),
+        },
+    )
+
+
+@login_required
+@permission_required("orders.change_salesorder", raise_exception=True)
+@require_POST
+def line_quantity(request, pk):
+    """Change a line's quantity in place (htmx): the line is repriced and its row comes back."""
+    from django.shortcuts import render
+
+    line = get_object_or_404(SalesOrderLine, pk=pk)
+    order = line.order
+    error = ""
+    try:
+        quantity = Decimal(request.POST.get(f"quantity-{pk}", "").replace(",", "."))
+        rows = [{"id": other.pk} for other in order.lines.all() if other.pk != line.pk]
+        rows.append({"id": line.pk, "quantity": quantity})
+        orders.sales_order_update(instance=order, data={"lines": rows}, actor=request.user)
+    except InvalidOperation:
+        error = _gettext("Not a number.")
+    except (DomainError, ValidationError) as exc:
+        error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message)
+    line = SalesOrderLine.objects.select_related("item__unit", "warehouse").get(pk=pk)
+    order.refresh_from_db()
+    return render(
+        request,
+        "orders/_line_row.html",
+        {
+            "line": line,
+            "obj": order,
+            "can_change": True,
+            "editable": order.status == SalesOrder.Status.OPEN,
+            "can_deliver": order.status == SalesOrder.Status.OPEN
+            and not order.is_journal
+            and request.user.has_perm("orders.add_packingslip"),
+            "line_error": error,
         },
     )

@@ -76,6 +76,7 @@ class SalesOrderSerializer(serializers.ModelSerializer):
             "sales_agreement",
             "rma_number",
             "return_reason",
+            "original_invoice_number",
             "notes",
             "lines",
             "created_at",
@@ -246,3 +247,14 @@ class ItemSaleSerializer(serializers.Serializer):
         max_digits=20, decimal_places=4, min_value=Decimal("0.0001")
     )
     warehouse = serializers.PrimaryKeyRelatedField(queryset=Warehouse.objects.all())
+
+
+class LineSuggestionSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The order line the suggestion is for.")
+    line_number = serializers.IntegerField()
+    rule = serializers.IntegerField()
+    kind = serializers.CharField()
+    item = serializers.IntegerField()
+    item_number = serializers.CharField()
+    item_name = serializers.CharField()
+    pitch = serializers.CharField()

@@ -56,6 +56,34 @@ class SalesOrderViewSet(ServiceModelViewSet):
     def _respond(self, order):
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
 
+    @extend_schema(responses={200: serializers.LineSuggestionSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request, pk=None):
+        """Up-sell and cross-sell suggestions for the order's lines, best first per line."""
+        from agreements.services.suggestions import sales_suggestions
+
+        order = self.get_object()
+        rows = [
+            {
+                "line": line.pk,
+                "line_number": line.line_number,
+                "rule": rule.pk,
+                "kind": rule.kind,
+                "item": rule.suggested_item_id,
+                "item_number": rule.suggested_item.item_number,
+                "item_name": rule.suggested_item.name,
+                "pitch": rule.pitch,
+            }
+            for line in order.lines.select_related("item").order_by("line_number")
+            for rule in sales_suggestions(
+                item=line.item,
+                customer=order.customer,
+                quantity=line.quantity,
+                line_amount=line.line_amount,
+            )
+        ]
+        return Response(serializers.LineSuggestionSerializer(rows, many=True).data)
+
     @extend_schema(request=None, responses={200: serializers.SalesOrderSerializer})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):

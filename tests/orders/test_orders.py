@@ -441,3 +441,22 @@ def test_only_journals_and_canceled_orders_can_be_deleted_and_leave_no_inventory
     assert set(InventoryTransaction.objects.values_list("source_id", flat=True)) == {
         ordinary.lines.get().pk
     }
+
+
+@pytest.mark.django_db
+def test_the_api_returns_the_suggestions_for_each_line(manager_api, make_order):
+    from agreements.models import SellRule
+
+    order = make_order(quantities=["2"])
+    line = order.lines.get()
+    extra = f.ItemFactory(name="Flatbread")
+    SellRule.objects.create(
+        item=line.item, suggested_item=extra, kind="cross_sell", pitch="Goes with it"
+    )
+
+    response = manager_api.get(f"/api/v1/sales-orders/{order.pk}/suggestions/")
+
+    assert response.status_code == 200
+    assert [(s["line"], s["item"], s["kind"], s["pitch"]) for s in response.json()] == [
+        (line.pk, extra.pk, "cross_sell", "Goes with it")
+    ]

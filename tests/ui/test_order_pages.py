@@ -87,3 +87,37 @@ def test_a_suggested_item_is_added_to_the_order_with_one_click(clerk, make_order
         (order.lines.order_by("line_number").first().item.name, Decimal("2")),
         ("Flatbread", Decimal("2")),
     ]
+
+
+@pytest.mark.django_db
+def test_a_line_quantity_is_changed_in_place_and_repriced(clerk, make_order):
+    order = make_order(quantities=["2"])
+    line = order.lines.get()
+
+    row = clerk.post(
+        reverse("orders:sales-orders-line-quantity", args=[line.pk]),
+        {f"quantity-{line.pk}": "5", "quantity-999": "1"},
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+
+    line.refresh_from_db()
+    assert (line.quantity, line.line_amount, line.deliver_remainder) == (
+        Decimal("5"),
+        Decimal("500.00"),
+        Decimal("5"),
+    )
+    assert row.strip().startswith("<tr>") and "500.00" in row
+
+
+@pytest.mark.django_db
+def test_a_wrong_quantity_in_place_says_why_and_changes_nothing(clerk, make_order):
+    order = make_order(quantities=["2"])
+    line = order.lines.get()
+
+    row = clerk.post(
+        reverse("orders:sales-orders-line-quantity", args=[line.pk]), {f"quantity-{line.pk}": "abc"}
+    ).content.decode()
+
+    line.refresh_from_db()
+    assert line.quantity == Decimal("2")
+    assert "Not a number" in row
