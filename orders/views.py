@@ -44,6 +44,30 @@ def line_rows(formset) -> list[dict]:
     return rows
 
 
+# The approval buttons of quotations and orders.
+APPROVAL_ACTIONS = [
+    RecordAction(
+        "approve",
+        _("Approve"),
+        lambda d, user, data: approval.approve(d, actor=user),
+        available=lambda d: d.approval_status == "pending",
+        permission="orders.approve_documents",
+        style="success",
+        icon="bi-hand-thumbs-up",
+    ),
+    RecordAction(
+        "reject",
+        _("Reject"),
+        lambda d, user, data: approval.reject(d, reason=data["reason"], actor=user),
+        available=lambda d: d.approval_status == "pending",
+        permission="orders.approve_documents",
+        form_class=ReasonForm,
+        style="outline-danger",
+        icon="bi-hand-thumbs-down",
+    ),
+]
+
+
 def _open(order) -> bool:
     return order.status == SalesOrder.Status.OPEN
 
@@ -109,25 +133,7 @@ class SalesOrderViews(RecordViews):
     update_service = orders.sales_order_update
     delete_service = orders.sales_order_delete
     actions = [
-        RecordAction(
-            "approve",
-            _("Approve"),
-            lambda d, user, data: approval.approve(d, actor=user),
-            available=lambda d: d.approval_status == "pending",
-            permission="orders.approve_documents",
-            style="success",
-            icon="bi-hand-thumbs-up",
-        ),
-        RecordAction(
-            "reject",
-            _("Reject"),
-            lambda d, user, data: approval.reject(d, reason=data["reason"], actor=user),
-            available=lambda d: d.approval_status == "pending",
-            permission="orders.approve_documents",
-            form_class=ReasonForm,
-            style="outline-danger",
-            icon="bi-hand-thumbs-down",
-        ),
+        *APPROVAL_ACTIONS,
         RecordAction(
             "confirm",
             _("Confirm"),
@@ -382,25 +388,7 @@ class SalesQuotationViews(RecordViews):
     create_service = quotations.quotation_create
     update_service = quotations.quotation_update
     actions = [
-        RecordAction(
-            "approve",
-            _("Approve"),
-            lambda d, user, data: approval.approve(d, actor=user),
-            available=lambda d: d.approval_status == "pending",
-            permission="orders.approve_documents",
-            style="success",
-            icon="bi-hand-thumbs-up",
-        ),
-        RecordAction(
-            "reject",
-            _("Reject"),
-            lambda d, user, data: approval.reject(d, reason=data["reason"], actor=user),
-            available=lambda d: d.approval_status == "pending",
-            permission="orders.approve_documents",
-            form_class=ReasonForm,
-            style="outline-danger",
-            icon="bi-hand-thumbs-down",
-        ),
+        *APPROVAL_ACTIONS,
         RecordAction(
             "send",
             _("Send"),

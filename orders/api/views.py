@@ -21,7 +21,25 @@ from ..services import approval, delivery, orders, projects, quotations
 from . import serializers
 
 
-class SalesOrderViewSet(ServiceModelViewSet):
+class ApprovalActionsMixin:
+    """approve/ and reject/ of quotations and orders, for users who may approve."""
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """A sales manager approves the pending document."""
+        return self._respond(approval.approve(self.get_object(), actor=request.user))
+
+    @extend_schema(request=ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        data = self.validated(ReasonSerializer)
+        return self._respond(
+            approval.reject(self.get_object(), reason=data["reason"], actor=request.user)
+        )
+
+
+class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
     """Sales orders of the five types, lines nested. State changes are POST actions."""
 
     queryset = SalesOrder.objects.select_related("customer__party").prefetch_related(
@@ -161,20 +179,6 @@ class SalesOrderViewSet(ServiceModelViewSet):
         )
         return Response(serializers.PackingSlipSerializer(slip).data, status=201)
 
-    @extend_schema(request=None, responses={200: serializers.SalesOrderSerializer})
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        """A sales manager approves the pending document."""
-        return self._respond(approval.approve(self.get_object(), actor=request.user))
-
-    @extend_schema(request=ReasonSerializer, responses={200: serializers.SalesOrderSerializer})
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        data = self.validated(ReasonSerializer)
-        return self._respond(
-            approval.reject(self.get_object(), reason=data["reason"], actor=request.user)
-        )
-
 
 class PackingSlipViewSet(
     IdempotentMixin,
@@ -204,7 +208,7 @@ class PackingSlipViewSet(
         )
 
 
-class SalesQuotationViewSet(ServiceModelViewSet):
+class SalesQuotationViewSet(ApprovalActionsMixin, ServiceModelViewSet):
     """Quotations for customers and prospects; confirming one makes the sales order."""
 
     queryset = SalesQuotation.objects.select_related("party").prefetch_related(
@@ -260,20 +264,6 @@ class SalesQuotationViewSet(ServiceModelViewSet):
     def cancel(self, request, pk=None):
         return self._respond(
             quotations.quotation_cancel(quotation=self.get_object(), actor=request.user)
-        )
-
-    @extend_schema(request=None, responses={200: serializers.SalesQuotationSerializer})
-    @action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
-        """A sales manager approves the pending document."""
-        return self._respond(approval.approve(self.get_object(), actor=request.user))
-
-    @extend_schema(request=ReasonSerializer, responses={200: serializers.SalesQuotationSerializer})
-    @action(detail=True, methods=["post"])
-    def reject(self, request, pk=None):
-        data = self.validated(ReasonSerializer)
-        return self._respond(
-            approval.reject(self.get_object(), reason=data["reason"], actor=request.user)
         )
 
 
