@@ -1,1 +1,230 @@
-# Models of this area arrive with its issue; see DESIGN.md.
+"""Invoices (customer, free text, pro forma), their lines, the ledger vouchers posting writes,
+and the customer's open items."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from crm.models import Customer
+from inventory.models import Item
+from orders.models import PackingSlip, SalesOrder, SalesOrderLine
+from salesmkt.core.money import MoneyField, PercentField, PriceField, QuantityField
+from salesmkt.finance.models import Currency, LedgerAccount, SalesTaxCode
+
+
+class LedgerVoucher(models.Model):
+    """One posting in the general ledger; its entries balance (debits = credits)."""
+
+    number = models.CharField(_("voucher"), max_length=30, unique=True)
+    date = models.DateField(_("date"))
+    description = models.CharField(_("description"), max_length=200)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ledger voucher")
+        verbose_name_plural = _("ledger vouchers")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.description}"
+
+
+class LedgerEntry(models.Model):
+    voucher = models.ForeignKey(
+        LedgerVoucher, verbose_name=_("voucher"), on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(
+        LedgerAccount, verbose_name=_("ledger account"), on_delete=models.PROTECT, related_name="+"
+    )
+    debit = MoneyField(_("debit"))
+    credit = MoneyField(_("credit"))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("ledger entry")
+        verbose_name_plural = _("ledger entries")
+        ordering = ["voucher", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.voucher.number} {self.account.number} {self.debit}/{self.credit}"
+
+
+class Invoice(FSMModelMixin, models.Model):
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", _("Customer invoice")
+        FREE_TEXT = "free_text", _("Free text invoice")
+        PRO_FORMA = "pro_forma", _("Pro forma invoice")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        POSTED = "posted", _("Posted")
+
+    class PaymentState(models.TextChoices):
+        UNPAID = "unpaid", _("Unpaid")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
+        PAID = "paid", _("Paid")
+        CREDITED = "credited", _("Credited")
+
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.CUSTOMER)
+    number = models.CharField(_("number"), max_length=30, blank=True, editable=False)
+    status = FSMField(_("status"), default=Status.DRAFT, choices=Status.choices, protected=True)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="invoices"
+    )
+    sales_order = models.ForeignKey(
+        SalesOrder,
+        verbose_name=_("sales order"),
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        null=True,
+        blank=True,
+    )
+    packing_slips = models.ManyToManyField(
+        PackingSlip, verbose_name=_("packing slips"), related_name="invoices", blank=True
+    )
+    currency = models.ForeignKey(
+        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+    )
+    invoice_date = models.DateField(_("invoice date"), null=True, blank=True)
+    due_date = models.DateField(_("due date"), null=True, blank=True, editable=False)
+    net_amount = MoneyField(_("net amount"), editable=False)
+    tax_amount = MoneyField(_("tax amount"), editable=False)
+    total_amount = MoneyField(_("total amount"), editable=False)
+    payment_state = models.CharField(
+        _("payment"),
+        max_length=20,
+        choices=PaymentState.choices,
+        default=PaymentState.UNPAID,
+        editable=False,
+    )
+    voucher = models.OneToOneField(
+        LedgerVoucher,
+        verbose_name=_("voucher"),
+        on_delete=models.PROTECT,
+        related_name="invoice",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    posted_at = models.DateTimeField(_("posted at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("invoice")
+        verbose_name_plural = _("invoices")
+        ordering = ["-created_at", "-id"]
+        permissions = [("post_invoice", _("Can post invoices"))]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["number"], condition=~models.Q(number=""), name="invoice_number_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number or _('draft')} {self.customer.party.name if self.customer_id else ''}".strip()
+
+    @transition(field=status, source=Status.DRAFT, target=Status.POSTED)
+    def post(self, *, at):
+        self.posted_at = at
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(
+        Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
+    )
+    line_number = models.PositiveIntegerField(_("line"))
+    order_line = models.ForeignKey(
+        SalesOrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.PROTECT,
+        related_name="invoice_lines",
+        null=True,
+        blank=True,
+    )
+    packing_slip = models.ForeignKey(
+        PackingSlip,
+        verbose_name=_("packing slip"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    item = models.ForeignKey(
+        Item,
+        verbose_name=_("item"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    ledger_account = models.ForeignKey(
+        LedgerAccount,
+        verbose_name=_("ledger account"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Free text lines post to this account."),
+    )
+    description = models.CharField(_("description"), max_length=200)
+    quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
+    unit_price = PriceField(_("unit price"), validators=[MinValueValidator(0)])
+    discount_amount = PriceField(_("discount per unit"), validators=[MinValueValidator(0)])
+    discount_percent = PercentField(_("discount (%)"), validators=[MinValueValidator(0)])
+    sales_tax_code = models.ForeignKey(
+        SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
+    )
+    line_amount = MoneyField(_("line amount"), editable=False)
+
+    class Meta:
+        verbose_name = _("invoice line")
+        verbose_name_plural = _("invoice lines")
+        ordering = ["invoice", "line_number"]
+
+    def __str__(self) -> str:
+        return f"{self.invoice}/{self.line_number} {self.description}"
+
+
+class CustomerTransaction(models.Model):
+    """An open item of a customer: a posted invoice (positive) until it is paid."""
+
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="transactions"
+    )
+    invoice = models.OneToOneField(
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        related_name="open_item",
+        null=True,
+        blank=True,
+    )
+    date = models.DateField(_("date"))
+    due_date = models.DateField(_("due date"))
+    amount = MoneyField(_("amount"))
+    remaining = MoneyField(_("remaining"))
+    currency = models.ForeignKey(
+        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("customer transaction")
+        verbose_name_plural = _("customer transactions")
+        ordering = ["customer", "due_date", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.amount} ({self.remaining} open)"

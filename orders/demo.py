@@ -78,6 +78,7 @@ def load(actor=None) -> None:
         notes="Monthly delivery",
     )
     _order("Göta Livs AB", "returned", [("3000", "2")], actor, return_reason="Damaged in transport")
+    _invoices(delivered, partly, actor)
     _quotations_projects_approvals(actor)
     agreement = SalesAgreement.objects.filter(status=SalesAgreement.Status.EFFECTIVE).first()
     if agreement is not None:
@@ -144,3 +145,10 @@ def _quotations_projects_approvals(actor) -> None:
         customer_group=None,
         defaults={"amount_threshold": Decimal("100000"), "note": "Large orders"},
     )
+
+
+def _invoices(delivered, partly, actor) -> None:
+    from invoicing.services.invoices import invoice_from_order, invoice_post
+
+    invoice_post(invoice=invoice_from_order(order=delivered, actor=actor), actor=actor)
+    invoice_from_order(order=partly, actor=actor)  # a draft, waiting to be posted

@@ -7,6 +7,7 @@ from agreements.api import views as agreements
 from crm.api import marketing
 from crm.api import views as crm
 from inventory.api import views as inventory
+from invoicing.api import views as invoicing
 from orders.api import views as orders
 from salesmkt.finance.api import views as finance
 
@@ -33,6 +34,7 @@ router.register("quotations", orders.SalesQuotationViewSet, basename="quotation"
 router.register("sales-orders", orders.SalesOrderViewSet, basename="sales-order")
 router.register("packing-slips", orders.PackingSlipViewSet, basename="packing-slip")
 router.register("projects", orders.ProjectViewSet, basename="project")
+router.register("invoices", invoicing.InvoiceViewSet, basename="invoice")
 router.register("items", inventory.ItemViewSet, basename="item")
 router.register(
     "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"

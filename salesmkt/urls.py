@@ -17,6 +17,7 @@ urlpatterns = [
     path("inventory/", include("inventory.urls")),
     path("agreements/", include("agreements.urls")),
     path("orders/", include("orders.urls")),
+    path("invoicing/", include("invoicing.urls")),
     path("setup/", include("salesmkt.finance.urls")),
 ]
 

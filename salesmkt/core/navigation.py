@@ -41,7 +41,7 @@ MENU = [
         (_("Backorders"), "area:backorders", "crm.view_customer"),
     ]),
     (_("Invoicing"), "bi-receipt", [
-        (_("Invoices"), "area:invoices", "crm.view_customer"),
+        (_("Invoices"), "invoicing:invoices-list", "invoicing.view_invoice"),
         (_("Payments"), "area:payments", "crm.view_customer"),
     ]),
     (_("Setup"), "bi-gear", [

@@ -27,6 +27,8 @@ PARTY_DETAILS = ["crm.partyaddress", "crm.contactperson"]
 PIPELINE = ["crm.prospect", "crm.lead", "crm.opportunity"]
 CAMPAIGNS = ["crm.campaign", "crm.campaigntarget"]
 AGREEMENTS = ["agreements.salesagreement", "agreements.salesagreementline"]
+INVOICES = ["invoicing.invoice", "invoicing.invoiceline"]
+LEDGER = ["invoicing.ledgervoucher", "invoicing.ledgerentry", "invoicing.customertransaction"]
 ORDERS = [
     "orders.salesorder",
     "orders.salesorderline",
@@ -61,6 +63,7 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(ORDERS, "vacd"),
         **_grant(SLIPS, "va"),
         "inventory.inventorytransaction": "v",
+        **_grant(INVOICES, "v"),
     },
     "sales manager": {
         "crm.party": "vacd",
@@ -87,6 +90,8 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "orders.approve_documents": "",
         "orders.approvalrule": "vacd",
         "inventory.inventorytransaction": "v",
+        **_grant(INVOICES, "vacd"),
+        **_grant(LEDGER, "v"),
     },
     "marketing": {
         "crm.party": "vac",
@@ -123,6 +128,9 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(ORDERS, "v"),
         **_grant(SLIPS, "v"),
         "inventory.inventorytransaction": "v",
+        **_grant(INVOICES, "vacd"),
+        **_grant(LEDGER, "v"),
+        "invoicing.post_invoice": "",
     },
     "integrator": {
         "crm.party": "vacd",
@@ -141,6 +149,7 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(ORDERS, "vac"),
         **_grant(SLIPS, "va"),
         "inventory.inventorytransaction": "v",
+        **_grant(INVOICES, "vac"),
     },
 }
 

@@ -63,6 +63,10 @@ def load(actor=None) -> None:
             "summary_account": LedgerAccount.objects.get(number="1510"),
         },
     )
+    for code, revenue in (("DOM", "3000"), ("FOR", "3200")):
+        PostingProfile.objects.filter(code=code, revenue_account__isnull=True).update(
+            revenue_account=LedgerAccount.objects.get(number=revenue)
+        )
     for code, name, rate, category, reason, account in TAX_CODES:
         SalesTaxCode.objects.get_or_create(
             code=code,

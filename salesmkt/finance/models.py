@@ -80,6 +80,15 @@ class PostingProfile(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    revenue_account = models.ForeignKey(
+        LedgerAccount,
+        verbose_name=_("sales revenue account"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Where the item lines of invoices post; free text lines name their own."),
+    )
 
     class Meta:
         verbose_name = _("posting profile")

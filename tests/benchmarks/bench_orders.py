@@ -27,7 +27,7 @@ def catalogue():
         )
         for n in range(1000)
     )
-    return f.CustomerFactory(), f.WarehouseFactory(), items
+    return f.CustomerFactory(credit_limit=0), f.WarehouseFactory(), items
 
 
 def test_api_create_an_order_of_10_lines(benchmark, catalogue):

@@ -38,6 +38,7 @@ LIST_ENDPOINTS = {
     "campaign-targets": lambda: make_campaign_target(),
     "sales-orders": lambda: make_sales_order(),
     "quotations": lambda: make_quotation(),
+    "invoices": lambda: make_invoice(),
     "projects": lambda: make_project(),
     "packing-slips": lambda: make_packing_slip(),
     "trade-agreements": lambda: make_trade_agreement(),
@@ -98,6 +99,12 @@ def make_project():
         actor=None,
     )
     return project
+
+
+def make_invoice():
+    from invoicing.services.invoices import invoice_from_packing_slips
+
+    return invoice_from_packing_slips(packing_slips=[make_packing_slip()], actor=None)
 
 
 def make_packing_slip():

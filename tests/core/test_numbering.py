@@ -23,11 +23,11 @@ def test_number_of_a_rolled_back_transaction_is_given_out_again():
         pass
 
     with pytest.raises(Abort), transaction.atomic():
-        next_number("invoice")
+        next_number("rolled-back")
         raise Abort
 
     with transaction.atomic():
-        assert next_number("invoice") == "000001"
+        assert next_number("rolled-back") == "000001"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,91 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from crm.admin import TransitionAdminMixin
+from salesmkt.core.admin_base import ReadOnlyAdmin
+
+from .models import CustomerTransaction, Invoice, InvoiceLine, LedgerEntry, LedgerVoucher
+from .services import invoices
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "line_number",
+        "item",
+        "ledger_account",
+        "description",
+        "quantity",
+        "unit_price",
+        "discount_percent",
+        "sales_tax_code",
+        "line_amount",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(TransitionAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "number",
+        "kind",
+        "status",
+        "customer",
+        "invoice_date",
+        "due_date",
+        "total_amount",
+        "payment_state",
+    ]
+    list_filter = ["kind", "status", "payment_state"]
+    search_fields = ["number", "customer__party__name", "customer__account_number"]
+    list_select_related = ["customer__party"]
+    readonly_fields = [f.name for f in Invoice._meta.fields]
+    inlines = [InvoiceLineInline]
+    actions = ["post"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Post the selected invoices"), permissions=["post"])
+    def post(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda i, user: invoices.invoice_post(invoice=i, actor=user),
+            _("%(count)d invoices posted."),
+        )
+
+    def has_post_permission(self, request):
+        return request.user.has_perm("invoicing.post_invoice")
+
+
+class LedgerEntryInline(admin.TabularInline):
+    model = LedgerEntry
+    extra = 0
+    can_delete = False
+    readonly_fields = ["account", "debit", "credit", "description"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerVoucher)
+class LedgerVoucherAdmin(ReadOnlyAdmin):
+    list_display = ["number", "date", "description"]
+    search_fields = ["number", "description"]
+    inlines = [LedgerEntryInline]
+
+
+@admin.register(CustomerTransaction)
+class CustomerTransactionAdmin(ReadOnlyAdmin):
+    list_display = ["customer", "invoice", "date", "due_date", "amount", "remaining", "currency"]
+    search_fields = ["customer__party__name", "invoice__number"]
+    list_select_related = ["customer__party", "invoice", "currency"]

@@ -1,0 +1,92 @@
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from salesmkt.core.api.viewsets import ServiceModelViewSet
+
+from ..models import Invoice, InvoiceLine
+from ..services import invoices
+from . import serializers
+
+
+def _free_text(*, data, actor):
+    data = dict(data)
+    pro_forma = data.pop("kind", Invoice.Kind.FREE_TEXT) == Invoice.Kind.PRO_FORMA
+    return invoices.free_text_invoice_create(data=data, actor=actor, pro_forma=pro_forma)
+
+
+def _update(*, instance, data, actor):
+    from django.db import transaction
+
+    from salesmkt.core.services import record_save
+    from salesmkt.core.transitions import lock
+
+    with transaction.atomic():
+        invoice = lock(instance)
+        invoices._refuse_posted(invoice)
+        for field in ("notes", "invoice_date"):
+            if field in data:
+                setattr(invoice, field, data[field])
+        return record_save(instance=invoice, actor=actor)
+
+
+class InvoiceViewSet(ServiceModelViewSet):
+    """Customer, free text and pro forma invoices. POST here makes a free text (or free text pro
+    forma) invoice; customer invoices come from an order or packing slips."""
+
+    queryset = Invoice.objects.select_related("customer__party").prefetch_related(
+        "packing_slips", Prefetch("lines", queryset=InvoiceLine.objects.order_by("line_number"))
+    )
+    serializer_class = serializers.InvoiceSerializer
+    filterset_fields = {
+        "kind": ["exact"],
+        "status": ["exact"],
+        "customer": ["exact"],
+        "payment_state": ["exact"],
+        "invoice_date": ["exact", "gte", "lte"],
+        "sales_order": ["exact"],
+    }
+    search_fields = ["number", "customer__party__name", "customer__account_number"]
+    ordering_fields = ["number", "invoice_date", "due_date", "total_amount", "created_at"]
+    create_service = _free_text
+    update_service = _update
+    delete_service = invoices.invoice_delete
+    action_permissions = {"post_invoice": ["invoicing.post_invoice"]}
+
+    def _respond(self, invoice, status=200):
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data, status=status
+        )
+
+    @extend_schema(
+        request=serializers.FromOrderSerializer, responses={201: serializers.InvoiceSerializer}
+    )
+    @action(detail=False, methods=["post"], url_path="from-order")
+    def from_order(self, request):
+        """Draft an invoice of what the order delivered (or ordered) and did not invoice."""
+        data = self.validated(serializers.FromOrderSerializer)
+        return self._respond(invoices.invoice_from_order(actor=request.user, **data), status=201)
+
+    @extend_schema(
+        request=serializers.FromPackingSlipsSerializer,
+        responses={201: serializers.InvoiceSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="from-packing-slips")
+    def from_packing_slips(self, request):
+        """One invoice from the chosen packing slips of one customer."""
+        data = self.validated(serializers.FromPackingSlipsSerializer)
+        return self._respond(
+            invoices.invoice_from_packing_slips(actor=request.user, **data), status=201
+        )
+
+    @extend_schema(
+        request=serializers.PostSerializer, responses={200: serializers.InvoiceSerializer}
+    )
+    @action(detail=True, methods=["post"], url_path="post")
+    def post_invoice(self, request, pk=None):
+        """Post: gapless number, balanced ledger voucher, open item, order remainders."""
+        data = self.validated(serializers.PostSerializer)
+        return self._respond(
+            invoices.invoice_post(invoice=self.get_object(), actor=request.user, **data)
+        )

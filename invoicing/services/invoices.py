@@ -1,0 +1,336 @@
+"""Invoices: drafted from an order or packing slips or as free text, totalled by EN 16931,
+posted in one transaction (gapless number, balanced ledger voucher, open item, order
+remainders). A posted invoice never changes."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from agreements.services.pricing import net_amount
+from orders.models import PackingSlip, SalesOrder
+from orders.services.invoicing import sales_order_lines_invoiced
+from salesmkt.core.audit import record_event
+from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.money import to_decimal
+from salesmkt.core.numbering import next_number
+from salesmkt.core.services import record_delete, record_save
+from salesmkt.core.tax import document_totals
+from salesmkt.core.transitions import lock, run_transition
+
+from ..models import CustomerTransaction, Invoice, InvoiceLine, LedgerEntry, LedgerVoucher
+
+Kind = Invoice.Kind
+
+
+def _refuse_posted(invoice: Invoice) -> None:
+    if invoice.status == Invoice.Status.POSTED:
+        raise ConflictError(
+            _("A posted invoice never changes; correct it with a credit note."),
+            code="invoice_posted",
+        )
+
+
+def _add_line(invoice: Invoice, number: int, **fields) -> InvoiceLine:
+    line = InvoiceLine(invoice=invoice, line_number=number, **fields)
+    line.line_amount = net_amount(
+        line.quantity, line.unit_price, line.discount_amount, line.discount_percent
+    )
+    line.save()
+    return line
+
+
+def _from_order_line(order_line, quantity, **extra) -> dict[str, Any]:
+    return {
+        "order_line": order_line,
+        "item": order_line.item,
+        "description": order_line.description or order_line.item.name,
+        "quantity": quantity,
+        "unit_price": order_line.unit_price,
+        "discount_amount": order_line.discount_amount,
+        "discount_percent": order_line.discount_percent,
+        "sales_tax_code": order_line.sales_tax_code,
+        **extra,
+    }
+
+
+def _drafted_quantities(order_line_ids) -> dict[int, Decimal]:
+    """What draft invoices already hold of these order lines (so nothing is invoiced twice)."""
+    held: dict[int, Decimal] = defaultdict(Decimal)
+    for line in InvoiceLine.objects.filter(
+        order_line_id__in=order_line_ids, invoice__status=Invoice.Status.DRAFT
+    ).exclude(invoice__kind=Kind.PRO_FORMA):
+        held[line.order_line_id] += line.quantity
+    return held
+
+
+def invoice_from_order(
+    *, order: SalesOrder, actor, ordered_quantities: bool = False, pro_forma: bool = False
+) -> Invoice:
+    """Draft an invoice of what the order delivered and did not invoice yet (or, when invoicing
+    ordered quantities, of everything left to invoice)."""
+    with transaction.atomic():
+        order = lock(order)
+        if order.is_journal or order.is_return or order.status == SalesOrder.Status.CANCELED:
+            raise ConflictError(_("This order cannot be invoiced."), code="order_not_invoiceable")
+        lines = list(order.lines.select_related("item", "sales_tax_code").order_by("line_number"))
+        held = _drafted_quantities([line.pk for line in lines]) if not pro_forma else {}
+        invoice = Invoice.objects.create(
+            kind=Kind.PRO_FORMA if pro_forma else Kind.CUSTOMER,
+            customer=order.customer,
+            sales_order=order,
+            currency=order.currency,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        number = 0
+        for line in lines:
+            basis = (
+                line.invoice_remainder
+                if ordered_quantities
+                else line.delivered_quantity - line.invoiced_quantity
+            )
+            quantity = min(basis, line.invoice_remainder) - held.get(line.pk, Decimal(0))
+            if quantity > 0:
+                number += 1
+                _add_line(invoice, number, **_from_order_line(line, quantity))
+        if not number:
+            raise ConflictError(
+                _("Nothing on the order is waiting to be invoiced."), code="nothing_to_invoice"
+            )
+        record_event(actor=actor, obj=invoice, action="created", data={"order": order.number})
+        return _set_totals(invoice)
+
+
+def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> Invoice:
+    """One invoice whose lines are exactly those of the chosen packing slips of one customer;
+    a packing slip is invoiced at most once."""
+    with transaction.atomic():
+        slips = list(
+            PackingSlip.objects.select_for_update()
+            .filter(pk__in=[s.pk for s in packing_slips])
+            .select_related("order")
+            .order_by("pk")
+        )
+        if not slips:
+            raise ValidationError({"packing_slips": _("Choose at least one packing slip.")})
+        customers = {slip.order.customer_id for slip in slips}
+        if len(customers) != 1:
+            raise DomainError(
+                _("The packing slips belong to different customers."),
+                code="several_customers",
+                field="packing_slips",
+            )
+        taken = [
+            slip.number
+            for slip in slips
+            if slip.invoiced or slip.invoices.filter(status=Invoice.Status.DRAFT).exists()
+        ]
+        if taken:
+            raise ConflictError(
+                _("Already invoiced or on a draft invoice: %(slips)s.")
+                % {"slips": ", ".join(taken)},
+                code="packing_slip_invoiced",
+            )
+        if any(slip.order.is_return for slip in slips):
+            raise ConflictError(
+                _("Returns are credited, not invoiced."), code="order_not_invoiceable"
+            )
+        order = slips[0].order
+        invoice = Invoice.objects.create(
+            kind=Kind.CUSTOMER,
+            customer=order.customer,
+            currency=order.currency,
+            sales_order=order if len({slip.order_id for slip in slips}) == 1 else None,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        invoice.packing_slips.set(slips)
+        number = 0
+        for slip in slips:
+            for slip_line in slip.lines.select_related(
+                "order_line__item", "order_line__sales_tax_code"
+            ).order_by("order_line__line_number"):
+                number += 1
+                _add_line(
+                    invoice,
+                    number,
+                    **_from_order_line(slip_line.order_line, slip_line.quantity, packing_slip=slip),
+                )
+        record_event(
+            actor=actor,
+            obj=invoice,
+            action="created",
+            data={"packing_slips": [s.number for s in slips]},
+        )
+        return _set_totals(invoice)
+
+
+def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = False) -> Invoice:
+    """An invoice not tied to an order: lines with a ledger account, a text, quantity, unit
+    price and sales tax code, and no item."""
+    data = dict(data)
+    rows = data.pop("lines", [])
+    with transaction.atomic():
+        invoice = Invoice(kind=Kind.PRO_FORMA if pro_forma else Kind.FREE_TEXT, **data)
+        if invoice.currency_id is None:
+            invoice.currency = invoice.customer.currency
+        invoice = record_save(instance=invoice, actor=actor)
+        if not rows:
+            raise ValidationError({"lines": _("A free text invoice needs lines.")})
+        for index, row in enumerate(rows, start=1):
+            missing = [
+                f
+                for f in (
+                    "ledger_account",
+                    "description",
+                    "quantity",
+                    "unit_price",
+                    "sales_tax_code",
+                )
+                if row.get(f) in (None, "")
+            ]
+            if missing:
+                raise ValidationError(
+                    {f"lines[{index - 1}].{f}": _("This field is required.") for f in missing}
+                )
+            _add_line(
+                invoice,
+                index,
+                ledger_account=row["ledger_account"],
+                description=row["description"],
+                quantity=to_decimal(row["quantity"]),
+                unit_price=to_decimal(row["unit_price"]),
+                discount_amount=to_decimal(row.get("discount_amount") or 0),
+                discount_percent=to_decimal(row.get("discount_percent") or 0),
+                sales_tax_code=row["sales_tax_code"],
+            )
+        return _set_totals(invoice)
+
+
+def _set_totals(invoice: Invoice) -> Invoice:
+    totals = document_totals(invoice.lines.select_related("sales_tax_code"))
+    invoice.net_amount, invoice.tax_amount, invoice.total_amount = (
+        totals.net,
+        totals.tax,
+        totals.total,
+    )
+    invoice.save(update_fields=["net_amount", "tax_amount", "total_amount"])
+    return invoice
+
+
+def invoice_delete(*, instance: Invoice, actor) -> None:
+    _refuse_posted(instance)
+    record_delete(instance=instance, actor=actor)
+
+
+def _voucher(invoice: Invoice) -> LedgerVoucher:
+    """Receivable debit on the posting profile's summary account; revenue credits per line
+    account; tax credits per tax code. Refused unless it balances."""
+    profile = invoice.customer.posting_profile
+    lines = list(invoice.lines.select_related("sales_tax_code__tax_account", "ledger_account"))
+    totals = document_totals(lines)
+    credits: dict[Any, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        account = line.ledger_account or profile.revenue_account
+        if account is None:
+            raise ConflictError(
+                _("Posting profile %(profile)s has no sales revenue account.")
+                % {"profile": profile},
+                code="posting_setup_missing",
+            )
+        credits[account] += line.line_amount
+    codes = {line.sales_tax_code.pk: line.sales_tax_code for line in lines}
+    for group in totals.breakdown:
+        if group.tax:
+            account = codes[group.code_id].tax_account
+            if account is None:
+                raise ConflictError(
+                    _("Sales tax code %(code)s has no tax account.") % {"code": group.code},
+                    code="posting_setup_missing",
+                )
+            credits[account] += group.tax
+    voucher = LedgerVoucher.objects.create(
+        number=next_number("voucher"),
+        date=invoice.invoice_date,
+        description=_("Invoice %(number)s") % {"number": invoice.number},
+    )
+    entries = [
+        LedgerEntry(
+            voucher=voucher,
+            account=profile.summary_account,
+            debit=totals.total,
+            description=invoice.customer.account_number,
+        )
+    ]
+    entries += [
+        LedgerEntry(voucher=voucher, account=account, credit=amount)
+        for account, amount in credits.items()
+    ]
+    debit = sum((e.debit for e in entries), Decimal(0))
+    credit = sum((e.credit for e in entries), Decimal(0))
+    if debit != credit:  # a guard: rounding differences would show here, never silently
+        raise ConflictError(_("The voucher does not balance."), code="voucher_unbalanced")
+    LedgerEntry.objects.bulk_create(entries)
+    return voucher
+
+
+def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
+    """Post a draft in one transaction: the next gapless number, a balanced voucher, an open
+    customer item, and the order lines' invoice remainders lowered."""
+    with transaction.atomic():
+        invoice = lock(invoice)
+        if invoice.kind == Kind.PRO_FORMA:
+            raise ConflictError(
+                _("A pro forma invoice is an estimate and is never posted."),
+                code="pro_forma_not_postable",
+            )
+        if not invoice.lines.exists():
+            raise ConflictError(_("The invoice has no lines."), code="invoice_has_no_lines")
+        invoice = run_transition(
+            instance=invoice, transition="post", actor=actor, params={"at": timezone.now()}
+        )
+        invoice.number = next_number("invoice")
+        invoice.invoice_date = invoice_date or invoice.invoice_date or timezone.localdate()
+        invoice.due_date = invoice.invoice_date + timedelta(
+            days=invoice.customer.payment_terms.net_days
+        )
+        invoice = _set_totals(invoice)
+        invoice.voucher = _voucher(invoice)
+        invoice.save(update_fields=["number", "invoice_date", "due_date", "voucher"])
+        CustomerTransaction.objects.create(
+            customer=invoice.customer,
+            invoice=invoice,
+            date=invoice.invoice_date,
+            due_date=invoice.due_date,
+            amount=invoice.total_amount,
+            remaining=invoice.total_amount,
+            currency=invoice.currency,
+        )
+        by_order: dict[int, list] = defaultdict(list)
+        for line in invoice.lines.select_related("order_line__order").filter(
+            order_line__isnull=False
+        ):
+            by_order[line.order_line.order_id].append(
+                {"order_line": line.order_line_id, "quantity": line.quantity}
+            )
+        for order_id, rows in sorted(by_order.items()):
+            sales_order_lines_invoiced(
+                order=SalesOrder.objects.get(pk=order_id),
+                lines=rows,
+                invoice_number=invoice.number,
+                actor=actor,
+            )
+        invoice.packing_slips.update(invoiced=True)
+        record_event(
+            actor=actor,
+            obj=invoice,
+            action="posted",
+            data={"number": invoice.number, "total": invoice.total_amount},
+        )
+        return invoice

@@ -1,0 +1,122 @@
+"""Clerk UI of invoices: list, detail with lines and totals, post; invoice an order."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from orders.models import SalesOrder
+from salesmkt.core.errors import DomainError
+from salesmkt.core.tax import document_totals
+from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
+
+from .models import Invoice
+from .services import invoices
+
+
+class InvoiceViews(RecordViews):
+    model = Invoice
+    namespace = "invoicing"
+    slug = "invoices"
+    icon = "bi-receipt"
+    detail_template = "invoicing/invoice_detail.html"
+    columns = [
+        Column(_("number"), "number", link=True, sort="number"),
+        Column(_("type"), "kind", sort="kind"),
+        Column(_("status"), "status", sort="status"),
+        Column(_("customer"), "customer.party.name", link=True, sort="customer__party__name"),
+        Column(_("invoice date"), "invoice_date", sort="invoice_date"),
+        Column(_("due date"), "due_date", sort="due_date"),
+        Column(_("total amount"), "total_amount", align="end", sort="total_amount"),
+        Column(_("payment"), "payment_state", sort="payment_state"),
+    ]
+    search_fields = ["number", "customer__party__name", "customer__account_number"]
+    filter_fields = ["kind", "status", "payment_state"]
+    detail_fields = [
+        "number",
+        "kind",
+        "status",
+        "customer",
+        "sales_order",
+        "currency",
+        "invoice_date",
+        "due_date",
+        "payment_state",
+        "voucher",
+        "notes",
+        "created_at",
+        "posted_at",
+    ]
+    delete_service = invoices.invoice_delete
+    actions = [
+        RecordAction(
+            "post",
+            _("Post"),
+            lambda i, user, data: invoices.invoice_post(invoice=i, actor=user),
+            available=lambda i: (
+                transition_available("post")(i) and i.kind != Invoice.Kind.PRO_FORMA
+            ),
+            permission="invoicing.post_invoice",
+            style="success",
+            icon="bi-journal-check",
+        ),
+    ]
+
+    @classmethod
+    def editable(cls, obj):
+        return False  # lines come from orders, packing slips or the free text form of the API
+
+    @classmethod
+    def deletable(cls, obj):
+        return obj.status == Invoice.Status.DRAFT
+
+    @classmethod
+    def get_queryset(cls):
+        return Invoice.objects.select_related(
+            "customer__party", "currency", "sales_order", "voucher"
+        )
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        lines = list(
+            obj.lines.select_related("item", "ledger_account", "sales_tax_code").order_by(
+                "line_number"
+            )
+        )
+        return {
+            "lines": lines,
+            "totals": document_totals(lines) if lines else None,
+            "entries": obj.voucher.entries.select_related("account") if obj.voucher_id else [],
+        }
+
+
+@login_required
+@permission_required("invoicing.add_invoice", raise_exception=True)
+@require_POST
+def invoice_order(request, pk):
+    """Draft an invoice of what the order delivered and did not invoice yet."""
+    order = get_object_or_404(SalesOrder, pk=pk)
+    try:
+        invoice = invoices.invoice_from_order(
+            order=order, actor=request.user, pro_forma=request.POST.get("pro_forma") == "1"
+        )
+    except (DomainError, ValidationError) as exc:
+        messages.error(
+            request,
+            " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message),
+        )
+        return HttpResponseRedirect(reverse("orders:sales-orders-detail", args=[pk]))
+    messages.success(request, _gettext("Invoice drafted."))
+    return HttpResponseRedirect(reverse("invoicing:invoices-detail", args=[invoice.pk]))
+
+
+def urls():
+    return [
+        *InvoiceViews.urls(),
+        path("orders/<int:pk>/invoice/", invoice_order, name="invoice-order"),
+    ]

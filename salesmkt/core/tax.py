@@ -1,0 +1,54 @@
+"""Document totals by EN 16931, the one computation for quotations, orders, pro formas and
+invoices: per sales tax code the taxable amount is the sum of the line nets (each already
+rounded to cents) and the tax is taxable × rate rounded half up; the total is their sum."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from .money import percent_of, round_money
+
+
+@dataclass
+class TaxBreakdown:
+    code_id: int
+    code: str
+    category: str
+    rate: Decimal
+    taxable: Decimal = Decimal("0.00")
+    tax: Decimal = Decimal("0.00")
+    exemption_reason: str = ""
+
+
+@dataclass
+class Totals:
+    net: Decimal
+    tax: Decimal
+    total: Decimal
+    breakdown: list[TaxBreakdown] = field(default_factory=list)
+
+
+def document_totals(lines) -> Totals:
+    """`lines` have `line_amount` and `sales_tax_code` (rate, category, code)."""
+    groups: dict[int, TaxBreakdown] = {}
+    for line in lines:
+        code = line.sales_tax_code
+        group = groups.setdefault(
+            code.pk,
+            TaxBreakdown(
+                code_id=code.pk,
+                code=code.code,
+                category=code.category,
+                rate=code.rate,
+                exemption_reason=code.exemption_reason,
+            ),
+        )
+        group.taxable += round_money(line.line_amount)
+    for group in groups.values():
+        group.taxable = round_money(group.taxable)
+        group.tax = percent_of(group.taxable, group.rate)
+    breakdown = sorted(groups.values(), key=lambda g: g.code)
+    net = round_money(sum((g.taxable for g in breakdown), Decimal(0)))
+    tax = round_money(sum((g.tax for g in breakdown), Decimal(0)))
+    return Totals(net=net, tax=tax, total=net + tax, breakdown=breakdown)
