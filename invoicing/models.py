@@ -58,6 +58,7 @@ class Invoice(FSMModelMixin, models.Model):
         CUSTOMER = "customer", _("Customer invoice")
         FREE_TEXT = "free_text", _("Free text invoice")
         PRO_FORMA = "pro_forma", _("Pro forma invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -82,6 +83,15 @@ class Invoice(FSMModelMixin, models.Model):
         related_name="invoices",
         null=True,
         blank=True,
+    )
+    credited_invoice = models.ForeignKey(
+        "self",
+        verbose_name=_("credited invoice"),
+        on_delete=models.PROTECT,
+        related_name="credit_notes",
+        null=True,
+        blank=True,
+        editable=False,
     )
     packing_slips = models.ManyToManyField(
         PackingSlip, verbose_name=_("packing slips"), related_name="invoices", blank=True
@@ -160,6 +170,14 @@ class InvoiceLine(models.Model):
         verbose_name=_("packing slip"),
         on_delete=models.PROTECT,
         related_name="+",
+        null=True,
+        blank=True,
+    )
+    credited_line = models.ForeignKey(
+        "self",
+        verbose_name=_("credited line"),
+        on_delete=models.PROTECT,
+        related_name="credit_lines",
         null=True,
         blank=True,
     )

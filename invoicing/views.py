@@ -16,7 +16,7 @@ from salesmkt.core.tax import document_totals
 from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
 
 from .models import Invoice
-from .services import invoices
+from .services import credit_notes, invoices
 
 
 class InvoiceViews(RecordViews):
@@ -64,6 +64,47 @@ class InvoiceViews(RecordViews):
             permission="invoicing.post_invoice",
             style="success",
             icon="bi-journal-check",
+        ),
+        RecordAction(
+            "credit",
+            _("Credit note"),
+            lambda i, user, data: credit_notes.credit_note_create(invoice=i, actor=user),
+            available=lambda i: (
+                i.status == "posted"
+                and i.kind != Invoice.Kind.CREDIT_NOTE
+                and i.payment_state != "credited"
+            ),
+            permission="add",
+            icon="bi-arrow-counterclockwise",
+            redirect=lambda i, note: reverse("invoicing:invoices-detail", args=[note.pk]),
+        ),
+        RecordAction(
+            "cancel",
+            _("Cancel"),
+            lambda i, user, data: credit_notes.invoice_cancel(invoice=i, actor=user),
+            available=lambda i: (
+                i.status == "posted"
+                and i.kind != Invoice.Kind.CREDIT_NOTE
+                and i.payment_state == "unpaid"
+            ),
+            permission="invoicing.post_invoice",
+            style="outline-danger",
+            icon="bi-x-circle",
+            confirm=_("Cancel the invoice? A full credit note is posted."),
+        ),
+        RecordAction(
+            "correct",
+            _("Correct"),
+            lambda i, user, data: credit_notes.invoice_correct(invoice=i, actor=user),
+            available=lambda i: (
+                i.status == "posted"
+                and i.kind != Invoice.Kind.CREDIT_NOTE
+                and i.payment_state == "unpaid"
+            ),
+            permission="invoicing.post_invoice",
+            icon="bi-pencil-square",
+            confirm=_("Cancel the invoice and open a corrected draft?"),
+            redirect=lambda i, draft: reverse("invoicing:invoices-detail", args=[draft.pk]),
         ),
     ]
 

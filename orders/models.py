@@ -159,6 +159,10 @@ class SalesOrder(FSMModelMixin, models.Model):
     def invoice(self):
         pass
 
+    @transition(field=status, source=Status.INVOICED, target=Status.DELIVERED)
+    def reopen_invoicing(self):
+        """A credit note takes invoiced quantities back: the order waits to be invoiced again."""
+
     @transition(field=status, source=Status.INVOICED, target=Status.OPEN)
     def renew(self):
         """A subscription returns to open when invoiced: the next period's deliveries."""

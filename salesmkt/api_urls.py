@@ -35,6 +35,7 @@ router.register("sales-orders", orders.SalesOrderViewSet, basename="sales-order"
 router.register("packing-slips", orders.PackingSlipViewSet, basename="packing-slip")
 router.register("projects", orders.ProjectViewSet, basename="project")
 router.register("invoices", invoicing.InvoiceViewSet, basename="invoice")
+router.register("credit-notes", invoicing.CreditNoteViewSet, basename="credit-note")
 router.register("items", inventory.ItemViewSet, basename="item")
 router.register(
     "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
 from ..models import Invoice, InvoiceLine
-from ..services import invoices
+from ..services import credit_notes, invoices
 from . import serializers
 
 
@@ -31,7 +31,48 @@ def _update(*, instance, data, actor):
         return record_save(instance=invoice, actor=actor)
 
 
-class InvoiceViewSet(ServiceModelViewSet):
+class CreditLineSerializer(serializers.serializers.Serializer):
+    invoice_line = serializers.serializers.PrimaryKeyRelatedField(
+        queryset=InvoiceLine.objects.all()
+    )
+    quantity = serializers.serializers.DecimalField(max_digits=20, decimal_places=4)
+
+
+class CreditSerializer(serializers.serializers.Serializer):
+    lines = CreditLineSerializer(
+        many=True, required=False, help_text="Empty: credit the whole invoice."
+    )
+
+
+class CreditActionsMixin:
+    @extend_schema(request=CreditSerializer, responses={201: serializers.InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def credit(self, request, pk=None):
+        """Draft a credit note of the invoice: all of it, or the given lines and quantities."""
+        data = self.validated(CreditSerializer)
+        note = credit_notes.credit_note_create(
+            invoice=self.get_object(), actor=request.user, lines=data.get("lines")
+        )
+        return self._respond(note, status=201)
+
+    @extend_schema(request=None, responses={201: serializers.InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel an unpaid posted invoice: a full credit note is posted."""
+        return self._respond(
+            credit_notes.invoice_cancel(invoice=self.get_object(), actor=request.user), status=201
+        )
+
+    @extend_schema(request=None, responses={201: serializers.InvoiceSerializer})
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """Cancel, and open a new draft copy to fix."""
+        return self._respond(
+            credit_notes.invoice_correct(invoice=self.get_object(), actor=request.user), status=201
+        )
+
+
+class InvoiceViewSet(CreditActionsMixin, ServiceModelViewSet):
     """Customer, free text and pro forma invoices. POST here makes a free text (or free text pro
     forma) invoice; customer invoices come from an order or packing slips."""
 
@@ -52,7 +93,11 @@ class InvoiceViewSet(ServiceModelViewSet):
     create_service = _free_text
     update_service = _update
     delete_service = invoices.invoice_delete
-    action_permissions = {"post_invoice": ["invoicing.post_invoice"]}
+    action_permissions = {
+        "post_invoice": ["invoicing.post_invoice"],
+        "cancel": ["invoicing.post_invoice"],
+        "correct": ["invoicing.post_invoice"],
+    }
 
     def _respond(self, invoice, status=200):
         return Response(
@@ -90,3 +135,12 @@ class InvoiceViewSet(ServiceModelViewSet):
         return self._respond(
             invoices.invoice_post(invoice=self.get_object(), actor=request.user, **data)
         )
+
+
+class CreditNoteViewSet(InvoiceViewSet):
+    """Credit notes (their own gapless series). They are drafted from invoices (credit/)."""
+
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Invoice.Kind.CREDIT_NOTE)

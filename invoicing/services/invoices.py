@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from agreements.services.pricing import net_amount
 from orders.models import PackingSlip, SalesOrder
-from orders.services.invoicing import sales_order_lines_invoiced
+from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
@@ -229,7 +229,43 @@ def invoice_delete(*, instance: Invoice, actor) -> None:
     record_delete(instance=instance, actor=actor)
 
 
-def _voucher(invoice: Invoice) -> LedgerVoucher:
+def _open_item(invoice: Invoice, credit: bool) -> None:
+    """An invoice opens a receivable; a credit note first settles what is open on the invoice it
+    credits, and any rest is the customer's credit."""
+    amount = -invoice.total_amount if credit else invoice.total_amount
+    remaining = amount
+    if credit and invoice.credited_invoice_id:
+        original = (
+            CustomerTransaction.objects.select_for_update()
+            .filter(invoice_id=invoice.credited_invoice_id)
+            .first()
+        )
+        if original is not None and original.remaining > 0:
+            settled = min(original.remaining, invoice.total_amount)
+            original.remaining -= settled
+            original.save(update_fields=["remaining"])
+            remaining += settled
+        credited = invoice.credited_invoice
+        credited_total = sum(
+            (n.total_amount for n in credited.credit_notes.filter(status=Invoice.Status.POSTED)),
+            Decimal(0),
+        )
+        if credited_total >= credited.total_amount:
+            Invoice.objects.filter(pk=credited.pk).update(
+                payment_state=Invoice.PaymentState.CREDITED
+            )
+    CustomerTransaction.objects.create(
+        customer=invoice.customer,
+        invoice=invoice,
+        date=invoice.invoice_date,
+        due_date=invoice.due_date,
+        amount=amount,
+        remaining=remaining,
+        currency=invoice.currency,
+    )
+
+
+def _voucher(invoice: Invoice, reverse: bool = False) -> LedgerVoucher:
     """Receivable debit on the posting profile's summary account; revenue credits per line
     account; tax credits per tax code. Refused unless it balances."""
     profile = invoice.customer.posting_profile
@@ -258,7 +294,7 @@ def _voucher(invoice: Invoice) -> LedgerVoucher:
     voucher = LedgerVoucher.objects.create(
         number=next_number("voucher"),
         date=invoice.invoice_date,
-        description=_("Invoice %(number)s") % {"number": invoice.number},
+        description=f"{invoice.get_kind_display()} {invoice.number}",
     )
     entries = [
         LedgerEntry(
@@ -272,6 +308,9 @@ def _voucher(invoice: Invoice) -> LedgerVoucher:
         LedgerEntry(voucher=voucher, account=account, credit=amount)
         for account, amount in credits.items()
     ]
+    if reverse:  # a credit note: the same accounts, the other side
+        for entry in entries:
+            entry.debit, entry.credit = entry.credit, entry.debit
     debit = sum((e.debit for e in entries), Decimal(0))
     credit = sum((e.credit for e in entries), Decimal(0))
     if debit != credit:  # a guard: rounding differences would show here, never silently
@@ -295,23 +334,16 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         invoice = run_transition(
             instance=invoice, transition="post", actor=actor, params={"at": timezone.now()}
         )
-        invoice.number = next_number("invoice")
+        credit = invoice.kind == Kind.CREDIT_NOTE
+        invoice.number = next_number("credit-note" if credit else "invoice")
         invoice.invoice_date = invoice_date or invoice.invoice_date or timezone.localdate()
         invoice.due_date = invoice.invoice_date + timedelta(
             days=invoice.customer.payment_terms.net_days
         )
         invoice = _set_totals(invoice)
-        invoice.voucher = _voucher(invoice)
+        invoice.voucher = _voucher(invoice, reverse=credit)
         invoice.save(update_fields=["number", "invoice_date", "due_date", "voucher"])
-        CustomerTransaction.objects.create(
-            customer=invoice.customer,
-            invoice=invoice,
-            date=invoice.invoice_date,
-            due_date=invoice.due_date,
-            amount=invoice.total_amount,
-            remaining=invoice.total_amount,
-            currency=invoice.currency,
-        )
+        _open_item(invoice, credit)
         by_order: dict[int, list] = defaultdict(list)
         for line in invoice.lines.select_related("order_line__order").filter(
             order_line__isnull=False
@@ -320,12 +352,15 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
                 {"order_line": line.order_line_id, "quantity": line.quantity}
             )
         for order_id, rows in sorted(by_order.items()):
-            sales_order_lines_invoiced(
-                order=SalesOrder.objects.get(pk=order_id),
-                lines=rows,
-                invoice_number=invoice.number,
-                actor=actor,
-            )
+            order = SalesOrder.objects.get(pk=order_id)
+            if credit:
+                sales_order_lines_credited(
+                    order=order, lines=rows, credit_note_number=invoice.number, actor=actor
+                )
+            else:
+                sales_order_lines_invoiced(
+                    order=order, lines=rows, invoice_number=invoice.number, actor=actor
+                )
         invoice.packing_slips.update(invoiced=True)
         record_event(
             actor=actor,

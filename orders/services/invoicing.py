@@ -155,3 +155,38 @@ def _renew(order: SalesOrder, lines, invoice_number: str, amount: Decimal, actor
         )
         apply_line_inventory(order, line)
     return order
+
+
+def sales_order_lines_credited(
+    *, order: SalesOrder, lines: list[dict[str, Any]], credit_note_number: str, actor
+) -> SalesOrder:
+    """A credit note takes invoiced quantities back: they are to be invoiced again (or stay
+    credited when the order line is canceled). An invoiced order waits for invoicing again."""
+    with transaction.atomic():
+        order = lock(order)
+        order_lines = {
+            line.pk: line
+            for line in SalesOrderLine.objects.select_for_update(of=("self",))
+            .filter(order=order)
+            .order_by("pk")
+        }
+        for row in lines:
+            line = order_lines[getattr(row["order_line"], "pk", row["order_line"])]
+            quantity = to_decimal(row["quantity"])
+            if quantity > line.invoiced_quantity:
+                raise ConflictError(
+                    _("Line %(line)d: %(quantity)s is more than was invoiced.")
+                    % {"line": line.line_number, "quantity": quantity},
+                    code="over_crediting",
+                )
+            line.invoiced_quantity -= quantity
+            line.invoice_remainder += quantity
+            if line.status == SalesOrderLine.Status.INVOICED:
+                line.status = SalesOrderLine.Status.DELIVERED
+            line.save(update_fields=["invoiced_quantity", "invoice_remainder", "status"])
+        record_event(
+            actor=actor, obj=order, action="credited", data={"credit_note": credit_note_number}
+        )
+        if order.status == SalesOrder.Status.INVOICED:
+            order = run_transition(instance=order, transition="reopen_invoicing", actor=actor)
+        return order

@@ -22,6 +22,7 @@ DEFAULT_SERIES: dict[str, tuple[str, str, int]] = {
     "quotation": ("Sales quotations", "SQ", 6),
     "project": ("Projects", "PRJ", 5),
     "invoice": ("Invoices", "INV", 6),
+    "credit-note": ("Credit notes", "CN", 6),
     "voucher": ("Ledger vouchers", "GL", 7),
     "rma": ("Return merchandise authorisations", "RMA", 6),
     "packing-slip": ("Packing slips", "PS", 6),

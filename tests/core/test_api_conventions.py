@@ -39,6 +39,7 @@ LIST_ENDPOINTS = {
     "sales-orders": lambda: make_sales_order(),
     "quotations": lambda: make_quotation(),
     "invoices": lambda: make_invoice(),
+    "credit-notes": lambda: make_credit_note(),
     "projects": lambda: make_project(),
     "packing-slips": lambda: make_packing_slip(),
     "trade-agreements": lambda: make_trade_agreement(),
@@ -105,6 +106,23 @@ def make_invoice():
     from invoicing.services.invoices import invoice_from_packing_slips
 
     return invoice_from_packing_slips(packing_slips=[make_packing_slip()], actor=None)
+
+
+def make_credit_note():
+    from invoicing.models import Invoice
+    from invoicing.services.invoices import _add_line
+
+    customer = f.CustomerFactory()
+    note = Invoice.objects.create(kind="credit_note", customer=customer, currency=customer.currency)
+    _add_line(
+        note,
+        1,
+        description="Returned",
+        quantity=1,
+        unit_price=10,
+        sales_tax_code=f.SalesTaxCodeFactory(),
+    )
+    return note
 
 
 def make_packing_slip():

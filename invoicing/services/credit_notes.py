@@ -1,0 +1,149 @@
+"""Credit notes: reverse a posted invoice fully or for chosen lines; cancel and correct."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from salesmkt.core.audit import record_event
+from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.money import to_decimal
+from salesmkt.core.transitions import lock
+
+from ..models import Invoice, InvoiceLine
+from .invoices import _add_line, _set_totals, invoice_post
+
+Kind = Invoice.Kind
+
+
+def _credited_so_far(line: InvoiceLine) -> Decimal:
+    return line.credit_lines.filter(invoice__status=Invoice.Status.POSTED).aggregate(
+        q=Sum("quantity")
+    )["q"] or Decimal(0)
+
+
+def credit_note_create(
+    *, invoice: Invoice, actor, lines: list[dict[str, Any]] | None = None
+) -> Invoice:
+    """Draft a credit note of a posted invoice: all of it, or `lines` ({invoice_line, quantity})."""
+    with transaction.atomic():
+        invoice = lock(invoice)
+        if invoice.status != Invoice.Status.POSTED or invoice.kind == Kind.CREDIT_NOTE:
+            raise ConflictError(_("Only a posted invoice can be credited."), code="not_creditable")
+        originals = {
+            line.pk: line
+            for line in invoice.lines.select_related("sales_tax_code").order_by("line_number")
+        }
+        wanted = (
+            [
+                {"invoice_line": line, "quantity": line.quantity - _credited_so_far(line)}
+                for line in originals.values()
+            ]
+            if lines is None
+            else lines
+        )
+        note = Invoice.objects.create(
+            kind=Kind.CREDIT_NOTE,
+            customer=invoice.customer,
+            sales_order=invoice.sales_order,
+            currency=invoice.currency,
+            credited_invoice=invoice,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        number = 0
+        for row in wanted:
+            line = originals.get(getattr(row["invoice_line"], "pk", row["invoice_line"]))
+            if line is None:
+                raise DomainError(
+                    _("A line of another invoice was given."),
+                    code="line_not_on_invoice",
+                    field="lines",
+                )
+            quantity = to_decimal(row["quantity"])
+            left = line.quantity - _credited_so_far(line)
+            if quantity <= 0 and lines is None:
+                continue
+            if quantity <= 0 or quantity > left:
+                raise ConflictError(
+                    _("Line %(line)d: %(quantity)s is more than the %(left)s left to credit.")
+                    % {"line": line.line_number, "quantity": quantity, "left": left},
+                    code="over_crediting",
+                )
+            number += 1
+            _add_line(
+                note,
+                number,
+                credited_line=line,
+                order_line=line.order_line,
+                item=line.item,
+                ledger_account=line.ledger_account,
+                description=line.description,
+                quantity=quantity,
+                unit_price=line.unit_price,
+                discount_amount=line.discount_amount,
+                discount_percent=line.discount_percent,
+                sales_tax_code=line.sales_tax_code,
+            )
+        if not number:
+            raise ConflictError(
+                _("Nothing is left to credit on the invoice."), code="nothing_to_credit"
+            )
+        record_event(actor=actor, obj=note, action="created", data={"credits": invoice.number})
+        return _set_totals(note)
+
+
+def _refuse_paid(invoice: Invoice) -> None:
+    item = getattr(invoice, "open_item", None)
+    if item is None or item.remaining != item.amount:
+        raise ConflictError(
+            _("The invoice is paid or partly paid: credit it and refund the customer instead."),
+            code="invoice_paid",
+        )
+
+
+def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
+    """Cancel an unpaid posted invoice: a full credit note is posted and the order lines'
+    invoice remainders come back."""
+    with transaction.atomic():
+        invoice = lock(invoice)
+        if invoice.status != Invoice.Status.POSTED or invoice.kind == Kind.CREDIT_NOTE:
+            raise ConflictError(_("Only a posted invoice can be canceled."), code="not_creditable")
+        _refuse_paid(invoice)
+        note = invoice_post(invoice=credit_note_create(invoice=invoice, actor=actor), actor=actor)
+        record_event(actor=actor, obj=invoice, action="canceled", data={"credit_note": note.number})
+        return note
+
+
+def invoice_correct(*, invoice: Invoice, actor) -> Invoice:
+    """Cancel the invoice and open a new draft copy of it to fix; returns the draft."""
+    with transaction.atomic():
+        invoice_cancel(invoice=invoice, actor=actor)
+        draft = Invoice.objects.create(
+            kind=invoice.kind,
+            customer=invoice.customer,
+            sales_order=invoice.sales_order,
+            currency=invoice.currency,
+            notes=invoice.notes,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        for line in invoice.lines.order_by("line_number"):
+            _add_line(
+                draft,
+                line.line_number,
+                order_line=line.order_line,
+                packing_slip=line.packing_slip,
+                item=line.item,
+                ledger_account=line.ledger_account,
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_amount=line.discount_amount,
+                discount_percent=line.discount_percent,
+                sales_tax_code=line.sales_tax_code,
+            )
+        record_event(actor=actor, obj=draft, action="created", data={"corrects": invoice.number})
+        return _set_totals(draft)
