@@ -4,7 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from crm.admin import TransitionAdminMixin
 from salesmkt.core.admin_base import ReadOnlyAdmin
 
-from .models import CustomerTransaction, Invoice, InvoiceLine, LedgerEntry, LedgerVoucher
+from .models import (
+    CustomerTransaction,
+    Invoice,
+    InvoiceLine,
+    LedgerEntry,
+    LedgerVoucher,
+    Payment,
+    PaymentApplication,
+)
 from .services import invoices
 
 
@@ -89,3 +97,21 @@ class CustomerTransactionAdmin(ReadOnlyAdmin):
     list_display = ["customer", "invoice", "date", "due_date", "amount", "remaining", "currency"]
     search_fields = ["customer__party__name", "invoice__number"]
     list_select_related = ["customer__party", "invoice", "currency"]
+
+
+class PaymentApplicationInline(admin.TabularInline):
+    model = PaymentApplication
+    extra = 0
+    can_delete = False
+    readonly_fields = ["transaction", "amount", "applied_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = ["number", "customer", "date", "amount", "unapplied", "reference"]
+    search_fields = ["number", "reference", "customer__party__name"]
+    list_select_related = ["customer__party"]
+    inlines = [PaymentApplicationInline]

@@ -246,3 +246,59 @@ class CustomerTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer} {self.amount} ({self.remaining} open)"
+
+
+class Payment(models.Model):
+    """A customer payment; what is not applied to open items stays as the customer's credit."""
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="payments"
+    )
+    date = models.DateField(_("date"))
+    amount = MoneyField(_("amount"), validators=[MinValueValidator(Decimal("0.01"))])
+    unapplied = MoneyField(_("unapplied"), editable=False)
+    reference = models.CharField(_("reference"), max_length=140, blank=True)
+    currency = models.ForeignKey(
+        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+    )
+    voucher = models.OneToOneField(
+        LedgerVoucher,
+        verbose_name=_("voucher"),
+        on_delete=models.PROTECT,
+        related_name="payment",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.amount}"
+
+
+class PaymentApplication(models.Model):
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="applications"
+    )
+    transaction = models.ForeignKey(
+        CustomerTransaction,
+        verbose_name=_("open item"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    amount = MoneyField(_("amount"))
+    applied_at = models.DateTimeField(_("applied at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment application")
+        verbose_name_plural = _("payment applications")
+        ordering = ["payment", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.payment.number} → {self.transaction}: {self.amount}"

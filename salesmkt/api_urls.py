@@ -36,6 +36,7 @@ router.register("packing-slips", orders.PackingSlipViewSet, basename="packing-sl
 router.register("projects", orders.ProjectViewSet, basename="project")
 router.register("invoices", invoicing.InvoiceViewSet, basename="invoice")
 router.register("credit-notes", invoicing.CreditNoteViewSet, basename="credit-note")
+router.register("payments", invoicing.PaymentViewSet, basename="payment")
 router.register("items", inventory.ItemViewSet, basename="item")
 router.register(
     "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"
@@ -50,6 +51,7 @@ router.register("sales-tax-codes", finance.SalesTaxCodeViewSet, basename="sales-
 
 urlpatterns = [
     path("price-lookup/", agreements.PriceLookupView.as_view(), name="price-lookup"),
+    path("receivables/<int:customer>/", invoicing.ReceivablesView.as_view(), name="receivables"),
     path("sales-suggestions/", agreements.SalesSuggestionsView.as_view(), name="sales-suggestions"),
     *router.urls,
 ]

@@ -190,6 +190,9 @@ COMPANY_NAME = os.environ.get("COMPANY_NAME", "Nordlys Engros AS")
 COMPANY_ADDRESS = os.environ.get("COMPANY_ADDRESS", "Alnabru 10, 0668 Oslo, Norway")
 COMPANY_VAT_NUMBER = os.environ.get("COMPANY_VAT_NUMBER", "NO999888777MVA")
 
+# The ledger account customer payments arrive on.
+PAYMENT_BANK_ACCOUNT = os.environ.get("PAYMENT_BANK_ACCOUNT", "1920")
+
 # --- Celery -------------------------------------------------------------------------------------
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", "")

@@ -99,3 +99,47 @@ class FromPackingSlipsSerializer(serializers.Serializer):
 
 class PostSerializer(serializers.Serializer):
     invoice_date = serializers.DateField(required=False)
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    class Meta:
+        from ..models import Payment
+
+        model = Payment
+        fields = [
+            "id",
+            "number",
+            "customer",
+            "date",
+            "amount",
+            "unapplied",
+            "reference",
+            "currency",
+            "voucher",
+            "created_at",
+        ]
+        read_only_fields = ["number", "unapplied", "voucher", "created_at"]
+        extra_kwargs = {"currency": {"required": False}}
+
+
+class ApplySerializer(serializers.Serializer):
+    from ..models import CustomerTransaction
+
+    item = serializers.PrimaryKeyRelatedField(queryset=CustomerTransaction.objects.all())
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2, required=False)
+
+
+class OpenItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    invoice = serializers.CharField(source="invoice.number", default="")
+    date = serializers.DateField()
+    due_date = serializers.DateField()
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2)
+    remaining = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class ReceivablesSerializer(serializers.Serializer):
+    balance = serializers.DecimalField(max_digits=20, decimal_places=2)
+    unapplied_payments = serializers.DecimalField(max_digits=20, decimal_places=2)
+    open_items = OpenItemSerializer(many=True)
+    aging = serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=2))

@@ -2,11 +2,13 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from salesmkt.core.api.permissions import require_perms
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
-from ..models import Invoice, InvoiceLine
-from ..services import credit_notes, invoices
+from ..models import Invoice, InvoiceLine, Payment
+from ..services import credit_notes, invoices, payments
 from . import serializers
 
 
@@ -144,3 +146,51 @@ class CreditNoteViewSet(InvoiceViewSet):
 
     def get_queryset(self):
         return super().get_queryset().filter(kind=Invoice.Kind.CREDIT_NOTE)
+
+
+class PaymentViewSet(ServiceModelViewSet):
+    """Customer payments: POST registers one; apply/ and auto-apply/ settle open items."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    queryset = Payment.objects.select_related("customer__party")
+    serializer_class = serializers.PaymentSerializer
+    filterset_fields = ["customer", "date"]
+    search_fields = ["number", "reference", "customer__party__name"]
+    ordering_fields = ["date", "amount", "number"]
+    create_service = payments.payment_register
+
+    @extend_schema(
+        request=serializers.ApplySerializer, responses={200: serializers.PaymentSerializer}
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        """Apply the payment (or part of it) to one open item."""
+        data = self.validated(serializers.ApplySerializer)
+        payment = self.get_object()
+        payments.payment_apply(
+            payment=payment, item=data["item"], amount=data.get("amount"), actor=request.user
+        )
+        return Response(self.get_serializer(Payment.objects.get(pk=payment.pk)).data)
+
+    @extend_schema(request=None, responses={200: serializers.PaymentSerializer})
+    @action(detail=True, methods=["post"], url_path="auto-apply")
+    def auto_apply(self, request, pk=None):
+        """Invoice number in the reference first, then an exact open amount, then oldest first."""
+        payment = self.get_object()
+        payments.payment_auto_apply(payment=payment, actor=request.user)
+        return Response(self.get_serializer(Payment.objects.get(pk=payment.pk)).data)
+
+
+class ReceivablesView(APIView):
+    """A customer's balance, open items and aging (current, 1-30, 31-60, 61-90, over 90 days)."""
+
+    permission_classes = [require_perms("invoicing.view_customertransaction")]
+
+    @extend_schema(responses={200: serializers.ReceivablesSerializer})
+    def get(self, request, customer: int):
+        from django.shortcuts import get_object_or_404
+
+        from crm.models import Customer
+
+        data = payments.receivables(get_object_or_404(Customer, pk=customer))
+        return Response(serializers.ReceivablesSerializer(data).data)

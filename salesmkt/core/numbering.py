@@ -23,6 +23,7 @@ DEFAULT_SERIES: dict[str, tuple[str, str, int]] = {
     "project": ("Projects", "PRJ", 5),
     "invoice": ("Invoices", "INV", 6),
     "credit-note": ("Credit notes", "CN", 6),
+    "payment": ("Customer payments", "PAY", 6),
     "voucher": ("Ledger vouchers", "GL", 7),
     "rma": ("Return merchandise authorisations", "RMA", 6),
     "packing-slip": ("Packing slips", "PS", 6),

@@ -29,6 +29,7 @@ CAMPAIGNS = ["crm.campaign", "crm.campaigntarget"]
 AGREEMENTS = ["agreements.salesagreement", "agreements.salesagreementline"]
 INVOICES = ["invoicing.invoice", "invoicing.invoiceline"]
 LEDGER = ["invoicing.ledgervoucher", "invoicing.ledgerentry", "invoicing.customertransaction"]
+PAYMENTS = ["invoicing.payment", "invoicing.paymentapplication"]
 ORDERS = [
     "orders.salesorder",
     "orders.salesorderline",
@@ -92,6 +93,7 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "inventory.inventorytransaction": "v",
         **_grant(INVOICES, "vacd"),
         **_grant(LEDGER, "v"),
+        **_grant(PAYMENTS, "v"),
     },
     "marketing": {
         "crm.party": "vac",
@@ -131,6 +133,7 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(INVOICES, "vacd"),
         **_grant(LEDGER, "v"),
         "invoicing.post_invoice": "",
+        **_grant(PAYMENTS, "vac"),
     },
     "integrator": {
         "crm.party": "vacd",

@@ -40,6 +40,7 @@ LIST_ENDPOINTS = {
     "quotations": lambda: make_quotation(),
     "invoices": lambda: make_invoice(),
     "credit-notes": lambda: make_credit_note(),
+    "payments": lambda: make_payment(),
     "projects": lambda: make_project(),
     "packing-slips": lambda: make_packing_slip(),
     "trade-agreements": lambda: make_trade_agreement(),
@@ -106,6 +107,22 @@ def make_invoice():
     from invoicing.services.invoices import invoice_from_packing_slips
 
     return invoice_from_packing_slips(packing_slips=[make_packing_slip()], actor=None)
+
+
+def make_payment():
+    from datetime import date
+
+    from invoicing.models import Payment
+
+    customer = f.CustomerFactory()
+    return Payment.objects.create(
+        number=f"P{customer.pk}",
+        customer=customer,
+        date=date(2026, 11, 1),
+        amount=10,
+        unapplied=10,
+        currency=customer.currency,
+    )
 
 
 def make_credit_note():
