@@ -145,3 +145,22 @@ def test_a_quotation_above_the_threshold_waits_for_approval_before_confirmation(
 
     assert refused.value.code == "approval_required"
     assert quotation_confirm(quotation=quotation, actor=None).number == "SO000001"
+
+
+@pytest.mark.django_db
+def test_open_receivables_count_towards_the_credit_limit(make_order):
+    from invoicing.models import CustomerTransaction
+
+    customer = f.CustomerFactory(credit_limit=Decimal("1000.00"))
+    CustomerTransaction.objects.create(
+        customer=customer,
+        date="2026-11-01",
+        due_date="2026-12-01",
+        amount=Decimal("900.00"),
+        remaining=Decimal("900.00"),
+        currency=customer.currency,
+    )
+
+    order = make_order(customer=customer, quantities=["2"])  # 200.00 + 900.00 open > 1000.00
+
+    assert order.approval_status == "pending"
