@@ -9,6 +9,7 @@ class InvoicingConfig(AppConfig):
     def ready(self):
         from orders.services import approval
 
+        from . import documents  # noqa: F401 - registers the document builders
         from .services.payments import receivables
 
         def balance(customer):

@@ -106,6 +106,13 @@ class InvoiceViews(RecordViews):
             confirm=_("Cancel the invoice and open a corrected draft?"),
             redirect=lambda i, draft: reverse("invoicing:invoices-detail", args=[draft.pk]),
         ),
+        RecordAction(
+            "send",
+            _("Send"),
+            lambda i, user, data: invoices.invoice_send(invoice=i, actor=user),
+            available=lambda i: bool(i.customer.party.email),
+            icon="bi-envelope",
+        ),
     ]
 
     @classmethod

@@ -190,6 +190,10 @@ COMPANY_NAME = os.environ.get("COMPANY_NAME", "Nordlys Engros AS")
 COMPANY_ADDRESS = os.environ.get("COMPANY_ADDRESS", "Alnabru 10, 0668 Oslo, Norway")
 COMPANY_VAT_NUMBER = os.environ.get("COMPANY_VAT_NUMBER", "NO999888777MVA")
 
+# A payment link in invoice mails and PDFs; {number}, {amount} and {currency} are filled in.
+# Example: https://www.paypal.com/paypalme/nordlys/{amount}{currency}
+PAYMENT_LINK_TEMPLATE = os.environ.get("PAYMENT_LINK_TEMPLATE", "")
+
 # The ledger account customer payments arrive on.
 PAYMENT_BANK_ACCOUNT = os.environ.get("PAYMENT_BANK_ACCOUNT", "1920")
 

@@ -143,3 +143,7 @@ class ReceivablesSerializer(serializers.Serializer):
     unapplied_payments = serializers.DecimalField(max_digits=20, decimal_places=2)
     open_items = OpenItemSerializer(many=True)
     aging = serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=2))
+
+
+class SendSerializer(serializers.Serializer):
+    email_to = serializers.EmailField(required=False, help_text="Empty: the customer's address.")

@@ -74,7 +74,19 @@ class CreditActionsMixin:
         )
 
 
-class InvoiceViewSet(CreditActionsMixin, ServiceModelViewSet):
+class SendActionMixin:
+    @extend_schema(request=serializers.SendSerializer, responses={202: None})
+    @action(detail=True, methods=["post"])
+    def send(self, request, pk=None):
+        """Render the PDF and mail it to the customer (or the given address)."""
+        data = self.validated(serializers.SendSerializer)
+        invoices.invoice_send(
+            invoice=self.get_object(), actor=request.user, email_to=data.get("email_to", "")
+        )
+        return Response(status=202)
+
+
+class InvoiceViewSet(SendActionMixin, CreditActionsMixin, ServiceModelViewSet):
     """Customer, free text and pro forma invoices. POST here makes a free text (or free text pro
     forma) invoice; customer invoices come from an order or packing slips."""
 

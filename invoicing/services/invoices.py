@@ -18,6 +18,7 @@ from agreements.services.pricing import net_amount
 from orders.models import PackingSlip, SalesOrder
 from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
 from salesmkt.core.audit import record_event
+from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
@@ -362,6 +363,12 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
                     order=order, lines=rows, invoice_number=invoice.number, actor=actor
                 )
         invoice.packing_slips.update(invoiced=True)
+        document_request(
+            obj=invoice,
+            kind="invoice",
+            title=f"{invoice.get_kind_display()} {invoice.number}",
+            language=invoice.customer.party.language,
+        )
         record_event(
             actor=actor,
             obj=invoice,
@@ -369,3 +376,22 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
             data={"number": invoice.number, "total": invoice.total_amount},
         )
         return invoice
+
+
+def invoice_send(*, invoice: Invoice, actor, email_to: str = ""):
+    """Render the invoice (or credit note, or pro forma) and mail it with the PDF attached."""
+    email_to = email_to or invoice.customer.party.email
+    if not email_to:
+        raise DomainError(
+            _("The customer has no email address; give one."), code="no_email", field="email_to"
+        )
+    with transaction.atomic():
+        document = document_request(
+            obj=invoice,
+            kind="invoice",
+            title=f"{invoice.get_kind_display()} {invoice.number or ''}".strip(),
+            language=invoice.customer.party.language,
+            email_to=email_to,
+        )
+        record_event(actor=actor, obj=invoice, action="sent", data={"to": email_to})
+        return document

@@ -10,11 +10,10 @@ from invoicing.services.invoices import invoice_from_order, invoice_post
 from orders.models import SalesOrder
 from orders.services.delivery import packing_slip_post
 from salesmkt.core.errors import ConflictError
-from tests.invoicing.test_invoices import accounts  # noqa: F401 - the fixture
 
 
 @pytest.fixture
-def posted(make_order, accounts):  # noqa: F811
+def posted(make_order, accounts):
     order = make_order(quantities=["10"])
     packing_slip_post(
         order=order,

@@ -18,11 +18,10 @@ from invoicing.services.payments import (
 from orders.services.delivery import packing_slip_post
 from salesmkt.core.errors import ConflictError
 from tests import factories as f
-from tests.invoicing.test_invoices import accounts  # noqa: F401 - the fixture
 
 
 @pytest.fixture
-def invoice_for(make_order, accounts):  # noqa: F811
+def invoice_for(make_order, accounts):
     f.LedgerAccountFactory(number="1920", name="Bank", account_type="asset")
     customer = f.CustomerFactory(posting_profile=accounts.profile, credit_limit=0)
 
