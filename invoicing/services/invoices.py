@@ -76,15 +76,20 @@ def invoice_from_order(
     *, order: SalesOrder, actor, ordered_quantities: bool = False, pro_forma: bool = False
 ) -> Invoice:
     """Draft an invoice of what the order delivered and did not invoice yet (or, when invoicing
-    ordered quantities, of everything left to invoice)."""
+    ordered quantities, of everything left to invoice). A returned order gets a credit note of
+    what arrived."""
     with transaction.atomic():
         order = lock(order)
-        if order.is_journal or order.is_return or order.status == SalesOrder.Status.CANCELED:
+        if order.is_journal or order.status == SalesOrder.Status.CANCELED:
             raise ConflictError(_("This order cannot be invoiced."), code="order_not_invoiceable")
         lines = list(order.lines.select_related("item", "sales_tax_code").order_by("line_number"))
         held = _drafted_quantities([line.pk for line in lines]) if not pro_forma else {}
         invoice = Invoice.objects.create(
-            kind=Kind.PRO_FORMA if pro_forma else Kind.CUSTOMER,
+            kind=Kind.PRO_FORMA
+            if pro_forma
+            else Kind.CREDIT_NOTE
+            if order.is_return
+            else Kind.CUSTOMER,
             customer=order.customer,
             sales_order=order,
             currency=order.currency,
@@ -354,7 +359,7 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
             )
         for order_id, rows in sorted(by_order.items()):
             order = SalesOrder.objects.get(pk=order_id)
-            if credit:
+            if credit and not order.is_return:
                 sales_order_lines_credited(
                     order=order, lines=rows, credit_note_number=invoice.number, actor=actor
                 )

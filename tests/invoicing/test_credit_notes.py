@@ -116,3 +116,24 @@ def test_the_api_cancels_an_invoice_and_lists_its_credit_note(api_as, posted):
 
     assert canceled.status_code == 201 and canceled.json()["number"] == "CN000001"
     assert [note["number"] for note in notes["results"]] == ["CN000001"]
+
+
+@pytest.mark.django_db
+def test_invoicing_a_returned_order_produces_a_credit_note(make_order, accounts):
+    order = make_order(quantities=["2"], order_type="returned")
+    packing_slip_post(
+        order=order, lines=[{"order_line": order.lines.get(), "quantity": Decimal("2")}], actor=None
+    )  # arrival
+
+    note = invoice_post(invoice=invoice_from_order(order=order, actor=None), actor=None)
+
+    assert (note.kind, note.number, note.total_amount) == (
+        "credit_note",
+        "CN000001",
+        Decimal("250.00"),
+    )
+    assert CustomerTransaction.objects.get(invoice=note).remaining == Decimal(
+        "-250.00"
+    )  # the customer's credit
+    assert balances(note.voucher)["1500"] == Decimal("-250.00")
+    assert SalesOrder.objects.get(pk=order.pk).status == "invoiced"
