@@ -149,6 +149,24 @@ def _quotations_projects_approvals(actor) -> None:
 
 def _invoices(delivered, partly, actor) -> None:
     from invoicing.services.invoices import invoice_from_order, invoice_post
+    from invoicing.services.payments import payment_apply, payment_register
 
-    invoice_post(invoice=invoice_from_order(order=delivered, actor=actor), actor=actor)
+    today = timezone.localdate()
+    overdue = invoice_post(
+        invoice=invoice_from_order(order=delivered, actor=actor),
+        actor=actor,
+        invoice_date=today - timedelta(days=75),
+    )
+    payment = payment_register(
+        data={
+            "customer": overdue.customer,
+            "date": today - timedelta(days=10),
+            "amount": Decimal("2000.00"),
+            "reference": f"Part payment {overdue.number}",
+        },
+        actor=actor,
+    )
+    payment_apply(
+        payment=payment, item=overdue.open_item, actor=actor
+    )  # partly paid, 45 days overdue
     invoice_from_order(order=partly, actor=actor)  # a draft, waiting to be posted
