@@ -13,7 +13,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from crm.models import Customer, CustomerGroup, PriceGroup
 from inventory.models import Item, ItemDiscountGroup
 from salesmkt.core.money import MoneyField, PercentField, PriceField, QuantityField
-from salesmkt.finance.models import Currency
+from salesmkt.finance.models import Currency, SalesTaxCode
 
 percent_validators = [MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))]
 
@@ -359,3 +359,28 @@ class SellRule(models.Model):
             raise ValidationError(
                 {"suggested_item": _("Suggest another item than the item itself.")}
             )
+
+
+class PricedLine(models.Model):
+    """What every priced document line has (quotation, order, invoice): quantity, price,
+    discounts, tax code and the line net amount computed by one rule."""
+
+    quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
+    unit_price = PriceField(_("unit price"), validators=[MinValueValidator(0)])
+    discount_amount = PriceField(_("discount per unit"), validators=[MinValueValidator(0)])
+    discount_percent = PercentField(_("discount (%)"), validators=[MinValueValidator(0)])
+    sales_tax_code = models.ForeignKey(
+        SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
+    )
+    line_amount = MoneyField(_("line amount"), editable=False)
+
+    class Meta:
+        abstract = True
+
+    def compute_line_amount(self) -> Decimal:
+        from .services.pricing import net_amount
+
+        self.line_amount = net_amount(
+            self.quantity, self.unit_price, self.discount_amount, self.discount_percent
+        )
+        return self.line_amount

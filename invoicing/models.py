@@ -9,11 +9,12 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from agreements.models import PricedLine
 from crm.models import Customer
 from inventory.models import Item
 from orders.models import PackingSlip, SalesOrder, SalesOrderLine
-from salesmkt.core.money import MoneyField, PercentField, PriceField, QuantityField
-from salesmkt.finance.models import Currency, LedgerAccount, SalesTaxCode
+from salesmkt.core.money import MoneyField
+from salesmkt.finance.models import Currency, LedgerAccount
 
 
 class LedgerVoucher(models.Model):
@@ -152,7 +153,7 @@ class Invoice(FSMModelMixin, models.Model):
         self.posted_at = at
 
 
-class InvoiceLine(models.Model):
+class InvoiceLine(PricedLine):
     invoice = models.ForeignKey(
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
     )
@@ -199,14 +200,6 @@ class InvoiceLine(models.Model):
         help_text=_("Free text lines post to this account."),
     )
     description = models.CharField(_("description"), max_length=200)
-    quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
-    unit_price = PriceField(_("unit price"), validators=[MinValueValidator(0)])
-    discount_amount = PriceField(_("discount per unit"), validators=[MinValueValidator(0)])
-    discount_percent = PercentField(_("discount (%)"), validators=[MinValueValidator(0)])
-    sales_tax_code = models.ForeignKey(
-        SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
-    )
-    line_amount = MoneyField(_("line amount"), editable=False)
 
     class Meta:
         verbose_name = _("invoice line")

@@ -1,7 +1,5 @@
 """Sales orders of five types, their lines with deliver and invoice remainders, and packing slips."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -9,11 +7,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from agreements.models import SalesAgreement, SalesAgreementLine
+from agreements.models import PricedLine, SalesAgreement, SalesAgreementLine
 from crm.models import Customer
 from inventory.models import Item, Warehouse
-from salesmkt.core.money import MoneyField, PercentField, PriceField, QuantityField
-from salesmkt.finance.models import Currency, SalesTaxCode
+from salesmkt.core.money import MoneyField, QuantityField
+from salesmkt.finance.models import Currency
 
 APPROVAL_CHOICES = [
     ("not_required", _("Not required")),
@@ -172,7 +170,24 @@ class SalesOrder(FSMModelMixin, models.Model):
         pass
 
 
-class SalesOrderLine(models.Model):
+class ItemLine(PricedLine):
+    """A numbered line of an item from a warehouse, priced by the price lookup."""
+
+    line_number = models.PositiveIntegerField(_("line"), editable=False)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+"
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+    )
+    price_source = models.CharField(_("price from"), max_length=20, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class SalesOrderLine(ItemLine):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         DELIVERED = "delivered", _("Delivered")
@@ -182,23 +197,6 @@ class SalesOrderLine(models.Model):
     order = models.ForeignKey(
         SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
     )
-    line_number = models.PositiveIntegerField(_("line"), editable=False)
-    item = models.ForeignKey(
-        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+"
-    )
-    description = models.CharField(_("description"), max_length=200, blank=True)
-    warehouse = models.ForeignKey(
-        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
-    )
-    quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
-    unit_price = PriceField(_("unit price"), validators=[MinValueValidator(0)])
-    discount_amount = PriceField(_("discount per unit"), validators=[MinValueValidator(0)])
-    discount_percent = PercentField(_("discount (%)"), validators=[MinValueValidator(0)])
-    sales_tax_code = models.ForeignKey(
-        SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
-    )
-    line_amount = MoneyField(_("line amount"), editable=False)
-    price_source = models.CharField(_("price from"), max_length=20, blank=True, editable=False)
     agreement_line = models.ForeignKey(
         SalesAgreementLine,
         verbose_name=_("sales agreement line"),
@@ -379,27 +377,10 @@ class SalesQuotation(FSMModelMixin, models.Model):
         self.closed_at = at
 
 
-class SalesQuotationLine(models.Model):
+class SalesQuotationLine(ItemLine):
     quotation = models.ForeignKey(
         SalesQuotation, verbose_name=_("quotation"), on_delete=models.CASCADE, related_name="lines"
     )
-    line_number = models.PositiveIntegerField(_("line"), editable=False)
-    item = models.ForeignKey(
-        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+"
-    )
-    description = models.CharField(_("description"), max_length=200, blank=True)
-    warehouse = models.ForeignKey(
-        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
-    )
-    quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
-    unit_price = PriceField(_("unit price"), validators=[MinValueValidator(0)])
-    discount_amount = PriceField(_("discount per unit"), validators=[MinValueValidator(0)])
-    discount_percent = PercentField(_("discount (%)"), validators=[MinValueValidator(0)])
-    sales_tax_code = models.ForeignKey(
-        SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
-    )
-    line_amount = MoneyField(_("line amount"), editable=False)
-    price_source = models.CharField(_("price from"), max_length=20, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("sales quotation line")

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.services.pricing import net_amount
 from orders.models import PackingSlip, SalesOrder
 from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
 from salesmkt.core.audit import record_event
@@ -41,9 +40,7 @@ def _refuse_posted(invoice: Invoice) -> None:
 
 def _add_line(invoice: Invoice, number: int, **fields) -> InvoiceLine:
     line = InvoiceLine(invoice=invoice, line_number=number, **fields)
-    line.line_amount = net_amount(
-        line.quantity, line.unit_price, line.discount_amount, line.discount_percent
-    )
+    line.compute_line_amount()
     line.save()
     return line
 

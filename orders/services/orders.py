@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.services.pricing import net_amount, price_lookup
+from agreements.services.pricing import price_lookup
 from agreements.services.sales_agreements import agreement_release, agreement_release_reverse
 from crm.models import Customer
 from inventory.models import InventoryTransaction
@@ -93,9 +93,7 @@ def price_line(
         line.agreement_line_id = (
             result.price_record if result.price_source == "sales_agreement" else None
         )
-    line.line_amount = net_amount(
-        line.quantity, line.unit_price, line.discount_amount, line.discount_percent
-    )
+    line.compute_line_amount()
 
 
 def actor_can(actor, permission: str) -> bool:
