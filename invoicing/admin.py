@@ -8,6 +8,8 @@ from .models import (
     CustomerTransaction,
     Invoice,
     InvoiceLine,
+    InvoiceRun,
+    InvoiceRunCustomer,
     LedgerEntry,
     LedgerVoucher,
     Payment,
@@ -103,7 +105,7 @@ class PaymentApplicationInline(admin.TabularInline):
     model = PaymentApplication
     extra = 0
     can_delete = False
-    readonly_fields = ["transaction", "amount", "applied_at"]
+    fields = readonly_fields = ["transaction", "amount", "applied_at"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -112,6 +114,47 @@ class PaymentApplicationInline(admin.TabularInline):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = ["number", "customer", "date", "amount", "unapplied", "reference"]
+    list_filter = ["date", "currency"]
     search_fields = ["number", "reference", "customer__party__name"]
     list_select_related = ["customer__party"]
     inlines = [PaymentApplicationInline]
+
+
+@admin.register(PaymentApplication)
+class PaymentApplicationAdmin(ReadOnlyAdmin):
+    """Settlements: a payment or a credit note's open credit applied to an open item."""
+
+    list_display = ["id", "payment", "credit", "transaction", "amount", "applied_at"]
+    search_fields = [
+        "payment__number",
+        "credit__invoice__number",
+        "transaction__invoice__number",
+        "transaction__customer__party__name",
+    ]
+    list_select_related = [
+        "payment",
+        "credit__invoice__customer__party",
+        "credit__customer__party",
+        "transaction__invoice__customer__party",
+        "transaction__customer__party",
+    ]
+    date_hierarchy = "applied_at"
+
+
+class InvoiceRunCustomerInline(admin.TabularInline):
+    model = InvoiceRunCustomer
+    extra = 0
+    can_delete = False
+    fields = ["customer", "currency", "status", "invoice", "error"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InvoiceRun)
+class InvoiceRunAdmin(ReadOnlyAdmin):
+    list_display = ["id", "up_to_date", "invoice_date", "customer_group", "status", "created_at"]
+    list_filter = ["status"]
+    date_hierarchy = "created_at"
+    inlines = [InvoiceRunCustomerInline]

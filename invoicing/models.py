@@ -276,8 +276,24 @@ class Payment(models.Model):
 
 
 class PaymentApplication(models.Model):
+    """A settlement: open credit applied to an open item of the same customer. The credit is a
+    payment's unapplied amount or a posted credit note's open item, never both."""
+
     payment = models.ForeignKey(
-        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, related_name="applications"
+        Payment,
+        verbose_name=_("payment"),
+        on_delete=models.PROTECT,
+        related_name="applications",
+        null=True,
+        blank=True,
+    )
+    credit = models.ForeignKey(
+        CustomerTransaction,
+        verbose_name=_("credit note item"),
+        on_delete=models.PROTECT,
+        related_name="credit_applications",
+        null=True,
+        blank=True,
     )
     transaction = models.ForeignKey(
         CustomerTransaction,
@@ -292,6 +308,106 @@ class PaymentApplication(models.Model):
         verbose_name = _("payment application")
         verbose_name_plural = _("payment applications")
         ordering = ["payment", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(payment__isnull=False, credit__isnull=True)
+                | models.Q(payment__isnull=True, credit__isnull=False),
+                name="application_from_payment_or_credit_note",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.payment.number} → {self.transaction}: {self.amount}"
+        source = self.payment.number if self.payment_id else self.credit.invoice.number
+        return f"{source} → {self.transaction}: {self.amount}"
+
+
+class InvoiceRun(models.Model):
+    """A batch: every invoiceable packing slip delivered up to a date, one invoice per customer
+    (and currency), posted. Its rows are recorded first, so a lost worker's run is resumed and
+    nothing is invoiced twice; one customer's failure is listed and does not stop the others."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+
+    up_to_date = models.DateField(_("packing slips up to"))
+    invoice_date = models.DateField(_("invoice date"))
+    customer_group = models.ForeignKey(
+        "crm.CustomerGroup",
+        verbose_name=_("customer group"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty: every customer."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.QUEUED, editable=False
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("invoice run")
+        verbose_name_plural = _("invoice runs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{_('Invoice run')} {self.pk} ({self.up_to_date})"
+
+
+class InvoiceRunCustomer(models.Model):
+    """One customer (and currency) of a run: pending until its invoice is posted or it fails."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        POSTED = "posted", _("Posted")
+        FAILED = "failed", _("Failed")
+
+    run = models.ForeignKey(
+        InvoiceRun, verbose_name=_("invoice run"), on_delete=models.CASCADE, related_name="rows"
+    )
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="+"
+    )
+    currency = models.ForeignKey(
+        Currency, verbose_name=_("currency"), on_delete=models.PROTECT, related_name="+"
+    )
+    packing_slips = models.ManyToManyField(
+        PackingSlip, verbose_name=_("packing slips"), related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    invoice = models.OneToOneField(
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.PROTECT,
+        related_name="run_row",
+        null=True,
+        blank=True,
+    )
+    error = models.CharField(_("reason"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("invoice run customer")
+        verbose_name_plural = _("invoice run customers")
+        ordering = ["run", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "customer", "currency"], name="invoice_run_customer_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}: {self.customer} ({self.status})"

@@ -7,6 +7,7 @@ from agreements.api import views as agreements
 from crm.api import marketing
 from crm.api import views as crm
 from inventory.api import views as inventory
+from invoicing.api import runs as invoice_runs
 from invoicing.api import views as invoicing
 from orders.api import views as orders
 from salesmkt.finance.api import views as finance
@@ -37,6 +38,7 @@ router.register("projects", orders.ProjectViewSet, basename="project")
 router.register("invoices", invoicing.InvoiceViewSet, basename="invoice")
 router.register("credit-notes", invoicing.CreditNoteViewSet, basename="credit-note")
 router.register("payments", invoicing.PaymentViewSet, basename="payment")
+router.register("invoice-runs", invoice_runs.InvoiceRunViewSet, basename="invoice-run")
 router.register("items", inventory.ItemViewSet, basename="item")
 router.register(
     "item-discount-groups", inventory.ItemDiscountGroupViewSet, basename="item-discount-group"
@@ -52,6 +54,21 @@ router.register("sales-tax-codes", finance.SalesTaxCodeViewSet, basename="sales-
 urlpatterns = [
     path("price-lookup/", agreements.PriceLookupView.as_view(), name="price-lookup"),
     path("receivables/<int:customer>/", invoicing.ReceivablesView.as_view(), name="receivables"),
+    path(
+        "receivables/<int:customer>/balance/",
+        invoicing.ReceivablesBalanceView.as_view(),
+        name="receivables-balance",
+    ),
+    path(
+        "receivables/<int:customer>/open-items/",
+        invoicing.ReceivablesOpenItemsView.as_view(),
+        name="receivables-open-items",
+    ),
+    path(
+        "receivables/<int:customer>/aging/",
+        invoicing.ReceivablesAgingView.as_view(),
+        name="receivables-aging",
+    ),
     path("sales-suggestions/", agreements.SalesSuggestionsView.as_view(), name="sales-suggestions"),
     *router.urls,
 ]

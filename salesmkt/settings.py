@@ -223,6 +223,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "crm.tasks.resume_campaign_sends",
         "schedule": timedelta(minutes=5),
     },
+    "resume-invoice-runs": {
+        "task": "invoicing.tasks.resume_invoice_runs",
+        "schedule": timedelta(minutes=5),
+    },
     "purge-expired-idempotency-keys": {
         "task": "salesmkt.core.tasks.purge_expired_idempotency_keys",
         "schedule": timedelta(hours=1),

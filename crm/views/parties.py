@@ -157,6 +157,7 @@ class CustomerViews(RoleViews):
     namespace = "crm"
     slug = "customers"
     icon = "bi-people"
+    detail_template = "crm/customer_detail.html"
     role_form = CustomerForm
     columns = [
         Column(_("account number"), "account_number", link=True, sort="account_number"),

@@ -145,5 +145,69 @@ class ReceivablesSerializer(serializers.Serializer):
     aging = serializers.DictField(child=serializers.DecimalField(max_digits=20, decimal_places=2))
 
 
+class BalanceSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    currency = serializers.CharField(help_text="The customer's currency code.")
+    balance = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        help_text="Open items less unapplied payments; negative: the customer has credit.",
+    )
+    open_items_total = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        help_text="Open invoices less open credit notes.",
+    )
+    unapplied_payments = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class AgingBucketSerializer(serializers.Serializer):
+    bucket = serializers.ChoiceField(
+        choices=["current", "1-30", "31-60", "61-90", "over-90"],
+        help_text="Days past the due date.",
+    )
+    amount = serializers.DecimalField(max_digits=20, decimal_places=2)
+
+
+class AgingSerializer(serializers.Serializer):
+    customer = serializers.IntegerField()
+    as_of = serializers.DateField()
+    total = serializers.DecimalField(max_digits=20, decimal_places=2)
+    buckets = AgingBucketSerializer(many=True)
+
+
+class CreditApplySerializer(serializers.Serializer):
+    from ..models import CustomerTransaction
+
+    item = serializers.PrimaryKeyRelatedField(
+        queryset=CustomerTransaction.objects.all(),
+        help_text="The open item (an invoice of the same customer) to settle.",
+    )
+    amount = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        required=False,
+        help_text="Empty: as much as both the credit and the item allow.",
+    )
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    class Meta:
+        from ..models import PaymentApplication
+
+        model = PaymentApplication
+        fields = ["id", "payment", "credit", "transaction", "amount", "applied_at"]
+        read_only_fields = fields
+
+
+class CreditApplicationResultSerializer(serializers.Serializer):
+    remaining_credit = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        help_text="The credit note's credit still open (zero or negative).",
+    )
+    applications = ApplicationSerializer(many=True, help_text="The applications just made.")
+
+
 class SendSerializer(serializers.Serializer):
     email_to = serializers.EmailField(required=False, help_text="Empty: the customer's address.")

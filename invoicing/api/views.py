@@ -1,13 +1,19 @@
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from crm.models import Customer
 from salesmkt.core.api.permissions import require_perms
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
-from ..models import Invoice, InvoiceLine, Payment
+from ..models import CustomerTransaction, Invoice, InvoiceLine, Payment
 from ..services import credit_notes, invoices, payments
 from . import serializers
 
@@ -152,12 +158,52 @@ class InvoiceViewSet(SendActionMixin, CreditActionsMixin, ServiceModelViewSet):
 
 
 class CreditNoteViewSet(InvoiceViewSet):
-    """Credit notes (their own gapless series). They are drafted from invoices (credit/)."""
+    """Credit notes (their own gapless series). They are drafted from invoices (credit/); a posted
+    one's open credit is applied to the customer's open invoices (apply/, auto-apply/)."""
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    action_permissions = {
+        **InvoiceViewSet.action_permissions,
+        "apply": ["invoicing.add_paymentapplication"],
+        "auto_apply": ["invoicing.add_paymentapplication"],
+    }
 
     def get_queryset(self):
         return super().get_queryset().filter(kind=Invoice.Kind.CREDIT_NOTE)
+
+    def _applied(self, note, applications):
+        remaining = (
+            CustomerTransaction.objects.filter(invoice=note).values_list("remaining", flat=True)
+        ).first()
+        return Response(
+            serializers.CreditApplicationResultSerializer(
+                {"remaining_credit": remaining, "applications": applications}
+            ).data
+        )
+
+    @extend_schema(
+        request=serializers.CreditApplySerializer,
+        responses={200: serializers.CreditApplicationResultSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def apply(self, request, pk=None):
+        """Apply the credit note's open credit (or part of it) to one open invoice of the same
+        customer. 409 `over_application` beyond what is open, `other_customer` for another
+        customer's item."""
+        data = self.validated(serializers.CreditApplySerializer)
+        note = self.get_object()
+        application = payments.credit_note_apply(
+            credit_note=note, item=data["item"], amount=data.get("amount"), actor=request.user
+        )
+        return self._applied(note, [application])
+
+    @extend_schema(request=None, responses={200: serializers.CreditApplicationResultSerializer})
+    @action(detail=True, methods=["post"], url_path="auto-apply")
+    def auto_apply(self, request, pk=None):
+        """Apply the open credit to the customer's oldest open invoices first."""
+        note = self.get_object()
+        applications = payments.credit_note_auto_apply(credit_note=note, actor=request.user)
+        return self._applied(note, applications)
 
 
 class PaymentViewSet(ServiceModelViewSet):
@@ -200,9 +246,67 @@ class ReceivablesView(APIView):
 
     @extend_schema(responses={200: serializers.ReceivablesSerializer})
     def get(self, request, customer: int):
-        from django.shortcuts import get_object_or_404
-
-        from crm.models import Customer
-
         data = payments.receivables(get_object_or_404(Customer, pk=customer))
         return Response(serializers.ReceivablesSerializer(data).data)
+
+
+class ReceivablesBalanceView(APIView):
+    """What the customer owes: open items less unapplied payments."""
+
+    permission_classes = [require_perms("invoicing.view_customertransaction")]
+
+    @extend_schema(responses={200: serializers.BalanceSerializer})
+    def get(self, request, customer: int):
+        customer = get_object_or_404(Customer.objects.select_related("currency"), pk=customer)
+        data = {
+            "customer": customer.pk,
+            "currency": customer.currency.code,
+            **payments.customer_balance(customer),
+        }
+        return Response(serializers.BalanceSerializer(data).data)
+
+
+class ReceivablesOpenItemsView(ListAPIView):
+    """The customer's open items, oldest due first: invoices positive, credit notes negative."""
+
+    permission_classes = [require_perms("invoicing.view_customertransaction")]
+    serializer_class = serializers.OpenItemSerializer
+    queryset = CustomerTransaction.objects.none()  # narrowed to the customer in get_queryset
+    filter_backends = []
+
+    def get_queryset(self):
+        return payments.open_items(get_object_or_404(Customer, pk=self.kwargs["customer"]))
+
+
+class ReceivablesAgingView(APIView):
+    """The customer's open amounts by days past due: current, 1-30, 31-60, 61-90, over 90."""
+
+    permission_classes = [require_perms("invoicing.view_customertransaction")]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as_of",
+                OpenApiTypes.DATE,
+                description="The day to age against; empty: today.",
+            )
+        ],
+        responses={200: serializers.AgingSerializer},
+    )
+    def get(self, request, customer: int):
+        customer = get_object_or_404(Customer, pk=customer)
+        as_of = timezone.localdate()
+        if request.query_params.get("as_of"):
+            field = serializers.serializers.DateField()
+            try:
+                as_of = field.to_internal_value(request.query_params["as_of"])
+            except ValidationError as exc:
+                raise ValidationError({"as_of": exc.detail}) from exc
+        buckets = payments.aging(payments.open_items(customer), as_of)
+        data = {
+            "customer": customer.pk,
+            "as_of": as_of,
+            "total": sum(buckets.values()),
+            "buckets": [{"bucket": name, "amount": amount} for name, amount in buckets.items()],
+        }
+        return Response(serializers.AgingSerializer(data).data)

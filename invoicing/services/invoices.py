@@ -26,6 +26,7 @@ from salesmkt.core.tax import document_totals
 from salesmkt.core.transitions import lock, run_transition
 
 from ..models import CustomerTransaction, Invoice, InvoiceLine, LedgerEntry, LedgerVoucher
+from .payments import update_payment_state
 
 Kind = Invoice.Kind
 
@@ -107,6 +108,12 @@ def invoice_from_order(
             raise ConflictError(
                 _("Nothing on the order is waiting to be invoiced."), code="nothing_to_invoice"
             )
+        if not pro_forma:  # the slips this invoice covers are not offered for invoicing again
+            invoice.packing_slips.set(
+                order.packing_slips.filter(invoiced=False).exclude(
+                    invoices__status=Invoice.Status.DRAFT
+                )
+            )
         record_event(actor=actor, obj=invoice, action="created", data={"order": order.number})
         return _set_totals(invoice)
 
@@ -140,6 +147,12 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
                 _("Already invoiced or on a draft invoice: %(slips)s.")
                 % {"slips": ", ".join(taken)},
                 code="packing_slip_invoiced",
+            )
+        if len({slip.order.currency_id for slip in slips}) != 1:
+            raise DomainError(
+                _("The packing slips are of orders in different currencies."),
+                code="several_currencies",
+                field="packing_slips",
             )
         if any(slip.order.is_return for slip in slips):
             raise ConflictError(
@@ -257,6 +270,8 @@ def _open_item(invoice: Invoice, credit: bool) -> None:
             Invoice.objects.filter(pk=credited.pk).update(
                 payment_state=Invoice.PaymentState.CREDITED
             )
+        elif original is not None:  # settled in part: partly paid (or paid)
+            update_payment_state(original)
     CustomerTransaction.objects.create(
         customer=invoice.customer,
         invoice=invoice,

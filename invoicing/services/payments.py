@@ -1,6 +1,7 @@
-"""Customer payments: registered on the bank account, applied to open items by hand or
-automatically (the invoice number in the reference, then an exact open amount, then oldest
-first); what is left stays as the customer's credit."""
+"""Customer payments and credit notes settling open items: a payment is registered on the bank
+account and applied by hand or automatically (the invoice number in the reference, then an exact
+open amount, then oldest first); what is left stays as the customer's credit. A posted credit
+note's open credit is applied the same way, by hand or to the oldest open invoices first."""
 
 from __future__ import annotations
 
@@ -68,7 +69,7 @@ def payment_register(*, data: dict[str, Any], actor) -> Payment:
         return payment
 
 
-def _payment_state(item: CustomerTransaction) -> None:
+def update_payment_state(item: CustomerTransaction) -> None:
     if item.invoice_id is None or item.amount <= 0:
         return
     state = (
@@ -94,6 +95,8 @@ def payment_apply(
             raise ConflictError(
                 _("The open item belongs to another customer."), code="other_customer"
             )
+        if item.currency_id != payment.currency_id:
+            raise ConflictError(_("The open item is in another currency."), code="other_currency")
         if item.remaining <= 0:
             raise ConflictError(_("The item is not open."), code="item_not_open")
         amount = min(payment.unapplied, item.remaining) if amount is None else amount
@@ -106,7 +109,7 @@ def payment_apply(
         payment.save(update_fields=["unapplied"])
         item.remaining -= amount
         item.save(update_fields=["remaining"])
-        _payment_state(item)
+        update_payment_state(item)
         application = PaymentApplication.objects.create(
             payment=payment, transaction=item, amount=amount
         )
@@ -123,7 +126,9 @@ def payment_auto_apply(*, payment: Payment, actor) -> list[PaymentApplication]:
     with transaction.atomic():
         payment = lock(payment)
         open_items = list(
-            CustomerTransaction.objects.filter(customer=payment.customer, remaining__gt=0)
+            CustomerTransaction.objects.filter(
+                customer=payment.customer, currency=payment.currency, remaining__gt=0
+            )
             .select_related("invoice")
             .order_by("due_date", "date", "id")
         )
@@ -143,6 +148,87 @@ def payment_auto_apply(*, payment: Payment, actor) -> list[PaymentApplication]:
     return applications
 
 
+def _locked_items(*pks: int) -> dict[int, CustomerTransaction]:
+    """Lock open items in pk order (a fixed lock order: two settlements never deadlock)."""
+    return {
+        item.pk: item
+        for item in CustomerTransaction.objects.select_for_update()
+        .filter(pk__in=pks)
+        .order_by("pk")
+    }
+
+
+def _open_credit_item(credit_note: Invoice) -> CustomerTransaction:
+    item = CustomerTransaction.objects.filter(
+        invoice_id=credit_note.pk, invoice__kind=Invoice.Kind.CREDIT_NOTE
+    ).first()
+    if item is None:
+        raise ConflictError(
+            _("Only a posted credit note has credit to apply."), code="credit_not_open"
+        )
+    return item
+
+
+def credit_note_apply(
+    *, credit_note: Invoice, item: CustomerTransaction, amount: Decimal | None = None, actor
+) -> PaymentApplication:
+    """Apply (part of) a posted credit note's open credit to an open invoice of the same
+    customer: the credit's remaining rises towards zero as the invoice's falls."""
+    with transaction.atomic():
+        credit_pk = _open_credit_item(credit_note).pk
+        locked = _locked_items(credit_pk, item.pk)
+        credit, item = locked[credit_pk], locked[item.pk]
+        if item.customer_id != credit.customer_id:
+            raise ConflictError(
+                _("The open item belongs to another customer."), code="other_customer"
+            )
+        if item.currency_id != credit.currency_id:
+            raise ConflictError(_("The open item is in another currency."), code="other_currency")
+        if credit.remaining >= 0:
+            raise ConflictError(
+                _("The credit note has no open credit left."), code="credit_not_open"
+            )
+        if item.remaining <= 0:
+            raise ConflictError(_("The item is not open."), code="item_not_open")
+        most = min(-credit.remaining, item.remaining)
+        amount = most if amount is None else amount
+        if amount <= 0 or amount > most:
+            raise ConflictError(
+                _("Apply at most %(max)s.") % {"max": most}, code="over_application"
+            )
+        credit.remaining += amount
+        credit.save(update_fields=["remaining"])
+        item.remaining -= amount
+        item.save(update_fields=["remaining"])
+        update_payment_state(item)
+        application = PaymentApplication.objects.create(
+            credit=credit, transaction=item, amount=amount
+        )
+        record_event(
+            actor=actor,
+            obj=credit_note,
+            action="applied",
+            data={"item": item.pk, "amount": amount},
+        )
+        return application
+
+
+def credit_note_auto_apply(*, credit_note: Invoice, actor) -> list[PaymentApplication]:
+    """Apply a credit note's open credit to the customer's oldest open invoices first."""
+    applications = []
+    with transaction.atomic():
+        credit = _open_credit_item(credit_note)
+        open_items = CustomerTransaction.objects.filter(
+            customer_id=credit.customer_id, currency_id=credit.currency_id, remaining__gt=0
+        ).order_by("due_date", "date", "id")
+        for item in open_items:
+            credit.refresh_from_db(fields=["remaining"])
+            if credit.remaining >= 0:
+                break
+            applications.append(credit_note_apply(credit_note=credit_note, item=item, actor=actor))
+    return applications
+
+
 # --- reading ----------------------------------------------------------------------------------
 AGING_BUCKETS = [
     ("current", None, 0),
@@ -153,30 +239,54 @@ AGING_BUCKETS = [
 ]
 
 
-def receivables(customer: Customer, today: date | None = None) -> dict[str, Any]:
-    """Balance, open items and aging of a customer (open items less unapplied payments)."""
-    today = today or timezone.localdate()
-    items = list(
+def open_items(customer: Customer):
+    """The customer's items not settled yet (invoices positive, credit notes negative), oldest
+    due first."""
+    return (
         CustomerTransaction.objects.filter(customer=customer)
         .exclude(remaining=0)
         .select_related("invoice")
         .order_by("due_date", "id")
     )
+
+
+def customer_balance(customer: Customer) -> dict[str, Decimal]:
+    """What the customer owes: open items less unapplied payments (negative: we owe them)."""
+    open_amount = open_items(customer).aggregate(total=Sum("remaining"))["total"] or Decimal(0)
     unapplied = Payment.objects.filter(customer=customer).aggregate(total=Sum("unapplied"))[
         "total"
     ] or Decimal(0)
-    aging = {name: Decimal(0) for name, _low, _high in AGING_BUCKETS}
+    return {
+        "balance": open_amount - unapplied,
+        "open_items_total": open_amount,
+        "unapplied_payments": unapplied,
+    }
+
+
+def aging(items, today: date) -> dict[str, Decimal]:
+    """The open amounts by days overdue (current, 1-30, 31-60, 61-90, over-90)."""
+    buckets = {name: Decimal(0) for name, _low, _high in AGING_BUCKETS}
     for item in items:
         overdue = (today - item.due_date).days
         for name, low, high in AGING_BUCKETS:
             if (low is None and overdue <= 0) or (
                 low is not None and overdue >= low and (high is None or overdue <= high)
             ):
-                aging[name] += item.remaining
+                buckets[name] += item.remaining
                 break
+    return buckets
+
+
+def receivables(customer: Customer, today: date | None = None) -> dict[str, Any]:
+    """Balance, open items and aging of a customer (open items less unapplied payments)."""
+    today = today or timezone.localdate()
+    items = list(open_items(customer))
+    unapplied = Payment.objects.filter(customer=customer).aggregate(total=Sum("unapplied"))[
+        "total"
+    ] or Decimal(0)
     return {
         "balance": sum((i.remaining for i in items), Decimal(0)) - unapplied,
         "unapplied_payments": unapplied,
         "open_items": items,
-        "aging": aging,
+        "aging": aging(items, today),
     }

@@ -133,6 +133,11 @@ def packing_slip_post(
                         quantity, line.unit_price, line.discount_amount, line.discount_percent
                     ),
                 )
+        if not order.is_return and all(
+            line.invoiced_quantity >= line.delivered_quantity for line, _q in planned
+        ):  # invoiced ahead (ordered quantities): nothing of this slip is left to invoice
+            slip.invoiced = True
+            slip.save(update_fields=["invoiced"])
         document_request(
             obj=slip,
             kind="packing_slip",

@@ -42,7 +42,9 @@ MENU = [
     ]),
     (_("Invoicing"), "bi-receipt", [
         (_("Invoices"), "invoicing:invoices-list", "invoicing.view_invoice"),
-        (_("Payments"), "area:payments", "crm.view_customer"),
+        (_("Invoice packing slips"), "invoicing:packing-slips", "invoicing.add_invoice"),
+        (_("Invoice runs"), "invoicing:runs-list", "invoicing.view_invoicerun"),
+        (_("Payments"), "invoicing:payments-list", "invoicing.view_payment"),
     ]),
     (_("Setup"), "bi-gear", [
         (_("Sales tax codes"), "finance:sales-tax-codes-list", "finance.view_salestaxcode"),

@@ -30,6 +30,7 @@ AGREEMENTS = ["agreements.salesagreement", "agreements.salesagreementline"]
 INVOICES = ["invoicing.invoice", "invoicing.invoiceline"]
 LEDGER = ["invoicing.ledgervoucher", "invoicing.ledgerentry", "invoicing.customertransaction"]
 PAYMENTS = ["invoicing.payment", "invoicing.paymentapplication"]
+RUNS = ["invoicing.invoicerun", "invoicing.invoiceruncustomer"]
 ORDERS = [
     "orders.salesorder",
     "orders.salesorderline",
@@ -94,6 +95,7 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(INVOICES, "vacd"),
         **_grant(LEDGER, "v"),
         **_grant(PAYMENTS, "v"),
+        **_grant(RUNS, "v"),
     },
     "marketing": {
         "crm.party": "vac",
@@ -133,6 +135,7 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(INVOICES, "vacd"),
         **_grant(LEDGER, "v"),
         "invoicing.post_invoice": "",
+        **_grant(RUNS, "va"),
         **_grant(PAYMENTS, "vac"),
     },
     "integrator": {

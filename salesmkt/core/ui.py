@@ -99,6 +99,7 @@ class RecordViews:
     icon = "bi-card-list"
     actions: list[RecordAction] = []
     detail_template = "ui/record_detail.html"
+    list_template = "ui/record_list.html"  # may extend it and fill `list_buttons`
 
     # --- hooks ----------------------------------------------------------------------------------
     @classmethod
@@ -324,7 +325,7 @@ class RecordListView(ResourceView):
         template = (
             "ui/_record_table.html"
             if request.htmx and not request.htmx.boosted
-            else "ui/record_list.html"
+            else r.list_template
         )
         return render(request, template, context)
 

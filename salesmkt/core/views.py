@@ -15,7 +15,6 @@ from .money import round_money
 # Areas of DESIGN.md whose issue has not landed yet: their page says so.
 PLANNED_AREAS = {
     "backorders": (_("Backorders"), _("Sales")),
-    "payments": (_("Payments"), _("Invoicing")),
 }
 
 

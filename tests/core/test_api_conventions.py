@@ -41,6 +41,7 @@ LIST_ENDPOINTS = {
     "invoices": lambda: make_invoice(),
     "credit-notes": lambda: make_credit_note(),
     "payments": lambda: make_payment(),
+    "invoice-runs": lambda: make_invoice_run(),
     "projects": lambda: make_project(),
     "packing-slips": lambda: make_packing_slip(),
     "trade-agreements": lambda: make_trade_agreement(),
@@ -107,6 +108,17 @@ def make_invoice():
     from invoicing.services.invoices import invoice_from_packing_slips
 
     return invoice_from_packing_slips(packing_slips=[make_packing_slip()], actor=None)
+
+
+def make_invoice_run():
+    from datetime import date
+    from unittest import mock
+
+    from invoicing.services import runs
+
+    make_packing_slip()
+    with mock.patch.object(runs, "_queue"):
+        return runs.invoice_run_create(up_to_date=date(2099, 1, 1), actor=None)
 
 
 def make_payment():

@@ -60,6 +60,8 @@ def test_a_credit_note_for_chosen_lines_and_quantities(posted):
 
     assert note.total_amount == Decimal("375.00")
     assert CustomerTransaction.objects.get(invoice=posted).remaining == Decimal("875.00")
+    posted.refresh_from_db()
+    assert posted.payment_state == "partly_paid"
     assert SalesOrder.objects.get(
         pk=posted.sales_order_id
     ).lines.get().invoice_remainder == Decimal("3")

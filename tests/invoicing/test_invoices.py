@@ -255,3 +255,31 @@ def test_the_api_invoices_an_order_and_posting_needs_the_posting_permission(
     assert refused.status_code == 403
     assert posted.status_code == 200 and posted.json()["number"] == "INV000001"
     assert posted.json()["total_amount"] == "250.00"
+
+
+@pytest.mark.django_db
+def test_packing_slips_of_an_order_invoiced_as_a_whole_are_not_invoiced_again(make_order, accounts):
+    from invoicing.selectors import invoiceable_packing_slips
+
+    order = make_order(quantities=["10"])
+    slip = deliver(order, "4")
+
+    invoice_post(invoice=invoice_from_order(order=order, actor=None), actor=None)
+
+    slip.refresh_from_db()
+    assert slip.invoiced is True
+    assert not invoiceable_packing_slips().exists()
+    with pytest.raises(ConflictError):
+        invoice_from_packing_slips(packing_slips=[slip], actor=None)
+
+
+@pytest.mark.django_db
+def test_a_delivery_of_quantities_invoiced_ahead_is_not_left_to_invoice(make_order, accounts):
+    order = make_order(quantities=["10"])
+    invoice_post(
+        invoice=invoice_from_order(order=order, actor=None, ordered_quantities=True), actor=None
+    )
+
+    slip = deliver(order, "10")
+
+    assert slip.invoiced is True

@@ -8,38 +8,14 @@ from django.utils import timezone
 
 from invoicing.models import CustomerTransaction, Invoice
 from invoicing.services.credit_notes import invoice_cancel
-from invoicing.services.invoices import invoice_from_order, invoice_post
 from invoicing.services.payments import (
     payment_apply,
     payment_auto_apply,
     payment_register,
     receivables,
 )
-from orders.services.delivery import packing_slip_post
 from salesmkt.core.errors import ConflictError
 from tests import factories as f
-
-
-@pytest.fixture
-def invoice_for(make_order, accounts):
-    f.LedgerAccountFactory(number="1920", name="Bank", account_type="asset")
-    customer = f.CustomerFactory(posting_profile=accounts.profile, credit_limit=0)
-
-    def make(quantity="1", invoice_date=None):
-        order = make_order(customer=customer, quantities=[quantity])
-        packing_slip_post(
-            order=order,
-            lines=[{"order_line": order.lines.get(), "quantity": Decimal(quantity)}],
-            actor=None,
-        )
-        return invoice_post(
-            invoice=invoice_from_order(order=order, actor=None),
-            actor=None,
-            invoice_date=invoice_date,
-        )
-
-    make.customer = customer
-    return make
 
 
 def pay(customer, amount, reference=""):
@@ -176,3 +152,26 @@ def test_the_api_registers_and_auto_applies_a_payment(api_as, invoice_for):
 
     assert registered.status_code == 201 and applied.json()["unapplied"] == "0.00"
     assert statement.json()["balance"] == "0.00"
+
+
+@pytest.mark.django_db
+def test_a_payment_is_never_applied_to_an_item_in_another_currency(invoice_for):
+    invoice = invoice_for()
+    euro = f.CurrencyFactory(code="EUR")
+    payment = payment_register(
+        data={
+            "customer": invoice.customer,
+            "date": invoice.invoice_date,
+            "amount": Decimal("10.00"),
+            "currency": euro,
+        },
+        actor=None,
+    )
+
+    with pytest.raises(ConflictError) as refused:
+        payment_apply(payment=payment, item=invoice.open_item, actor=None)
+
+    assert refused.value.code == "other_currency"
+    assert payment_auto_apply(payment=payment, actor=None) == []
+    invoice.open_item.refresh_from_db()
+    assert invoice.open_item.remaining == invoice.total_amount

@@ -1,4 +1,7 @@
-"""Clerk UI of invoices: list, detail with lines and totals, post; invoice an order."""
+"""Clerk UI of invoices: list, detail with lines and totals, post; invoice an order; apply a
+credit note's open credit to the customer's open invoices."""
+
+from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
@@ -15,8 +18,21 @@ from salesmkt.core.errors import DomainError
 from salesmkt.core.tax import document_totals
 from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
 
-from .models import Invoice
-from .services import credit_notes, invoices
+from ..models import CustomerTransaction, Invoice
+from ..services import credit_notes, invoices, payments
+from .payments import ApplyForm, form_error_messages, open_invoice_rows
+
+
+def open_credit(invoice: Invoice) -> Decimal:
+    """What a posted credit note still has to apply (a positive amount; zero when none)."""
+    if invoice.kind != Invoice.Kind.CREDIT_NOTE or invoice.status != Invoice.Status.POSTED:
+        return Decimal(0)
+    remaining = (
+        CustomerTransaction.objects.filter(invoice=invoice)
+        .values_list("remaining", flat=True)
+        .first()
+    )
+    return -remaining if remaining and remaining < 0 else Decimal(0)
 
 
 class InvoiceViews(RecordViews):
@@ -25,6 +41,7 @@ class InvoiceViews(RecordViews):
     slug = "invoices"
     icon = "bi-receipt"
     detail_template = "invoicing/invoice_detail.html"
+    list_template = "invoicing/invoice_list.html"
     columns = [
         Column(_("number"), "number", link=True, sort="number"),
         Column(_("type"), "kind", sort="kind"),
@@ -107,6 +124,14 @@ class InvoiceViews(RecordViews):
             redirect=lambda i, draft: reverse("invoicing:invoices-detail", args=[draft.pk]),
         ),
         RecordAction(
+            "apply_credit",
+            _("Apply to oldest invoices"),
+            lambda i, user, data: payments.credit_note_auto_apply(credit_note=i, actor=user),
+            available=lambda i: open_credit(i) > 0,
+            permission="invoicing.add_paymentapplication",
+            icon="bi-magic",
+        ),
+        RecordAction(
             "send",
             _("Send"),
             lambda i, user, data: invoices.invoice_send(invoice=i, actor=user),
@@ -136,10 +161,15 @@ class InvoiceViews(RecordViews):
                 "line_number"
             )
         )
+        credit = open_credit(obj)
         return {
             "lines": lines,
             "totals": document_totals(lines) if lines else None,
             "entries": obj.voucher.entries.select_related("account") if obj.voucher_id else [],
+            "open_credit": credit,
+            "credit_targets": open_invoice_rows(obj.customer_id, credit) if credit else [],
+            "can_apply_credit": request.user.has_perm("invoicing.add_paymentapplication"),
+            "can_view_statement": request.user.has_perm("invoicing.view_customertransaction"),
         }
 
 
@@ -163,8 +193,35 @@ def invoice_order(request, pk):
     return HttpResponseRedirect(reverse("invoicing:invoices-detail", args=[invoice.pk]))
 
 
+@login_required
+@permission_required("invoicing.add_paymentapplication", raise_exception=True)
+@require_POST
+def invoice_apply_credit(request, pk):
+    """Apply a credit note's open credit to one open invoice of the customer."""
+    note = get_object_or_404(Invoice, pk=pk, kind=Invoice.Kind.CREDIT_NOTE)
+    form = ApplyForm(request.POST)
+    if not form.is_valid():
+        form_error_messages(request, form)
+    else:
+        try:
+            application = payments.credit_note_apply(
+                credit_note=note,
+                item=form.cleaned_data["item"],
+                amount=form.cleaned_data["amount"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request, _gettext("%(amount)s applied.") % {"amount": application.amount}
+            )
+    return HttpResponseRedirect(reverse("invoicing:invoices-detail", args=[pk]))
+
+
 def urls():
     return [
         *InvoiceViews.urls(),
         path("orders/<int:pk>/invoice/", invoice_order, name="invoice-order"),
+        path("invoices/<int:pk>/apply-credit/", invoice_apply_credit, name="invoice-apply-credit"),
     ]

@@ -1,0 +1,111 @@
+"""API of invoice runs: POST starts one ("every invoiceable packing slip up to a date, one
+invoice per customer"), GET follows its progress and lists each customer's invoice or reason."""
+
+from django.db.models import Count, Q
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from salesmkt.core.api.viewsets import ServiceModelViewSet
+
+from ..models import InvoiceRun, InvoiceRunCustomer
+from ..services import runs
+
+
+class InvoiceRunRowSerializer(serializers.ModelSerializer):
+    customer_name = serializers.CharField(source="customer.party.name", read_only=True)
+    invoice_number = serializers.CharField(source="invoice.number", read_only=True, default="")
+
+    class Meta:
+        model = InvoiceRunCustomer
+        fields = [
+            "id",
+            "customer",
+            "customer_name",
+            "currency",
+            "packing_slips",
+            "status",
+            "invoice",
+            "invoice_number",
+            "error",
+        ]
+        read_only_fields = fields
+
+
+class RunProgressSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    posted = serializers.IntegerField()
+    failed = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    percent = serializers.IntegerField()
+
+
+class InvoiceRunSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+    rows = InvoiceRunRowSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = InvoiceRun
+        fields = [
+            "id",
+            "up_to_date",
+            "invoice_date",
+            "customer_group",
+            "status",
+            "progress",
+            "rows",
+            "created_by",
+            "created_at",
+            "finished_at",
+        ]
+        read_only_fields = ["status", "created_by", "created_at", "finished_at"]
+        extra_kwargs = {"invoice_date": {"required": False}}
+
+    @extend_schema_field(RunProgressSerializer)
+    def get_progress(self, run):
+        return progress_of(run)
+
+
+def progress_of(run: InvoiceRun) -> dict[str, int]:
+    """From the list's annotations when present (one query for the page), else counted."""
+    if not hasattr(run, "rows_total"):
+        return runs.invoice_run_progress(run)
+    done = run.rows_total - run.rows_pending
+    return {
+        "total": run.rows_total,
+        "posted": run.rows_posted,
+        "failed": run.rows_failed,
+        "pending": run.rows_pending,
+        "percent": round(100 * done / run.rows_total) if run.rows_total else 100,
+    }
+
+
+def with_progress(queryset):
+    status = InvoiceRunCustomer.Status
+    return queryset.annotate(
+        rows_total=Count("rows"),
+        rows_posted=Count("rows", filter=Q(rows__status=status.POSTED)),
+        rows_failed=Count("rows", filter=Q(rows__status=status.FAILED)),
+        rows_pending=Count("rows", filter=Q(rows__status=status.PENDING)),
+    )
+
+
+def _create(*, data, actor):
+    return runs.invoice_run_create(actor=actor, **data)
+
+
+class InvoiceRunViewSet(ServiceModelViewSet):
+    """Invoice runs. POST records the run (one row per customer and currency with its packing
+    slips) and queues it; each customer's invoice is posted in its own transaction, and a
+    customer that fails is listed with its reason while the others go on."""
+
+    http_method_names = ["get", "post", "head", "options"]
+    queryset = with_progress(
+        InvoiceRun.objects.prefetch_related(
+            "rows__customer__party", "rows__invoice", "rows__packing_slips"
+        )
+    )
+    serializer_class = InvoiceRunSerializer
+    filterset_fields = ["status", "up_to_date"]
+    ordering_fields = ["created_at", "up_to_date"]
+    create_service = _create
+    action_permissions = {"create": ["invoicing.add_invoicerun", "invoicing.post_invoice"]}

@@ -1,0 +1,153 @@
+"""Demo receivables: posted invoices falling due in every aging bucket (current, 1-30, 31-60,
+61-90, over 90 days overdue) for several customers, a posted credit note, and payments fully
+applied, partly applied and left unapplied as the customer's credit.
+
+Every invoice goes the clerk's way: order, packing slip, invoice of the packing slip, posting
+(no order confirmation: its document would only slow the loading down). Dates count back from
+today, so the buckets stay filled whenever the demo is loaded; amounts follow from the demo
+prices, nothing is random. One more order waits with two packing slips to be invoiced.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from crm.models import Customer
+from inventory.models import Item, Warehouse
+from orders.models import SalesOrder
+from orders.services.delivery import packing_slip_post
+from orders.services.orders import sales_order_create
+from salesmkt.core.money import round_money
+
+from .models import Invoice
+from .services.credit_notes import credit_note_create
+from .services.invoices import invoice_from_packing_slips, invoice_post
+from .services.payments import payment_apply, payment_auto_apply, payment_register
+
+# The orders behind these invoices carry this reference: loading the demo again adds nothing.
+REFERENCE = "DEMO-AR"
+
+# reference suffix, customer, lines (item number, quantity), days overdue today (< 0: not due)
+INVOICES = [
+    ("CURRENT", "Nordhandel Dagligvare AS", [("1000", "40"), ("4000", "60")], -10),
+    ("1-30", "Nordhandel Dagligvare AS", [("2000", "24")], 20),
+    ("31-60", "Trondheim Café & Bakeri", [("1001", "12")], 40),
+    ("61-90", "Göta Livs AB", [("3000", "30")], 75),
+    ("OVER-90", "Utrechtse Webwinkel B.V.", [("2001", "18")], 120),
+    ("PAID", "De Molen Groothandel B.V.", [("4001", "48")], -20),
+]
+
+
+def _order(suffix: str, customer: Customer, lines, ship_date, actor) -> SalesOrder:
+    warehouse = Warehouse.objects.get(code="OSL")
+    return sales_order_create(
+        data={
+            "customer": customer,
+            "order_type": SalesOrder.OrderType.SALES,
+            "requested_ship_date": ship_date,
+            "customer_reference": f"{REFERENCE}-{suffix}",
+            "lines": [
+                {
+                    "item": Item.objects.get(item_number=number),
+                    "warehouse": warehouse,
+                    "quantity": Decimal(quantity),
+                }
+                for number, quantity in lines
+            ],
+        },
+        actor=actor,
+    )
+
+
+def _posted_invoice(suffix: str, customer_name: str, lines, overdue_days: int, actor) -> Invoice:
+    customer = Customer.objects.select_related("payment_terms").get(party__name=customer_name)
+    invoice_date = timezone.localdate() - timedelta(
+        days=overdue_days + customer.payment_terms.net_days
+    )
+    delivered = invoice_date - timedelta(days=2)
+    order = _order(suffix, customer, lines, delivered, actor)
+    slip = packing_slip_post(
+        order=order,
+        lines=[{"order_line": line, "quantity": line.quantity} for line in order.lines.all()],
+        actor=actor,
+        delivery_date=delivered,
+    )
+    draft = invoice_from_packing_slips(packing_slips=[slip], actor=actor)
+    return invoice_post(invoice=draft, actor=actor, invoice_date=invoice_date)
+
+
+def load(actor=None) -> None:
+    if SalesOrder.objects.filter(customer_reference__startswith=REFERENCE).exists():
+        return
+    today = timezone.localdate()
+    invoices = {
+        suffix: _posted_invoice(suffix, customer, lines, overdue, actor)
+        for suffix, customer, lines, overdue in INVOICES
+    }
+
+    # Five of the thirty jars arrived broken: a credit note of five, settling part of the invoice.
+    damaged = invoices["61-90"]
+    note = credit_note_create(
+        invoice=damaged,
+        lines=[{"invoice_line": damaged.lines.get(), "quantity": Decimal("5")}],
+        actor=actor,
+    )
+    invoice_post(invoice=note, actor=actor, invoice_date=today - timedelta(days=80))
+
+    # Fully applied: the payment names the invoice, automatic application finds it.
+    paid = invoices["PAID"]
+    payment_auto_apply(
+        payment=payment_register(
+            data={
+                "customer": paid.customer,
+                "date": today - timedelta(days=3),
+                "amount": paid.total_amount,
+                "reference": f"Invoice {paid.number}",
+            },
+            actor=actor,
+        ),
+        actor=actor,
+    )
+
+    # Partly applied: half the invoice is settled by hand, the rest of the payment waits.
+    partly = invoices["1-30"]
+    half = round_money(partly.total_amount / 2)
+    on_account = payment_register(
+        data={
+            "customer": partly.customer,
+            "date": today - timedelta(days=6),
+            "amount": half + Decimal("1500.00"),
+            "reference": "Payment on account",
+        },
+        actor=actor,
+    )
+    payment_apply(payment=on_account, item=partly.open_item, amount=half, actor=actor)
+
+    # Unapplied: a prepayment stays as the customer's credit.
+    payment_register(
+        data={
+            "customer": Customer.objects.get(party__name="Highland Fine Foods Ltd"),
+            "date": today - timedelta(days=2),
+            "amount": Decimal("2500.00"),
+            "reference": "Prepayment, monthly delivery",
+        },
+        actor=actor,
+    )
+
+    # Delivered in two parts and not invoiced yet: both wait on "Invoice packing slips".
+    waiting = _order(
+        "WAITING",
+        Customer.objects.get(party__name="Stockholms Restauranggrossist AB"),
+        [("1002", "40")],
+        today - timedelta(days=9),
+        actor,
+    )
+    line = waiting.lines.get()
+    for days_ago, quantity in ((9, "15"), (4, "25")):
+        packing_slip_post(
+            order=waiting,
+            lines=[{"order_line": line, "quantity": Decimal(quantity)}],
+            actor=actor,
+            delivery_date=today - timedelta(days=days_ago),
+        )

@@ -1,0 +1,84 @@
+"""Read-only queries of invoicing that more than one page or service asks."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from agreements.services.pricing import net_amount
+from crm.models import Customer
+from orders.models import PackingSlip, PackingSlipLine, SalesOrder
+
+from .models import Invoice, InvoiceRunCustomer
+
+
+def invoiceable_packing_slips(
+    *,
+    customer: Customer | None = None,
+    group=None,
+    delivered_from: date | None = None,
+    delivered_to: date | None = None,
+    search: str = "",
+) -> QuerySet[PackingSlip]:
+    """Posted packing slips waiting for an invoice: not invoiced (invoicing an order as a whole
+    marks the slips it covers), on no draft invoice, not waiting in an invoice run, of an order
+    that is neither a return nor canceled. Each slip comes with its lines and order lines
+    prefetched, so `packing_slip_net_amount` asks nothing more."""
+    on_draft = Invoice.packing_slips.through.objects.filter(
+        packingslip_id=OuterRef("pk"), invoice__status=Invoice.Status.DRAFT
+    )
+    in_a_run = InvoiceRunCustomer.packing_slips.through.objects.filter(
+        packingslip_id=OuterRef("pk"), invoiceruncustomer__status=InvoiceRunCustomer.Status.PENDING
+    )
+    slips = (
+        PackingSlip.objects.filter(invoiced=False)
+        .exclude(order__order_type=SalesOrder.OrderType.RETURNED)
+        .exclude(order__status=SalesOrder.Status.CANCELED)
+        .exclude(Exists(on_draft))
+        .exclude(Exists(in_a_run))
+        .select_related("order__customer__party", "order__currency")
+        .prefetch_related(
+            Prefetch(
+                "lines",
+                queryset=PackingSlipLine.objects.select_related("order_line").order_by(
+                    "order_line__line_number"
+                ),
+            )
+        )
+        .order_by("order__customer__party__name", "order__customer_id", "delivery_date", "pk")
+    )
+    if group is not None:
+        slips = slips.filter(order__customer__customer_group=group)
+    if customer is not None:
+        slips = slips.filter(order__customer=customer)
+    if delivered_from is not None:
+        slips = slips.filter(delivery_date__gte=delivered_from)
+    if delivered_to is not None:
+        slips = slips.filter(delivery_date__lte=delivered_to)
+    if search:
+        slips = slips.filter(
+            Q(number__icontains=search)
+            | Q(order__number__icontains=search)
+            | Q(order__customer__party__name__icontains=search)
+            | Q(order__customer__account_number__icontains=search)
+        )
+    return slips
+
+
+def packing_slip_net_amount(slip: PackingSlip) -> Decimal:
+    """What the slip's lines come to at their order lines' prices and discounts, before tax:
+    the amount an invoice of the slip has (each line by the one line-amount rule)."""
+    return sum(
+        (
+            net_amount(
+                line.quantity,
+                line.order_line.unit_price,
+                line.order_line.discount_amount,
+                line.order_line.discount_percent,
+            )
+            for line in slip.lines.all()
+        ),
+        Decimal(0),
+    )

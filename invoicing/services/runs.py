@@ -1,0 +1,164 @@
+"""Invoice runs: "post all invoiceable packing slips up to a date, one invoice per customer".
+
+The run records one row per customer (and currency) with its packing slips before any work
+starts. Workers claim rows one at a time (SKIP LOCKED) and post each row's invoice in the same
+transaction that marks the row, so a row is posted exactly once however often the task runs; a
+customer whose invoice fails keeps its reason on the row and the run goes on with the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from orders.models import PackingSlip
+from salesmkt.core.audit import record_event
+from salesmkt.core.errors import ConflictError, DomainError
+
+from ..models import InvoiceRun, InvoiceRunCustomer
+from ..selectors import invoiceable_packing_slips
+from . import invoices
+
+log = logging.getLogger(__name__)
+
+
+def invoice_run_create(
+    *, up_to_date: date, actor, invoice_date: date | None = None, customer_group=None
+) -> InvoiceRun:
+    """Record a run and its rows (one per customer and currency), then queue the work."""
+    with transaction.atomic():
+        slips = list(
+            invoiceable_packing_slips(delivered_to=up_to_date, group=customer_group)
+            .select_for_update(of=("self",))
+            .prefetch_related(None)
+        )
+        if not slips:
+            raise ConflictError(
+                _("No packing slip up to %(date)s is waiting to be invoiced.")
+                % {"date": up_to_date},
+                code="nothing_to_invoice",
+            )
+        run = InvoiceRun.objects.create(
+            up_to_date=up_to_date,
+            invoice_date=invoice_date or timezone.localdate(),
+            customer_group=customer_group,
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        grouped: dict[tuple[int, int], list[PackingSlip]] = defaultdict(list)
+        for slip in slips:
+            grouped[(slip.order.customer_id, slip.order.currency_id)].append(slip)
+        rows = InvoiceRunCustomer.objects.bulk_create(
+            [
+                InvoiceRunCustomer(run=run, customer_id=customer, currency_id=currency)
+                for customer, currency in grouped
+            ]
+        )
+        InvoiceRunCustomer.packing_slips.through.objects.bulk_create(
+            [
+                InvoiceRunCustomer.packing_slips.through(
+                    invoiceruncustomer_id=row.pk, packingslip_id=slip.pk
+                )
+                for row, key in zip(rows, grouped, strict=True)
+                for slip in grouped[key]
+            ]
+        )
+        record_event(
+            actor=actor,
+            obj=run,
+            action="created",
+            data={"up_to": up_to_date, "customers": len(rows), "packing_slips": len(slips)},
+        )
+        transaction.on_commit(lambda: _queue(run.pk))
+        return run
+
+
+def _queue(run_id: int) -> None:
+    from ..tasks import process_invoice_run
+
+    process_invoice_run.delay(run_id)
+
+
+def _claim(run_id: int) -> InvoiceRunCustomer | None:
+    return (
+        InvoiceRunCustomer.objects.select_for_update(skip_locked=True)
+        .filter(run_id=run_id, status=InvoiceRunCustomer.Status.PENDING)
+        .order_by("id")
+        .first()
+    )
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return " ".join(exc.messages)
+    return str(getattr(exc, "message", "") or exc)
+
+
+def invoice_run_process(run_id: int) -> dict[str, int]:
+    """Post the pending rows of a run, one customer per transaction. Safe to run twice and in
+    parallel: rows are claimed with SKIP LOCKED and marked in the transaction that posts."""
+    run = InvoiceRun.objects.get(pk=run_id)
+    if run.status == InvoiceRun.Status.QUEUED:
+        InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.QUEUED).update(
+            status=InvoiceRun.Status.RUNNING
+        )
+    actor = run.created_by
+    while True:
+        with transaction.atomic():
+            row = _claim(run_id)
+            if row is None:
+                break
+            try:
+                with transaction.atomic():
+                    invoice = invoices.invoice_from_packing_slips(
+                        packing_slips=list(row.packing_slips.all()), actor=actor
+                    )
+                    invoice = invoices.invoice_post(
+                        invoice=invoice, actor=actor, invoice_date=run.invoice_date
+                    )
+                row.status, row.invoice, row.error = InvoiceRunCustomer.Status.POSTED, invoice, ""
+            except (DomainError, ValidationError, DatabaseError) as exc:
+                log.warning("invoice run %s: customer %s failed: %s", run_id, row.customer_id, exc)
+                row.status, row.error = InvoiceRunCustomer.Status.FAILED, _reason(exc)[:500]
+            row.save(update_fields=["status", "invoice", "error"])
+    _finish(run_id)
+    return invoice_run_progress(InvoiceRun.objects.get(pk=run_id))
+
+
+def _finish(run_id: int) -> None:
+    with transaction.atomic():
+        run = InvoiceRun.objects.select_for_update().get(pk=run_id)
+        if run.status == InvoiceRun.Status.DONE:
+            return
+        if run.rows.filter(status=InvoiceRunCustomer.Status.PENDING).exists():
+            return  # another worker still holds a row; it finishes the run
+        run.status, run.finished_at = InvoiceRun.Status.DONE, timezone.now()
+        run.save(update_fields=["status", "finished_at"])
+        record_event(actor=None, obj=run, action="finished", data=invoice_run_progress(run))
+
+
+def invoice_run_progress(run: InvoiceRun) -> dict[str, int]:
+    counts = dict(run.rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    total = sum(counts.values())
+    pending = counts.get(InvoiceRunCustomer.Status.PENDING, 0)
+    return {
+        "total": total,
+        "posted": counts.get(InvoiceRunCustomer.Status.POSTED, 0),
+        "failed": counts.get(InvoiceRunCustomer.Status.FAILED, 0),
+        "pending": pending,
+        "percent": round(100 * (total - pending) / total) if total else 100,
+    }
+
+
+def unfinished_runs() -> list[int]:
+    """Runs not done: the periodic sweep queues them again, so a lost task resumes (a run
+    being worked on meanwhile is not harmed: rows are claimed with SKIP LOCKED)."""
+    return list(
+        InvoiceRun.objects.exclude(status=InvoiceRun.Status.DONE).values_list("pk", flat=True)
+    )

@@ -1,0 +1,176 @@
+"""Clerk UI of payments: register one, see its voucher and applications, apply it to the
+customer's open items by hand or automatically."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from crm.forms import DateInput
+from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.ui import Column, RecordAction, RecordViews
+
+from ..models import CustomerTransaction, Payment
+from ..services import payments
+
+
+class PaymentForm(forms.ModelForm):
+    class Meta:
+        model = Payment
+        fields = ["customer", "date", "amount", "reference", "currency"]
+        widgets = {"date": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["currency"].required = False
+        self.fields["currency"].help_text = _("Empty: the customer's currency.")
+        self.fields["customer"].queryset = self.fields["customer"].queryset.select_related("party")
+
+
+class ApplyForm(forms.Form):
+    """One open item and the amount to settle on it (empty: as much as both allow)."""
+
+    item = forms.ModelChoiceField(label=_("open item"), queryset=CustomerTransaction.objects.all())
+    amount = forms.DecimalField(
+        label=_("amount"),
+        max_digits=20,
+        decimal_places=2,
+        min_value=Decimal("0.01"),
+        required=False,
+    )
+
+
+def open_invoice_rows(customer_id: int, credit: Decimal) -> list[dict]:
+    """The customer's open invoices, each with the amount an apply form suggests."""
+    items = (
+        CustomerTransaction.objects.filter(customer_id=customer_id, remaining__gt=0)
+        .select_related("invoice")
+        .order_by("due_date", "date", "id")
+    )
+    return [{"item": item, "suggested": min(credit, item.remaining)} for item in items]
+
+
+def form_error_messages(request, form) -> None:
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
+class PaymentViews(RecordViews):
+    model = Payment
+    namespace = "invoicing"
+    slug = "payments"
+    icon = "bi-cash-coin"
+    detail_template = "invoicing/payment_detail.html"
+    columns = [
+        Column(_("number"), "number", link=True, sort="number"),
+        Column(_("customer"), "customer.party.name", link=True, sort="customer__party__name"),
+        Column(_("date"), "date", sort="date"),
+        Column(_("amount"), "amount", align="end", sort="amount"),
+        Column(_("unapplied"), "unapplied", align="end", sort="unapplied"),
+        Column(_("reference"), "reference"),
+    ]
+    search_fields = ["number", "reference", "customer__party__name", "customer__account_number"]
+    filter_fields = ["customer", "currency"]
+    default_ordering = "-date"
+    detail_fields = [
+        "number",
+        "customer",
+        "date",
+        "amount",
+        "unapplied",
+        "reference",
+        "currency",
+        "voucher",
+        "created_at",
+    ]
+    form_class = PaymentForm
+    create_service = payments.payment_register
+    actions = [
+        RecordAction(
+            "auto_apply",
+            _("Auto-apply"),
+            lambda p, user, data: payments.payment_auto_apply(payment=p, actor=user),
+            available=lambda p: p.unapplied > 0,
+            icon="bi-magic",
+        ),
+    ]
+
+    @classmethod
+    def editable(cls, obj):
+        return False  # a registered payment is posted: it is settled or refunded, never edited
+
+    @classmethod
+    def run_update(cls, instance, data, actor):
+        raise ConflictError(_("A posted payment cannot be changed."), code="payment_posted")
+
+    @classmethod
+    def run_delete(cls, instance, actor):
+        raise ConflictError(_("A posted payment cannot be deleted."), code="payment_posted")
+
+    @classmethod
+    def get_queryset(cls):
+        return Payment.objects.select_related("customer__party", "currency", "voucher")
+
+    @classmethod
+    def get_forms(cls, request, instance=None):
+        if request.method == "POST":
+            return {"form": PaymentForm(request.POST)}
+        initial = {"date": timezone.localdate()}
+        if request.GET.get("customer", "").isdigit():
+            initial["customer"] = int(request.GET["customer"])
+        return {"form": PaymentForm(initial=initial)}
+
+    @classmethod
+    def detail_context(cls, request, obj):
+        return {
+            "entries": obj.voucher.entries.select_related("account") if obj.voucher_id else [],
+            "applications": obj.applications.select_related("transaction__invoice").order_by("id"),
+            "open_items": open_invoice_rows(obj.customer_id, obj.unapplied)
+            if obj.unapplied > 0
+            else [],
+            "can_apply": request.user.has_perm("invoicing.change_payment"),
+            "apply_url": reverse("invoicing:payment-apply", args=[obj.pk]),
+            "statement_url": reverse("invoicing:customer-statement", args=[obj.customer_id]),
+        }
+
+
+@login_required
+@permission_required("invoicing.change_payment", raise_exception=True)
+@require_POST
+def payment_apply(request, pk):
+    """Apply the payment to one open item; a refusal shows its message and changes nothing."""
+    payment = get_object_or_404(Payment, pk=pk)
+    form = ApplyForm(request.POST)
+    if not form.is_valid():
+        form_error_messages(request, form)
+    else:
+        try:
+            application = payments.payment_apply(
+                payment=payment,
+                item=form.cleaned_data["item"],
+                amount=form.cleaned_data["amount"],
+                actor=request.user,
+            )
+        except DomainError as exc:
+            messages.error(request, str(exc.message))
+        else:
+            messages.success(
+                request, _gettext("%(amount)s applied.") % {"amount": application.amount}
+            )
+    return HttpResponseRedirect(reverse("invoicing:payments-detail", args=[pk]))
+
+
+def urls():
+    return [
+        *PaymentViews.urls(),
+        path("payments/<int:pk>/apply/", payment_apply, name="payment-apply"),
+    ]
