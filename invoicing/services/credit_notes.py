@@ -15,7 +15,7 @@ from salesmkt.core.money import to_decimal
 from salesmkt.core.transitions import lock
 
 from ..models import Invoice, InvoiceLine
-from .invoices import _add_line, _set_totals, invoice_post
+from .invoices import _line, _save_lines, invoice_post
 
 Kind = Invoice.Kind
 
@@ -54,7 +54,7 @@ def credit_note_create(
             credited_invoice=invoice,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        number = 0
+        new: list[InvoiceLine] = []
         for row in wanted:
             line = originals.get(getattr(row["invoice_line"], "pk", row["invoice_line"]))
             if line is None:
@@ -73,27 +73,28 @@ def credit_note_create(
                     % {"line": line.line_number, "quantity": quantity, "left": left},
                     code="over_crediting",
                 )
-            number += 1
-            _add_line(
-                note,
-                number,
-                credited_line=line,
-                order_line=line.order_line,
-                item=line.item,
-                ledger_account=line.ledger_account,
-                description=line.description,
-                quantity=quantity,
-                unit_price=line.unit_price,
-                discount_amount=line.discount_amount,
-                discount_percent=line.discount_percent,
-                sales_tax_code=line.sales_tax_code,
+            new.append(
+                _line(
+                    note,
+                    len(new) + 1,
+                    credited_line=line,
+                    order_line=line.order_line,
+                    item=line.item,
+                    ledger_account=line.ledger_account,
+                    description=line.description,
+                    quantity=quantity,
+                    unit_price=line.unit_price,
+                    discount_amount=line.discount_amount,
+                    discount_percent=line.discount_percent,
+                    sales_tax_code=line.sales_tax_code,
+                )
             )
-        if not number:
+        if not new:
             raise ConflictError(
                 _("Nothing is left to credit on the invoice."), code="nothing_to_credit"
             )
         record_event(actor=actor, obj=note, action="created", data={"credits": invoice.number})
-        return _set_totals(note)
+        return _save_lines(note, new)
 
 
 def _refuse_paid(invoice: Invoice) -> None:
@@ -130,8 +131,8 @@ def invoice_correct(*, invoice: Invoice, actor) -> Invoice:
             notes=invoice.notes,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        for line in invoice.lines.order_by("line_number"):
-            _add_line(
+        new = [
+            _line(
                 draft,
                 line.line_number,
                 order_line=line.order_line,
@@ -145,5 +146,7 @@ def invoice_correct(*, invoice: Invoice, actor) -> Invoice:
                 discount_percent=line.discount_percent,
                 sales_tax_code=line.sales_tax_code,
             )
+            for line in invoice.lines.select_related("sales_tax_code").order_by("line_number")
+        ]
         record_event(actor=actor, obj=draft, action="created", data={"corrects": invoice.number})
-        return _set_totals(draft)
+        return _save_lines(draft, new)

@@ -39,11 +39,16 @@ def _refuse_posted(invoice: Invoice) -> None:
         )
 
 
-def _add_line(invoice: Invoice, number: int, **fields) -> InvoiceLine:
+def _line(invoice: Invoice, number: int, **fields) -> InvoiceLine:
+    """A new line, its amount computed; `_save_lines` writes a document's lines at once."""
     line = InvoiceLine(invoice=invoice, line_number=number, **fields)
     line.compute_line_amount()
-    line.save()
     return line
+
+
+def _save_lines(invoice: Invoice, lines: list[InvoiceLine]) -> Invoice:
+    InvoiceLine.objects.bulk_create(lines)
+    return _set_totals(invoice, lines)
 
 
 def _from_order_line(order_line, quantity, **extra) -> dict[str, Any]:
@@ -93,7 +98,7 @@ def invoice_from_order(
             currency=order.currency,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
-        number = 0
+        new: list[InvoiceLine] = []
         for line in lines:
             basis = (
                 line.invoice_remainder
@@ -102,9 +107,8 @@ def invoice_from_order(
             )
             quantity = min(basis, line.invoice_remainder) - held.get(line.pk, Decimal(0))
             if quantity > 0:
-                number += 1
-                _add_line(invoice, number, **_from_order_line(line, quantity))
-        if not number:
+                new.append(_line(invoice, len(new) + 1, **_from_order_line(line, quantity)))
+        if not new:
             raise ConflictError(
                 _("Nothing on the order is waiting to be invoiced."), code="nothing_to_invoice"
             )
@@ -115,7 +119,7 @@ def invoice_from_order(
                 )
             )
         record_event(actor=actor, obj=invoice, action="created", data={"order": order.number})
-        return _set_totals(invoice)
+        return _save_lines(invoice, new)
 
 
 def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> Invoice:
@@ -167,16 +171,19 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         invoice.packing_slips.set(slips)
-        number = 0
+        new: list[InvoiceLine] = []
         for slip in slips:
             for slip_line in slip.lines.select_related(
                 "order_line__item", "order_line__sales_tax_code"
             ).order_by("order_line__line_number"):
-                number += 1
-                _add_line(
-                    invoice,
-                    number,
-                    **_from_order_line(slip_line.order_line, slip_line.quantity, packing_slip=slip),
+                new.append(
+                    _line(
+                        invoice,
+                        len(new) + 1,
+                        **_from_order_line(
+                            slip_line.order_line, slip_line.quantity, packing_slip=slip
+                        ),
+                    )
                 )
         record_event(
             actor=actor,
@@ -184,7 +191,7 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
             action="created",
             data={"packing_slips": [s.number for s in slips]},
         )
-        return _set_totals(invoice)
+        return _save_lines(invoice, new)
 
 
 def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = False) -> Invoice:
@@ -199,6 +206,7 @@ def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = F
         invoice = record_save(instance=invoice, actor=actor)
         if not rows:
             raise ValidationError({"lines": _("A free text invoice needs lines.")})
+        new: list[InvoiceLine] = []
         for index, row in enumerate(rows, start=1):
             missing = [
                 f
@@ -215,28 +223,37 @@ def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = F
                 raise ValidationError(
                     {f"lines[{index - 1}].{f}": _("This field is required.") for f in missing}
                 )
-            _add_line(
-                invoice,
-                index,
-                ledger_account=row["ledger_account"],
-                description=row["description"],
-                quantity=to_decimal(row["quantity"]),
-                unit_price=to_decimal(row["unit_price"]),
-                discount_amount=to_decimal(row.get("discount_amount") or 0),
-                discount_percent=to_decimal(row.get("discount_percent") or 0),
-                sales_tax_code=row["sales_tax_code"],
+            new.append(
+                _line(
+                    invoice,
+                    index,
+                    ledger_account=row["ledger_account"],
+                    description=row["description"],
+                    quantity=to_decimal(row["quantity"]),
+                    unit_price=to_decimal(row["unit_price"]),
+                    discount_amount=to_decimal(row.get("discount_amount") or 0),
+                    discount_percent=to_decimal(row.get("discount_percent") or 0),
+                    sales_tax_code=row["sales_tax_code"],
+                )
             )
-        return _set_totals(invoice)
+        return _save_lines(invoice, new)
 
 
-def _set_totals(invoice: Invoice) -> Invoice:
-    totals = document_totals(invoice.lines.select_related("sales_tax_code"))
+TOTAL_FIELDS = ["net_amount", "tax_amount", "total_amount"]
+
+
+def _apply_totals(invoice: Invoice, lines) -> None:
+    totals = document_totals(lines)
     invoice.net_amount, invoice.tax_amount, invoice.total_amount = (
         totals.net,
         totals.tax,
         totals.total,
     )
-    invoice.save(update_fields=["net_amount", "tax_amount", "total_amount"])
+
+
+def _set_totals(invoice: Invoice, lines) -> Invoice:
+    _apply_totals(invoice, lines)
+    invoice.save(update_fields=TOTAL_FIELDS)
     return invoice
 
 
@@ -283,11 +300,10 @@ def _open_item(invoice: Invoice, credit: bool) -> None:
     )
 
 
-def _voucher(invoice: Invoice, reverse: bool = False) -> LedgerVoucher:
+def _voucher(invoice: Invoice, lines: list[InvoiceLine], reverse: bool = False) -> LedgerVoucher:
     """Receivable debit on the posting profile's summary account; revenue credits per line
     account; tax credits per tax code. Refused unless it balances."""
     profile = invoice.customer.posting_profile
-    lines = list(invoice.lines.select_related("sales_tax_code__tax_account", "ledger_account"))
     totals = document_totals(lines)
     credits: dict[Any, Decimal] = defaultdict(Decimal)
     for line in lines:
@@ -347,7 +363,12 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
                 _("A pro forma invoice is an estimate and is never posted."),
                 code="pro_forma_not_postable",
             )
-        if not invoice.lines.exists():
+        lines = list(
+            invoice.lines.select_related(
+                "sales_tax_code__tax_account", "ledger_account", "order_line"
+            ).order_by("line_number")
+        )
+        if not lines:
             raise ConflictError(_("The invoice has no lines."), code="invoice_has_no_lines")
         invoice = run_transition(
             instance=invoice, transition="post", actor=actor, params={"at": timezone.now()}
@@ -358,14 +379,14 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         invoice.due_date = invoice.invoice_date + timedelta(
             days=invoice.customer.payment_terms.net_days
         )
-        invoice = _set_totals(invoice)
-        invoice.voucher = _voucher(invoice, reverse=credit)
-        invoice.save(update_fields=["number", "invoice_date", "due_date", "voucher"])
+        _apply_totals(invoice, lines)
+        invoice.voucher = _voucher(invoice, lines, reverse=credit)
+        invoice.save(update_fields=["number", "invoice_date", "due_date", "voucher", *TOTAL_FIELDS])
         _open_item(invoice, credit)
         by_order: dict[int, list] = defaultdict(list)
-        for line in invoice.lines.select_related("order_line__order").filter(
-            order_line__isnull=False
-        ):
+        for line in lines:
+            if line.order_line is None:
+                continue
             by_order[line.order_line.order_id].append(
                 {"order_line": line.order_line_id, "quantity": line.quantity}
             )

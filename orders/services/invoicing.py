@@ -3,10 +3,12 @@ when it posts an invoice; the order's remainders, status and inventory follow he
 
 from __future__ import annotations
 
+from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from agreements.services.pricing import net_amount
@@ -21,37 +23,72 @@ from ..models import SalesOrder, SalesOrderLine, SubscriptionPeriod
 from .orders import SOURCE, apply_line_inventory
 
 
-def _mark_sold(line: SalesOrderLine, quantity: Decimal, invoice_number: str) -> None:
-    """The delivered (deducted) movements of `quantity` become sold, with the invoice number."""
-    left = quantity
-    for transaction_ in (
+def _mark_sold(sold: list[tuple[SalesOrderLine, Decimal]], invoice_number: str) -> None:
+    """The delivered (deducted) movements of each line's invoiced quantity become sold, with the
+    invoice number; a movement larger than what is left is split. One read; one write for the
+    movements sold whole, one per split."""
+    movements: dict[int, list[InventoryTransaction]] = {}
+    for movement in (
         InventoryTransaction.objects.select_for_update()
-        .filter(source=SOURCE, source_id=line.pk, status=InventoryTransaction.Status.DEDUCTED)
+        .filter(
+            source=SOURCE,
+            source_id__in=[line.pk for line, _q in sold],
+            status=InventoryTransaction.Status.DEDUCTED,
+        )
         .order_by("pk")
     ):
-        if left <= 0:
-            break
-        size = -transaction_.quantity
-        if size <= left:
-            transaction_.status = InventoryTransaction.Status.SOLD
-            transaction_.invoice_number = invoice_number
-            transaction_.save(update_fields=["status", "invoice_number"])
-            left -= size
-        else:  # split: the invoiced part is sold, the rest stays deducted
-            transaction_.quantity = -(size - left)
-            transaction_.save(update_fields=["quantity"])
-            InventoryTransaction.objects.create(
-                item=transaction_.item,
-                warehouse=transaction_.warehouse,
-                quantity=-left,
-                status=InventoryTransaction.Status.SOLD,
-                source=SOURCE,
-                source_id=line.pk,
-                reference=transaction_.reference,
-                invoice_number=invoice_number,
-                date=transaction_.date,
-            )
-            left = Decimal(0)
+        movements.setdefault(movement.source_id, []).append(movement)
+    sold_whole: list[int] = []
+    split_off: list[InventoryTransaction] = []
+    for line, quantity in sold:
+        left = quantity
+        for movement in movements.get(line.pk, []):
+            if left <= 0:
+                break
+            if movement.status != InventoryTransaction.Status.DEDUCTED:
+                continue  # sold to an earlier row of the same line (one invoice, two slips)
+            size = -movement.quantity
+            if size <= left:
+                movement.status = InventoryTransaction.Status.SOLD
+                sold_whole.append(movement.pk)
+                left -= size
+            else:  # split: the invoiced part is sold, the rest stays deducted
+                movement.quantity = -(size - left)
+                movement.save(update_fields=["quantity"])
+                split_off.append(
+                    InventoryTransaction(
+                        item_id=movement.item_id,
+                        warehouse_id=movement.warehouse_id,
+                        quantity=-left,
+                        status=InventoryTransaction.Status.SOLD,
+                        source=SOURCE,
+                        source_id=line.pk,
+                        reference=movement.reference,
+                        invoice_number=invoice_number,
+                        date=movement.date,
+                    )
+                )
+                left = Decimal(0)
+    InventoryTransaction.objects.filter(pk__in=sold_whole).update(
+        status=InventoryTransaction.Status.SOLD, invoice_number=invoice_number
+    )
+    InventoryTransaction.objects.bulk_create(split_off)
+
+
+def _write_invoiced(invoiced: list[tuple[SalesOrderLine, Decimal]]) -> None:
+    """Write the lines' new remainders: one UPDATE per distinct quantity (orders repeat their
+    quantities, so a 1,000-line invoice takes a handful), then one for the lines now invoiced.
+    The lines are locked, so the database arithmetic gives what the objects hold."""
+    by_quantity: dict[Decimal, list[int]] = defaultdict(list)
+    for line, quantity in invoiced:
+        by_quantity[quantity].append(line.pk)
+    for quantity, pks in by_quantity.items():
+        SalesOrderLine.objects.filter(pk__in=pks).update(
+            invoice_remainder=F("invoice_remainder") - quantity,
+            invoiced_quantity=F("invoiced_quantity") + quantity,
+        )
+    done = [line.pk for line, _q in invoiced if line.status == SalesOrderLine.Status.INVOICED]
+    SalesOrderLine.objects.filter(pk__in=done).update(status=SalesOrderLine.Status.INVOICED)
 
 
 def sales_order_lines_invoiced(
@@ -74,6 +111,7 @@ def sales_order_lines_invoiced(
             .order_by("pk")
         }
         amount = Decimal(0)
+        invoiced: list[tuple[SalesOrderLine, Decimal]] = []
         for row in lines:
             line = order_lines.get(getattr(row["order_line"], "pk", row["order_line"]))
             if line is None:
@@ -95,17 +133,18 @@ def sales_order_lines_invoiced(
             line.invoiced_quantity += quantity
             if not line.invoice_remainder and not line.deliver_remainder:
                 line.status = SalesOrderLine.Status.INVOICED
-            line.save(update_fields=["invoice_remainder", "invoiced_quantity", "status"])
+            invoiced.append((line, quantity))
             line_amount = net_amount(
                 quantity, line.unit_price, line.discount_amount, line.discount_percent
             )
             amount += line_amount
-            if not order.is_return:
-                _mark_sold(line, quantity, invoice_number)
             if line.agreement_line_id:
                 agreement_record_invoice(
                     line=line.agreement_line, quantity=quantity, amount=line_amount
                 )
+        _write_invoiced(invoiced)
+        if not order.is_return:
+            _mark_sold(invoiced, invoice_number)
         order.document_status = SalesOrder.DocumentStatus.INVOICE
         order.save(update_fields=["document_status"])
         record_event(

@@ -139,11 +139,11 @@ def make_payment():
 
 def make_credit_note():
     from invoicing.models import Invoice
-    from invoicing.services.invoices import _add_line
+    from invoicing.services.invoices import _line, _save_lines
 
     customer = f.CustomerFactory()
     note = Invoice.objects.create(kind="credit_note", customer=customer, currency=customer.currency)
-    _add_line(
+    line = _line(
         note,
         1,
         description="Returned",
@@ -151,7 +151,7 @@ def make_credit_note():
         unit_price=10,
         sales_tax_code=f.SalesTaxCodeFactory(),
     )
-    return note
+    return _save_lines(note, [line])
 
 
 def make_packing_slip():

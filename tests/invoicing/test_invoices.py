@@ -283,3 +283,21 @@ def test_a_delivery_of_quantities_invoiced_ahead_is_not_left_to_invoice(make_ord
     slip = deliver(order, "10")
 
     assert slip.invoiced is True
+
+
+@pytest.mark.django_db
+def test_one_invoice_of_two_slips_of_a_line_sells_both_deliveries(make_order, accounts):
+    from inventory.models import InventoryTransaction
+
+    order = make_order(quantities=["10"])
+    slips = [deliver(order, "4"), deliver(order, "6")]
+
+    invoice = invoice_post(
+        invoice=invoice_from_packing_slips(packing_slips=slips, actor=None), actor=None
+    )
+
+    movements = InventoryTransaction.objects.filter(source_id=order.lines.get().pk)
+    assert sorted((m.status, m.quantity, m.invoice_number) for m in movements) == [
+        ("sold", Decimal("-6"), invoice.number),
+        ("sold", Decimal("-4"), invoice.number),
+    ]
