@@ -20,7 +20,7 @@ from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_avail
 
 from ..models import CustomerTransaction, Invoice
 from ..services import credit_notes, invoices, payments
-from .payments import ApplyForm, form_error_messages, open_invoice_rows
+from .payments import apply_from_form, open_invoice_rows
 
 
 def open_credit(invoice: Invoice) -> Decimal:
@@ -33,6 +33,11 @@ def open_credit(invoice: Invoice) -> Decimal:
         .first()
     )
     return -remaining if remaining and remaining < 0 else Decimal(0)
+
+
+def _posted_invoice(invoice: Invoice) -> bool:
+    """Credit, cancel and correct apply to a posted invoice (not to a credit note)."""
+    return invoice.status == Invoice.Status.POSTED and invoice.kind != Invoice.Kind.CREDIT_NOTE
 
 
 class InvoiceViews(RecordViews):
@@ -86,11 +91,7 @@ class InvoiceViews(RecordViews):
             "credit",
             _("Credit note"),
             lambda i, user, data: credit_notes.credit_note_create(invoice=i, actor=user),
-            available=lambda i: (
-                i.status == "posted"
-                and i.kind != Invoice.Kind.CREDIT_NOTE
-                and i.payment_state != "credited"
-            ),
+            available=lambda i: _posted_invoice(i) and i.payment_state != "credited",
             permission="add",
             icon="bi-arrow-counterclockwise",
             redirect=lambda i, note: reverse("invoicing:invoices-detail", args=[note.pk]),
@@ -99,11 +100,7 @@ class InvoiceViews(RecordViews):
             "cancel",
             _("Cancel"),
             lambda i, user, data: credit_notes.invoice_cancel(invoice=i, actor=user),
-            available=lambda i: (
-                i.status == "posted"
-                and i.kind != Invoice.Kind.CREDIT_NOTE
-                and i.payment_state == "unpaid"
-            ),
+            available=lambda i: _posted_invoice(i) and i.payment_state == "unpaid",
             permission="invoicing.post_invoice",
             style="outline-danger",
             icon="bi-x-circle",
@@ -113,11 +110,7 @@ class InvoiceViews(RecordViews):
             "correct",
             _("Correct"),
             lambda i, user, data: credit_notes.invoice_correct(invoice=i, actor=user),
-            available=lambda i: (
-                i.status == "posted"
-                and i.kind != Invoice.Kind.CREDIT_NOTE
-                and i.payment_state == "unpaid"
-            ),
+            available=lambda i: _posted_invoice(i) and i.payment_state == "unpaid",
             permission="invoicing.post_invoice",
             icon="bi-pencil-square",
             confirm=_("Cancel the invoice and open a corrected draft?"),
@@ -199,24 +192,11 @@ def invoice_order(request, pk):
 def invoice_apply_credit(request, pk):
     """Apply a credit note's open credit to one open invoice of the customer."""
     note = get_object_or_404(Invoice, pk=pk, kind=Invoice.Kind.CREDIT_NOTE)
-    form = ApplyForm(request.POST)
-    if not form.is_valid():
-        form_error_messages(request, form)
-    else:
-        try:
-            application = payments.credit_note_apply(
-                credit_note=note,
-                item=form.cleaned_data["item"],
-                amount=form.cleaned_data["amount"],
-                actor=request.user,
-            )
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
-        else:
-            messages.success(
-                request, _gettext("%(amount)s applied.") % {"amount": application.amount}
-            )
-    return HttpResponseRedirect(reverse("invoicing:invoices-detail", args=[pk]))
+    return apply_from_form(
+        request,
+        lambda **chosen: payments.credit_note_apply(credit_note=note, **chosen),
+        reverse("invoicing:invoices-detail", args=[pk]),
+    )
 
 
 def urls():

@@ -149,13 +149,22 @@ class PaymentViews(RecordViews):
 def payment_apply(request, pk):
     """Apply the payment to one open item; a refusal shows its message and changes nothing."""
     payment = get_object_or_404(Payment, pk=pk)
+    return apply_from_form(
+        request,
+        lambda **chosen: payments.payment_apply(payment=payment, **chosen),
+        reverse("invoicing:payments-detail", args=[pk]),
+    )
+
+
+def apply_from_form(request, apply, back_url: str):
+    """The Apply form of a payment or a credit note: `apply(item=, amount=, actor=)` runs the
+    service; its refusal shows as a message and changes nothing."""
     form = ApplyForm(request.POST)
     if not form.is_valid():
         form_error_messages(request, form)
     else:
         try:
-            application = payments.payment_apply(
-                payment=payment,
+            application = apply(
                 item=form.cleaned_data["item"],
                 amount=form.cleaned_data["amount"],
                 actor=request.user,
@@ -166,7 +175,7 @@ def payment_apply(request, pk):
             messages.success(
                 request, _gettext("%(amount)s applied.") % {"amount": application.amount}
             )
-    return HttpResponseRedirect(reverse("invoicing:payments-detail", args=[pk]))
+    return HttpResponseRedirect(back_url)
 
 
 def urls():
