@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -293,7 +293,7 @@ def post_packing_slip(request, pk):
             quantity = Decimal(raw.replace(",", "."))
         except InvalidOperation:
             messages.error(
-                request, _gettext("Line %(line)d: not a number.") % {"line": line.line_number}
+                request, gettext("Line %(line)d: not a number.") % {"line": line.line_number}
             )
             return _detail(pk)
         if quantity:
@@ -303,7 +303,7 @@ def post_packing_slip(request, pk):
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
         return _detail(pk)
-    messages.success(request, _gettext("Packing slip %(number)s posted.") % {"number": slip.number})
+    messages.success(request, gettext("Packing slip %(number)s posted.") % {"number": slip.number})
     return _detail(pk)
 
 
@@ -330,7 +330,7 @@ def add_suggestion(request, pk, rule):
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
         return _detail(pk)
-    messages.success(request, _gettext("%(item)s added.") % {"item": suggestion.suggested_item})
+    messages.success(request, gettext("%(item)s added.") % {"item": suggestion.suggested_item})
     return _detail(pk)
 
 
@@ -538,7 +538,7 @@ def line_quantity(request, pk):
         rows.append({"id": line.pk, "quantity": quantity})
         orders.sales_order_update(instance=order, data={"lines": rows}, actor=request.user)
     except InvalidOperation:
-        error = _gettext("Not a number.")
+        error = gettext("Not a number.")
     except (DomainError, ValidationError) as exc:
         error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message)
     line = SalesOrderLine.objects.select_related("item__unit", "warehouse").get(pk=pk)

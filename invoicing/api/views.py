@@ -24,21 +24,6 @@ def _free_text(*, data, actor):
     return invoices.free_text_invoice_create(data=data, actor=actor, pro_forma=pro_forma)
 
 
-def _update(*, instance, data, actor):
-    from django.db import transaction
-
-    from salesmkt.core.services import record_save
-    from salesmkt.core.transitions import lock
-
-    with transaction.atomic():
-        invoice = lock(instance)
-        invoices._refuse_posted(invoice)
-        for field in ("notes", "invoice_date"):
-            if field in data:
-                setattr(invoice, field, data[field])
-        return record_save(instance=invoice, actor=actor)
-
-
 class CreditLineSerializer(serializers.serializers.Serializer):
     invoice_line = serializers.serializers.PrimaryKeyRelatedField(
         queryset=InvoiceLine.objects.all()
@@ -111,7 +96,7 @@ class InvoiceViewSet(SendActionMixin, CreditActionsMixin, ServiceModelViewSet):
     search_fields = ["number", "customer__party__name", "customer__account_number"]
     ordering_fields = ["number", "invoice_date", "due_date", "total_amount", "created_at"]
     create_service = _free_text
-    update_service = _update
+    update_service = invoices.free_text_invoice_update
     delete_service = invoices.invoice_delete
     action_permissions = {
         "post_invoice": ["invoicing.post_invoice"],

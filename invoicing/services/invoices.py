@@ -204,39 +204,66 @@ def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = F
         if invoice.currency_id is None:
             invoice.currency = invoice.customer.currency
         invoice = record_save(instance=invoice, actor=actor)
-        if not rows:
-            raise ValidationError({"lines": _("A free text invoice needs lines.")})
-        new: list[InvoiceLine] = []
-        for index, row in enumerate(rows, start=1):
-            missing = [
-                f
-                for f in (
-                    "ledger_account",
-                    "description",
-                    "quantity",
-                    "unit_price",
-                    "sales_tax_code",
-                )
-                if row.get(f) in (None, "")
-            ]
-            if missing:
-                raise ValidationError(
-                    {f"lines[{index - 1}].{f}": _("This field is required.") for f in missing}
-                )
-            new.append(
-                _line(
-                    invoice,
-                    index,
-                    ledger_account=row["ledger_account"],
-                    description=row["description"],
-                    quantity=to_decimal(row["quantity"]),
-                    unit_price=to_decimal(row["unit_price"]),
-                    discount_amount=to_decimal(row.get("discount_amount") or 0),
-                    discount_percent=to_decimal(row.get("discount_percent") or 0),
-                    sales_tax_code=row["sales_tax_code"],
-                )
+        return _free_text_lines(invoice, rows)
+
+
+def free_text_invoice_update(*, instance: Invoice, data: dict[str, Any], actor) -> Invoice:
+    """Change a draft free text invoice (or its pro forma): date, notes and, when given, all its
+    lines. A posted invoice never changes; an invoice of an order keeps the order's lines."""
+    data = dict(data)
+    rows = data.pop("lines", None)
+    with transaction.atomic():
+        invoice = lock(instance)
+        _refuse_posted(invoice)
+        for field in ("invoice_date", "notes"):
+            if field in data:
+                setattr(invoice, field, data[field])
+        invoice = record_save(instance=invoice, actor=actor)
+        if rows is None:
+            return invoice
+        if invoice.lines.filter(order_line__isnull=False).exists():
+            raise ConflictError(
+                _("The lines of an invoice of an order come from the order."),
+                code="lines_from_order",
             )
-        return _save_lines(invoice, new)
+        invoice.lines.all().delete()
+        return _free_text_lines(invoice, rows)
+
+
+def _free_text_lines(invoice: Invoice, rows: list[dict[str, Any]]) -> Invoice:
+    if not rows:
+        raise ValidationError({"lines": _("A free text invoice needs lines.")})
+    new: list[InvoiceLine] = []
+    for index, row in enumerate(rows, start=1):
+        missing = [
+            f
+            for f in (
+                "ledger_account",
+                "description",
+                "quantity",
+                "unit_price",
+                "sales_tax_code",
+            )
+            if row.get(f) in (None, "")
+        ]
+        if missing:
+            raise ValidationError(
+                {f"lines[{index - 1}].{f}": _("This field is required.") for f in missing}
+            )
+        new.append(
+            _line(
+                invoice,
+                index,
+                ledger_account=row["ledger_account"],
+                description=row["description"],
+                quantity=to_decimal(row["quantity"]),
+                unit_price=to_decimal(row["unit_price"]),
+                discount_amount=to_decimal(row.get("discount_amount") or 0),
+                discount_percent=to_decimal(row.get("discount_percent") or 0),
+                sales_tax_code=row["sales_tax_code"],
+            )
+        )
+    return _save_lines(invoice, new)
 
 
 TOTAL_FIELDS = ["net_amount", "tax_amount", "total_amount"]

@@ -9,15 +9,16 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from orders.models import SalesOrder
-from salesmkt.core.errors import DomainError
+from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.tax import document_totals
 from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
 
+from ..forms import FreeTextInvoiceForm, FreeTextLineFormSet, line_rows
 from ..models import CustomerTransaction, Invoice
 from ..services import credit_notes, invoices, payments
 from .payments import apply_from_form, open_invoice_rows
@@ -135,7 +136,44 @@ class InvoiceViews(RecordViews):
 
     @classmethod
     def editable(cls, obj):
-        return False  # lines come from orders, packing slips or the free text form of the API
+        """A draft free text invoice (or its pro forma) is edited here; an invoice of an order
+        or packing slips takes its lines from them."""
+        return (
+            obj.status == Invoice.Status.DRAFT
+            and obj.sales_order_id is None
+            and obj.kind in (Invoice.Kind.FREE_TEXT, Invoice.Kind.PRO_FORMA)
+            and not obj.packing_slips.exists()
+        )
+
+    @classmethod
+    def get_forms(cls, request, instance=None):
+        data = request.POST if request.method == "POST" else None
+        return {
+            "form": FreeTextInvoiceForm(data, instance=instance),
+            "lines": FreeTextLineFormSet(data, instance=instance or Invoice(), prefix="lines"),
+        }
+
+    @classmethod
+    def forms_to_data(cls, bound, instance=None):
+        data = dict(bound["form"].cleaned_data)
+        data["lines"] = line_rows(bound["lines"])
+        return data
+
+    @classmethod
+    def run_create(cls, data, actor):
+        pro_forma = data.pop("pro_forma", False)
+        return invoices.free_text_invoice_create(data=data, actor=actor, pro_forma=pro_forma)
+
+    @classmethod
+    def run_update(cls, instance, data, actor):
+        if not cls.editable(instance):
+            raise ConflictError(
+                gettext("Only a draft free text invoice is edited; post or delete the others."),
+                code="invoice_not_editable",
+            )
+        data.pop("pro_forma", None)
+        data.pop("customer", None)
+        return invoices.free_text_invoice_update(instance=instance, data=data, actor=actor)
 
     @classmethod
     def deletable(cls, obj):
@@ -182,7 +220,7 @@ def invoice_order(request, pk):
             " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message),
         )
         return HttpResponseRedirect(reverse("orders:sales-orders-detail", args=[pk]))
-    messages.success(request, _gettext("Invoice drafted."))
+    messages.success(request, gettext("Invoice drafted."))
     return HttpResponseRedirect(reverse("invoicing:invoices-detail", args=[invoice.pk]))
 
 

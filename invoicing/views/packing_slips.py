@@ -7,9 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import path, reverse
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from crm.forms import DateInput
 from crm.models import Customer
@@ -49,7 +48,7 @@ def invoice_packing_slips(request):
         back = f"{page_url}?{filters}" if filters else page_url
         chosen = list(PackingSlip.objects.filter(pk__in=request.POST.getlist("slips")))
         if not chosen:
-            messages.error(request, _gettext("Choose at least one packing slip."))
+            messages.error(request, gettext("Choose at least one packing slip."))
             return HttpResponseRedirect(back)
         try:
             invoice = invoices.invoice_from_packing_slips(packing_slips=chosen, actor=request.user)

@@ -10,7 +10,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -173,7 +173,7 @@ def apply_from_form(request, apply, back_url: str):
             messages.error(request, str(exc.message))
         else:
             messages.success(
-                request, _gettext("%(amount)s applied.") % {"amount": application.amount}
+                request, gettext("%(amount)s applied.") % {"amount": application.amount}
             )
     return HttpResponseRedirect(back_url)
 

@@ -42,3 +42,22 @@ def test_the_login_page_speaks_the_chosen_language(client, language, log_in):
     page = client.get(reverse("login")).content.decode()
 
     assert log_in in page
+
+
+def test_translation_functions_go_by_names_makemessages_finds():
+    """`makemessages` finds gettext, ngettext, gettext_lazy... and `_`; a text marked through any
+    other alias (say `gettext as _gettext`) never reaches the catalogues."""
+    import re
+
+    alias = re.compile(r"import .*\b(?:n?gettext(?:_lazy)?|pgettext(?:_lazy)?) as (\w+)")
+    roots = [Path(settings.BASE_DIR) / name for name in ("salesmkt", "crm", "inventory")]
+    roots += [Path(settings.BASE_DIR) / name for name in ("agreements", "orders", "invoicing")]
+    offenders = [
+        f"{path}: {match.group(1)}"
+        for root in roots
+        for path in root.rglob("*.py")
+        for match in alias.finditer(path.read_text())
+        if match.group(1) != "_"
+    ]
+
+    assert offenders == []
