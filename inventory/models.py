@@ -1,8 +1,13 @@
-"""Items, units and warehouses (inventory transactions and purchase supply come later)."""
+"""Items, units, warehouses, inventory transactions and purchase supply (purchase orders)."""
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from crm.models import CodeNameModel, Vendor
 from salesmkt.core.money import PriceField, QuantityField
@@ -162,3 +167,117 @@ class InventoryTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.quantity} {self.item} ({self.get_status_display()})"
+
+
+class PurchaseOrder(FSMModelMixin, models.Model):
+    """Supply from a vendor: to our warehouse, or (drop shipment) straight to a customer's
+    delivery address. It exists for backorders, promising, drop shipments and special orders,
+    not as a full purchasing module.
+
+    open -> received (every line received or shipped) | canceled.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RECEIVED = "received", _("Received")
+        CANCELED = "canceled", _("Canceled")
+
+    number = models.CharField(_("number"), max_length=30, unique=True, editable=False)
+    vendor = models.ForeignKey(
+        Vendor, verbose_name=_("vendor"), on_delete=models.PROTECT, related_name="purchase_orders"
+    )
+    status = FSMField(_("status"), default=Status.OPEN, choices=Status.choices, protected=True)
+    order_date = models.DateField(_("order date"), default=timezone.localdate)
+    expected_receipt_date = models.DateField(_("expected receipt date"))
+    drop_shipment = models.BooleanField(
+        _("drop shipment"),
+        default=False,
+        help_text=_("The vendor ships to the customer; nothing passes through our warehouses."),
+    )
+    ship_to_name = models.CharField(_("ship to"), max_length=200, blank=True)
+    ship_to_street = models.CharField(_("street"), max_length=200, blank=True)
+    ship_to_postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    ship_to_city = models.CharField(_("city"), max_length=100, blank=True)
+    ship_to_country = models.CharField(_("country"), max_length=2, blank=True)
+    vendor_reference = models.CharField(_("vendor reference"), max_length=60, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("purchase order")
+        verbose_name_plural = _("purchase orders")
+        ordering = ["-order_date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.vendor.party.name if self.vendor_id else ''}".strip()
+
+    @transition(field=status, source=Status.OPEN, target=Status.RECEIVED)
+    def receive(self):
+        """Every line has arrived (or, for a drop shipment, was shipped)."""
+
+    @transition(field=status, source=Status.OPEN, target=Status.CANCELED)
+    def cancel(self):
+        """Nothing more is expected from the vendor."""
+
+
+class PurchaseOrderLine(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        RECEIVED = "received", _("Received")
+        CANCELED = "canceled", _("Canceled")
+
+    order = models.ForeignKey(
+        PurchaseOrder,
+        verbose_name=_("purchase order"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    line_number = models.PositiveIntegerField(_("line"), editable=False)
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+    )
+    quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
+    unit_cost = PriceField(_("unit cost"), validators=[MinValueValidator(0)])
+    expected_receipt_date = models.DateField(_("expected receipt date"))
+    received_quantity = QuantityField(_("received quantity"), editable=False)
+    receive_remainder = QuantityField(_("receive remainder"), editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("purchase order line")
+        verbose_name_plural = _("purchase order lines")
+        ordering = ["order", "line_number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "line_number"], name="purchase_line_number"),
+            models.CheckConstraint(
+                condition=models.Q(receive_remainder__gte=0), name="receive_remainder_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(received_quantity__lte=models.F("quantity")),
+                name="never_received_more_than_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["item", "status"], name="purchase_line_item_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order.number}/{self.line_number} {self.item.item_number}"
+
+    @property
+    def is_late(self) -> bool:
+        return self.receive_remainder > 0 and self.expected_receipt_date < timezone.localdate()

@@ -8,3 +8,6 @@ class OrdersConfig(AppConfig):
 
     def ready(self):
         from . import documents  # noqa: F401 - registers the document builders
+        from .services import supply
+
+        supply.register_handlers()

@@ -2,14 +2,14 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from agreements.models import PricedLine, SalesAgreement, SalesAgreementLine
 from crm.models import Customer
-from inventory.models import Item, Warehouse
+from inventory.models import Item, PurchaseOrderLine, Warehouse
 from salesmkt.core.money import MoneyField, QuantityField
 from salesmkt.finance.models import Currency
 
@@ -64,6 +64,15 @@ class SalesOrder(FSMModelMixin, models.Model):
     )
     requested_ship_date = models.DateField(_("requested ship date"))
     confirmed_ship_date = models.DateField(_("confirmed ship date"), null=True, blank=True)
+    priority = models.PositiveSmallIntegerField(
+        _("priority"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(9)],
+        help_text=_(
+            "1 (first) to 9 (last): allocation serves backorders by requested ship date, then by "
+            "priority, then by order date."
+        ),
+    )
     delivery_name = models.CharField(_("deliver to"), max_length=200, blank=True)
     delivery_street = models.CharField(_("delivery street"), max_length=200, blank=True)
     delivery_postal_code = models.CharField(_("delivery postal code"), max_length=20, blank=True)
@@ -194,6 +203,11 @@ class SalesOrderLine(ItemLine):
         INVOICED = "invoiced", _("Invoiced")
         CANCELED = "canceled", _("Canceled")
 
+    class SupplyType(models.TextChoices):
+        STOCK = "stock", _("From stock")
+        DROP_SHIPMENT = "drop_shipment", _("Drop shipment")
+        SPECIAL_ORDER = "special_order", _("Special order")
+
     order = models.ForeignKey(
         SalesOrder, verbose_name=_("order"), on_delete=models.CASCADE, related_name="lines"
     )
@@ -212,6 +226,25 @@ class SalesOrderLine(ItemLine):
     invoiced_quantity = QuantityField(_("invoiced quantity"), editable=False)
     status = models.CharField(
         _("line status"), max_length=20, choices=Status.choices, default=Status.OPEN, editable=False
+    )
+    supply_type = models.CharField(
+        _("supply"),
+        max_length=20,
+        choices=SupplyType.choices,
+        default=SupplyType.STOCK,
+        help_text=_(
+            "Drop shipment: the vendor ships to the customer. Special order: a purchase for this "
+            "line, received into our warehouse and reserved for it."
+        ),
+    )
+    purchase_line = models.ForeignKey(
+        PurchaseOrderLine,
+        verbose_name=_("purchase order line"),
+        on_delete=models.PROTECT,
+        related_name="sales_lines",
+        null=True,
+        blank=True,
+        editable=False,
     )
 
     class Meta:

@@ -57,20 +57,35 @@ def set_expected(
     source_id: int,
     reference: str,
     replace: bool = True,
+    reserved: Decimal = Decimal(0),
+    on: date | None = None,
 ) -> None:
-    """Make the expected (not yet physical) movement of a document line `quantity`
-    (`replace=False` for a new line, which has none yet)."""
+    """Make the expected (not yet physical) movement of a document line `quantity`, dated `on`
+    (when it is expected to happen); of an issue, `reserved` of it is reserved from on-hand and
+    the rest stays on order. `replace=False` for a new line, which has none yet."""
     if replace:
         expected_transactions(source, source_id).delete()
-    record_transaction(
-        item=item,
-        warehouse=warehouse,
-        quantity=quantity,
-        status=status,
-        source=source,
-        source_id=source_id,
-        reference=reference,
-    )
+    sign = Decimal(-1) if quantity < 0 else Decimal(1)
+    reserved = min(reserved, abs(quantity))
+    for part, part_status in ((reserved, Status.RESERVED), (abs(quantity) - reserved, status)):
+        record_transaction(
+            item=item,
+            warehouse=warehouse,
+            quantity=sign * part,
+            status=part_status,
+            source=source,
+            source_id=source_id,
+            reference=reference,
+            on=on,
+        )
+
+
+def reserved_quantity(source: str, source_id: int) -> Decimal:
+    """What is reserved from on-hand for a document line (a positive quantity)."""
+    total = InventoryTransaction.objects.filter(
+        source=source, source_id=source_id, status=Status.RESERVED
+    ).aggregate(total=Sum("quantity"))["total"]
+    return -(total or Decimal(0))
 
 
 def remove_source(source: str, source_id: int) -> None:

@@ -29,8 +29,11 @@ class SalesOrderLineSerializer(serializers.ModelSerializer):
             "delivered_quantity",
             "invoiced_quantity",
             "status",
+            "supply_type",
+            "purchase_line",
         ]
         read_only_fields = [
+            "purchase_line",
             "line_number",
             "line_amount",
             "price_source",
@@ -68,6 +71,7 @@ class SalesOrderSerializer(serializers.ModelSerializer):
             "currency",
             "requested_ship_date",
             "confirmed_ship_date",
+            "priority",
             "delivery_name",
             "delivery_street",
             "delivery_postal_code",

@@ -37,11 +37,17 @@ def settle_order_status(order: SalesOrder, actor) -> SalesOrder:
 
 
 def packing_slip_post(
-    *, order: SalesOrder, lines: list[dict[str, Any]], actor, delivery_date: date | None = None
+    *,
+    order: SalesOrder,
+    lines: list[dict[str, Any]],
+    actor,
+    delivery_date: date | None = None,
+    vendor_shipment: bool = False,
 ) -> PackingSlip:
     """Post a delivery of `lines` ({order_line, quantity}). Refused, with nothing written, for a
     journal, an order that is not open, a quantity of zero or less, or more than the deliver
-    remainder (over-delivery)."""
+    remainder (over-delivery). A drop-shipment line is delivered only by its vendor's shipment
+    (`vendor_shipment`), and moves nothing in our warehouses."""
     with transaction.atomic():
         order = lock(order)
         if order.is_journal:
@@ -81,6 +87,18 @@ def packing_slip_post(
                 raise DomainError(
                     _("Deliver a quantity above zero."), code="invalid_quantity", field="lines"
                 )
+            drop_shipped = line.supply_type == SalesOrderLine.SupplyType.DROP_SHIPMENT
+            if drop_shipped != vendor_shipment:
+                raise ConflictError(
+                    _(
+                        "Line %(line)d is a drop shipment: it is delivered when the vendor's "
+                        "shipment is registered on its purchase order."
+                    )
+                    % {"line": line.line_number}
+                    if drop_shipped
+                    else _("Line %(line)d is not a drop shipment.") % {"line": line.line_number},
+                    code="drop_shipment_line",
+                )
             if quantity > line.deliver_remainder:
                 raise ConflictError(
                     _(
@@ -117,14 +135,18 @@ def packing_slip_post(
             stock.record_transaction(
                 item=line.item,
                 warehouse=line.warehouse,
-                quantity=sign * quantity,
+                quantity=0 if vendor_shipment else sign * quantity,
                 status=status,
                 source=SOURCE,
                 source_id=line.pk,
                 reference=slip.number,
                 on=slip.delivery_date,
             )
-            apply_line_inventory(order, line)
+            apply_line_inventory(  # a delivery draws from the line's reservation first
+                order,
+                line,
+                reserved=max(Decimal(0), stock.reserved_quantity(SOURCE, line.pk) - quantity),
+            )
             if line.agreement_line_id:
                 agreement_record_delivery(
                     line=line.agreement_line,

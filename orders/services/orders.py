@@ -32,10 +32,24 @@ PRICE_FIELDS = ("unit_price", "discount_amount", "discount_percent")
 
 
 # --- inventory --------------------------------------------------------------------------------
-def apply_line_inventory(order: SalesOrder, line: SalesOrderLine, *, is_new: bool = False) -> None:
-    """The expected movement of a line: an issue on order, or for a return a receipt ordered.
-    Journal and canceled orders have none."""
-    if order.is_journal or order.status == SalesOrder.Status.CANCELED or not line.deliver_remainder:
+def apply_line_inventory(
+    order: SalesOrder,
+    line: SalesOrderLine,
+    *,
+    is_new: bool = False,
+    reserved: Decimal | None = None,
+) -> None:
+    """The expected movement of a line, dated its (confirmed, else requested) ship date: an issue
+    (reserved from on-hand as far as allocation reserved it, the rest on order), or for a return
+    a receipt ordered. Journal and canceled orders, and drop shipments (the vendor ships; our
+    warehouses see nothing), have none. `reserved` gives the reservation after a delivery drew
+    from it; by default the line keeps what it has (never more than is left to deliver)."""
+    if (
+        order.is_journal
+        or order.status == SalesOrder.Status.CANCELED
+        or not line.deliver_remainder
+        or line.supply_type == SalesOrderLine.SupplyType.DROP_SHIPMENT
+    ):
         stock.remove_source(SOURCE, line.pk)
         return
     sign, status = (
@@ -43,6 +57,10 @@ def apply_line_inventory(order: SalesOrder, line: SalesOrderLine, *, is_new: boo
         if order.is_return
         else (Decimal(-1), InventoryTransaction.Status.ON_ORDER)
     )
+    if reserved is None:
+        reserved = (
+            Decimal(0) if is_new or order.is_return else stock.reserved_quantity(SOURCE, line.pk)
+        )
     stock.set_expected(
         item=line.item,
         warehouse=line.warehouse,
@@ -52,6 +70,8 @@ def apply_line_inventory(order: SalesOrder, line: SalesOrderLine, *, is_new: boo
         source_id=line.pk,
         reference=order.number,
         replace=not is_new,
+        reserved=reserved,
+        on=order.confirmed_ship_date or order.requested_ship_date,
     )
 
 
@@ -123,8 +143,27 @@ def _write_lines(
             raise ConflictError(
                 _("The item of a delivered line cannot change."), code="line_delivered"
             )
+        if line.purchase_line_id and any(
+            field in row and row[field] not in (None, getattr(line, field))
+            for field in ("item", "warehouse", "supply_type")
+        ):
+            raise ConflictError(
+                _(
+                    "Line %(line)d is supplied by purchase order %(purchase)s: its item, warehouse "
+                    "and supply stay."
+                )
+                % {"line": line.line_number, "purchase": line.purchase_line.order.number},
+                code="line_purchased",
+            )
         before = (line.item_id, line.quantity)
-        for field in ("item", "warehouse", "quantity", "description", "sales_tax_code"):
+        for field in (
+            "item",
+            "warehouse",
+            "quantity",
+            "description",
+            "sales_tax_code",
+            "supply_type",
+        ):
             if field in row and row[field] is not None:
                 setattr(line, field, row[field])
         reprice = (

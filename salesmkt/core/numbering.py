@@ -27,6 +27,7 @@ DEFAULT_SERIES: dict[str, tuple[str, str, int]] = {
     "voucher": ("Ledger vouchers", "GL", 7),
     "rma": ("Return merchandise authorisations", "RMA", 6),
     "packing-slip": ("Packing slips", "PS", 6),
+    "purchase-order": ("Purchase orders", "PO", 6),
 }
 
 
