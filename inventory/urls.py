@@ -1,4 +1,4 @@
-from . import views
+from . import views, views_purchasing
 
 app_name = "inventory"
 
@@ -7,4 +7,5 @@ urlpatterns = [
     *views.WarehouseViews.urls(),
     *views.UnitViews.urls(),
     *views.ItemDiscountGroupViews.urls(),
+    *views_purchasing.PurchaseOrderViews.urls(),
 ]

@@ -5,6 +5,8 @@ from crm.admin import TransitionAdminMixin
 from salesmkt.core.admin_base import ReadOnlyAdmin, ServiceAdmin
 
 from .models import (
+    AllocationRun,
+    AllocationRunLine,
     ApprovalRule,
     PackingSlip,
     PackingSlipLine,
@@ -191,3 +193,35 @@ class ApprovalRuleAdmin(ServiceAdmin):
     list_filter = ["active", "customer_group"]
     search_fields = ["customer__party__name", "note"]
     autocomplete_fields = ["customer"]
+
+
+class AllocationRunLineInline(admin.TabularInline):
+    model = AllocationRunLine
+    extra = 0
+    can_delete = False
+    fields = [
+        "reference",
+        "order_line",
+        "warehouse",
+        "deliver_remainder",
+        "reserved_before",
+        "quantity",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AllocationRun)
+class AllocationRunAdmin(ReadOnlyAdmin):
+    """Allocation runs are made on the allocation page or through the API; here they are shown."""
+
+    list_display = ["__str__", "item", "warehouse", "method", "created_by", "created_at"]
+    list_filter = ["method", "warehouse"]
+    search_fields = ["item__item_number", "item__name"]
+    list_select_related = ["item", "warehouse", "created_by"]
+    inlines = [AllocationRunLineInline]

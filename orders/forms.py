@@ -52,6 +52,7 @@ class SalesOrderLineForm(forms.ModelForm):
             "unit_price",
             "discount_amount",
             "discount_percent",
+            "supply_type",
         ]
 
     def __init__(self, *args, **kwargs):
@@ -62,6 +63,16 @@ class SalesOrderLineForm(forms.ModelForm):
         if not self.instance.pk:
             for name in ("unit_price", "discount_amount", "discount_percent"):
                 self.initial[name] = None
+        if "supply_type" in self.fields:
+            self.fields["supply_type"].required = False
+            if self.instance.purchase_line_id:
+                # Purchased: the purchase order line serves this supply, item and warehouse.
+                for name in ("item", "warehouse", "supply_type"):
+                    self.fields[name].disabled = True
+
+    def clean_supply_type(self):
+        """Left out (API-like posts, older pages): the line keeps its supply, from stock."""
+        return self.cleaned_data.get("supply_type") or self.instance.supply_type
 
 
 SalesOrderLineFormSet = inlineformset_factory(

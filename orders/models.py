@@ -515,3 +515,79 @@ class ApprovalRule(models.Model):
     def __str__(self) -> str:
         who = self.customer or self.customer_group or _("all customers")
         return f"{who} ≥ {self.amount_threshold}"
+
+
+class AllocationRun(models.Model):
+    """One split of an item's on-hand between its backorders (per warehouse): automatic (by
+    ship date, priority, order date) or entered by a clerk. Append-only: a later run re-decides
+    the reservations and is recorded again."""
+
+    class Method(models.TextChoices):
+        AUTO = "auto", _("Automatic")
+        MANUAL = "manual", _("Entered by hand")
+
+    item = models.ForeignKey(
+        Item, verbose_name=_("item"), on_delete=models.PROTECT, related_name="allocation_runs"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse,
+        verbose_name=_("warehouse"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty: every warehouse, each split from its own on-hand."),
+    )
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("allocation run")
+        verbose_name_plural = _("allocation runs")
+        ordering = ["-created_at", "-id"]
+        permissions = [("allocate_stock", _("Can allocate stock to backorders"))]
+
+    def __str__(self) -> str:
+        return f"{self.item.item_number} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AllocationRunLine(models.Model):
+    """What one backorder line has reserved after the run (and had before it)."""
+
+    run = models.ForeignKey(
+        AllocationRun,
+        verbose_name=_("allocation run"),
+        on_delete=models.CASCADE,
+        related_name="lines",
+    )
+    order_line = models.ForeignKey(
+        SalesOrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.SET_NULL,  # a line removed from its order later leaves the record
+        related_name="allocations",
+        null=True,
+        blank=True,
+    )
+    reference = models.CharField(_("order line reference"), max_length=60)
+    warehouse = models.ForeignKey(
+        Warehouse, verbose_name=_("warehouse"), on_delete=models.PROTECT, related_name="+"
+    )
+    deliver_remainder = QuantityField(_("deliver remainder"))
+    reserved_before = QuantityField(_("reserved before"))
+    quantity = QuantityField(_("quantity reserved"))
+
+    class Meta:
+        verbose_name = _("allocation run line")
+        verbose_name_plural = _("allocation run lines")
+        ordering = ["run", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.reference}: {self.quantity}"

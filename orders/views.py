@@ -27,8 +27,18 @@ from .forms import (
 )
 from .models import Project, SalesOrder, SalesOrderLine, SalesQuotation
 from .services import approval, delivery, orders, projects, quotations
+from .services.promising import offered_ship_date
+from .views_allocation import ConfirmForm, promising_context
 
-LINE_FIELDS = ("item", "warehouse", "quantity", "unit_price", "discount_amount", "discount_percent")
+LINE_FIELDS = (
+    "item",
+    "warehouse",
+    "quantity",
+    "unit_price",
+    "discount_amount",
+    "discount_percent",
+    "supply_type",
+)
 
 
 def line_rows(formset) -> list[dict]:
@@ -137,8 +147,11 @@ class SalesOrderViews(RecordViews):
         RecordAction(
             "confirm",
             _("Confirm"),
-            lambda o, user, data: orders.sales_order_confirm(order=o, actor=user),
+            lambda o, user, data: orders.sales_order_confirm(
+                order=o, actor=user, confirmed_ship_date=data.get("confirmed_ship_date")
+            ),
             available=lambda o: _open(o) and not o.is_journal,
+            form_class=ConfirmForm,
             style="success",
             icon="bi-check2-circle",
         ),
@@ -187,6 +200,18 @@ class SalesOrderViews(RecordViews):
         return SalesOrder.objects.select_related("customer__party", "currency", "sales_agreement")
 
     @classmethod
+    def visible_actions(cls, request, obj):
+        """Confirm offers the promised date (the lines' latest, not before the requested date)
+        as the confirmed ship date."""
+        actions = super().visible_actions(request, obj)
+        for entry in actions:
+            if entry["action"].name == "confirm":
+                entry["form"] = ConfirmForm(
+                    prefix="confirm", initial={"confirmed_ship_date": offered_ship_date(obj)}
+                )
+        return actions
+
+    @classmethod
     def get_forms(cls, request, instance=None):
         data = request.POST if request.method == "POST" else None
         return {
@@ -209,9 +234,9 @@ class SalesOrderViews(RecordViews):
     @classmethod
     def detail_context(cls, request, obj):
         lines = list(
-            obj.lines.select_related("item__unit", "warehouse", "sales_tax_code").order_by(
-                "line_number"
-            )
+            obj.lines.select_related(
+                "item__unit", "warehouse", "sales_tax_code", "purchase_line__order"
+            ).order_by("line_number")
         )
         on_order = {line.item_id for line in lines}
         suggestions = []
@@ -239,6 +264,8 @@ class SalesOrderViews(RecordViews):
             "picking": orders.picking_list(obj)
             if obj.document_status == SalesOrder.DocumentStatus.PICKING_LIST
             else None,
+            **_purchase_context(request, obj, lines),
+            **promising_context(obj, lines),
         }
 
     @classmethod
@@ -264,6 +291,11 @@ class SalesOrderViews(RecordViews):
                 f"{cls.slug}/lines/<int:pk>/cancel-remainder/",
                 cancel_remainder,
                 name="sales-orders-cancel-remainder",
+            ),
+            path(
+                f"{cls.slug}/lines/<int:pk>/purchase/",
+                purchase_line,
+                name="sales-orders-line-purchase",
             ),
         ]
 
@@ -343,6 +375,61 @@ def cancel_remainder(request, pk):
         orders.sales_order_cancel_remainder(line=line, actor=request.user)
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
+    return _detail(line.order_id)
+
+
+def _purchase_context(request, order, lines) -> dict:
+    """Drop-shipment and special-order lines not purchased yet get a Purchase button."""
+    from crm.models import Vendor
+
+    to_purchase = [
+        line.pk
+        for line in lines
+        if line.supply_type != SalesOrderLine.SupplyType.STOCK
+        and not line.purchase_line_id
+        and line.deliver_remainder > 0
+    ]
+    can_purchase = (
+        bool(to_purchase)
+        and _open(order)
+        and not order.is_journal
+        and not order.is_return
+        and request.user.has_perms(["orders.change_salesorder", "inventory.add_purchaseorder"])
+    )
+    return {
+        "can_purchase": can_purchase,
+        "to_purchase": to_purchase if can_purchase else [],
+        "vendors": list(Vendor.objects.select_related("party").filter(blocked=False))
+        if can_purchase
+        else [],
+    }
+
+
+@login_required
+@permission_required(
+    ["orders.change_salesorder", "inventory.add_purchaseorder"], raise_exception=True
+)
+@require_POST
+def purchase_line(request, pk):
+    """Purchase a drop-shipment or special-order line from its item's primary vendor or the
+    vendor chosen."""
+    from crm.models import Vendor
+
+    from .services.supply import sales_line_purchase
+
+    line = get_object_or_404(SalesOrderLine, pk=pk)
+    vendor_id = request.POST.get("vendor", "").strip()
+    vendor = get_object_or_404(Vendor, pk=vendor_id) if vendor_id.isdigit() else None
+    try:
+        purchase = sales_line_purchase(line=line, vendor=vendor, actor=request.user)
+    except (DomainError, ValidationError) as exc:
+        _report(request, exc)
+        return _detail(line.order_id)
+    messages.success(
+        request,
+        gettext("Line %(line)d is purchased on %(purchase)s.")
+        % {"line": line.line_number, "purchase": purchase.order.number},
+    )
     return _detail(line.order_id)
 
 

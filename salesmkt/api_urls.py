@@ -9,6 +9,7 @@ from crm.api import views as crm
 from inventory.api import views as inventory
 from invoicing.api import runs as invoice_runs
 from invoicing.api import views as invoicing
+from orders.api import allocation, backorders
 from orders.api import views as orders
 from salesmkt.finance.api import views as finance
 
@@ -34,6 +35,7 @@ router.register("sell-rules", agreements.SellRuleViewSet, basename="sell-rule")
 router.register("quotations", orders.SalesQuotationViewSet, basename="quotation")
 router.register("sales-orders", orders.SalesOrderViewSet, basename="sales-order")
 router.register("packing-slips", orders.PackingSlipViewSet, basename="packing-slip")
+router.register("allocations", allocation.AllocationRunViewSet, basename="allocation")
 router.register("projects", orders.ProjectViewSet, basename="project")
 router.register("invoices", invoicing.InvoiceViewSet, basename="invoice")
 router.register("credit-notes", invoicing.CreditNoteViewSet, basename="credit-note")
@@ -45,6 +47,7 @@ router.register(
 )
 router.register("units", inventory.UnitViewSet, basename="unit")
 router.register("warehouses", inventory.WarehouseViewSet, basename="warehouse")
+router.register("purchase-orders", inventory.PurchaseOrderViewSet, basename="purchase-order")
 router.register("currencies", finance.CurrencyViewSet, basename="currency")
 router.register("payment-terms", finance.PaymentTermsViewSet, basename="payment-terms")
 router.register("ledger-accounts", finance.LedgerAccountViewSet, basename="ledger-account")
@@ -70,5 +73,23 @@ urlpatterns = [
         name="receivables-aging",
     ),
     path("sales-suggestions/", agreements.SalesSuggestionsView.as_view(), name="sales-suggestions"),
+    path(
+        "backorders/by-item/", backorders.BackordersByItemView.as_view(), name="backorders-by-item"
+    ),
+    path(
+        "backorders/by-item/<int:item>/",
+        backorders.BackorderItemView.as_view(),
+        name="backorders-item",
+    ),
+    path(
+        "backorders/by-customer/",
+        backorders.BackordersByCustomerView.as_view(),
+        name="backorders-by-customer",
+    ),
+    path(
+        "backorders/by-vendor/",
+        backorders.BackordersByVendorView.as_view(),
+        name="backorders-by-vendor",
+    ),
     *router.urls,
 ]

@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
         "RelationshipSourceEnum": "crm.models.relationships.Source",
         "TargetSourceEnum": "crm.models.campaigns.TARGET_SOURCES",
         "CallOutcomeEnum": "crm.models.campaigns.CALL_OUTCOMES",
+        "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrder.Status",
     },
 }
 

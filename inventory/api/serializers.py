@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from ..models import Item, ItemDiscountGroup, Unit, Warehouse
+from ..models import Item, ItemDiscountGroup, PurchaseOrder, PurchaseOrderLine, Unit, Warehouse
 
 
 class UnitSerializer(serializers.ModelSerializer):
@@ -42,3 +42,82 @@ class WarehouseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Warehouse
         fields = ["id", "code", "name", "street", "postal_code", "city", "country", "active"]
+
+
+class PurchaseOrderLineSerializer(serializers.ModelSerializer):
+    id = serializers.IntegerField(required=False)
+    is_late = serializers.BooleanField(
+        read_only=True, help_text="Something is still expected and its receipt date has passed."
+    )
+    sales_lines = serializers.PrimaryKeyRelatedField(
+        many=True,
+        read_only=True,
+        help_text="The sales order lines this line supplies (drop shipments, special orders).",
+    )
+
+    class Meta:
+        model = PurchaseOrderLine
+        fields = [
+            "id",
+            "line_number",
+            "item",
+            "warehouse",
+            "quantity",
+            "unit_cost",
+            "expected_receipt_date",
+            "received_quantity",
+            "receive_remainder",
+            "status",
+            "is_late",
+            "sales_lines",
+        ]
+        read_only_fields = ["line_number", "received_quantity", "receive_remainder", "status"]
+        extra_kwargs = {
+            "unit_cost": {"required": False},
+            "expected_receipt_date": {"required": False},
+        }
+
+
+class PurchaseOrderSerializer(serializers.ModelSerializer):
+    lines = PurchaseOrderLineSerializer(many=True, required=False)
+    vendor_name = serializers.CharField(source="vendor.party.name", read_only=True)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "id",
+            "number",
+            "vendor",
+            "vendor_name",
+            "status",
+            "order_date",
+            "expected_receipt_date",
+            "drop_shipment",
+            "ship_to_name",
+            "ship_to_street",
+            "ship_to_postal_code",
+            "ship_to_city",
+            "ship_to_country",
+            "vendor_reference",
+            "notes",
+            "lines",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = ["number", "status", "created_by", "created_at"]
+
+
+class ReceiptLineSerializer(serializers.Serializer):
+    line = serializers.PrimaryKeyRelatedField(queryset=PurchaseOrderLine.objects.all())
+    quantity = serializers.DecimalField(max_digits=20, decimal_places=4)
+
+
+class ReceiptSerializer(serializers.Serializer):
+    """What arrived (or, for a drop shipment, what the vendor shipped)."""
+
+    lines = ReceiptLineSerializer(
+        many=True,
+        required=False,
+        help_text="The lines and quantities; left out: everything still expected.",
+    )
+    date = serializers.DateField(required=False, help_text="Left out: today.")

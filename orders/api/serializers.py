@@ -122,6 +122,20 @@ class CancelRemainderSerializer(serializers.Serializer):
     line = serializers.PrimaryKeyRelatedField(queryset=SalesOrderLine.objects.all())
 
 
+class LinePurchaseSerializer(serializers.Serializer):
+    """Purchase what a drop-shipment or special-order line has left to deliver."""
+
+    from crm.models import Vendor
+
+    order_line = serializers.PrimaryKeyRelatedField(queryset=SalesOrderLine.objects.all())
+    vendor = serializers.PrimaryKeyRelatedField(
+        queryset=Vendor.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Left out: the item's primary vendor.",
+    )
+
+
 class PackingSlipLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = PackingSlipLine

@@ -1,12 +1,15 @@
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from crm.api.marketing import ReasonSerializer
+from inventory.api.serializers import PurchaseOrderSerializer
+from inventory.api.views import PurchaseOrderViewSet
 from salesmkt.core.api.viewsets import ActionInputMixin, IdempotentMixin, ServiceModelViewSet
-from salesmkt.core.errors import ConflictError
+from salesmkt.core.errors import ConflictError, DomainError
 
 from ..models import (
     PackingSlip,
@@ -17,7 +20,8 @@ from ..models import (
     SalesQuotation,
     SalesQuotationLine,
 )
-from ..services import approval, delivery, orders, projects, quotations
+from ..services import approval, delivery, orders, projects, quotations, supply
+from . import allocation as allocation_api
 from . import serializers
 
 
@@ -69,6 +73,7 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
     action_permissions = {
         "approve": ["orders.approve_documents"],
         "reject": ["orders.approve_documents"],
+        "purchase": ["orders.change_salesorder", "inventory.add_purchaseorder"],
     }
 
     def _respond(self, order):
@@ -102,12 +107,35 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         ]
         return Response(serializers.LineSuggestionSerializer(rows, many=True).data)
 
-    @extend_schema(request=None, responses={200: serializers.SalesOrderSerializer})
+    @extend_schema(
+        request=allocation_api.ConfirmSerializer, responses={200: serializers.SalesOrderSerializer}
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        """Confirm to the customer; fixes the confirmed ship date."""
+        """Confirm to the customer; fixes the confirmed ship date (the one given, e.g. the
+        `offered_confirmed_ship_date` of promising/; else the requested ship date)."""
+        data = self.validated(allocation_api.ConfirmSerializer)
         return self._respond(
-            orders.sales_order_confirm(order=self.get_object(), actor=request.user)
+            orders.sales_order_confirm(
+                order=self.get_object(),
+                actor=request.user,
+                confirmed_ship_date=data.get("confirmed_ship_date"),
+            )
+        )
+
+    @extend_schema(responses={200: allocation_api.OrderPromiseSerializer})
+    @action(detail=True, methods=["get"])
+    def promising(self, request, pk=None):
+        """Order promising per line: available now, available-to-promise and capable-to-promise
+        dates, the promised date and the shortfall; and the confirmed ship date to offer."""
+        from ..services import promising
+
+        order = self.get_object()
+        found = promising.order_promises(order)
+        return Response(
+            allocation_api.OrderPromiseSerializer(
+                allocation_api.order_promise_data(order, found)
+            ).data
         )
 
     @extend_schema(request=None, responses={200: serializers.PickingLineSerializer(many=True)})
@@ -157,6 +185,28 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
             line=order.lines.get(pk=data["line"].pk), actor=request.user
         )
         return self._respond(order)
+
+    @extend_schema(
+        request=serializers.LinePurchaseSerializer,
+        responses={201: PurchaseOrderSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def purchase(self, request, pk=None):
+        """Purchase a drop-shipment or special-order line: it joins an open purchase order to
+        the vendor (the item's primary vendor unless given) or starts one; answers that order."""
+        data = self.validated(serializers.LinePurchaseSerializer)
+        order = self.get_object()
+        if data["order_line"].order_id != order.pk:
+            raise DomainError(
+                _("The line is not on this sales order."),
+                code="line_not_on_order",
+                field="order_line",
+            )
+        purchase_line = supply.sales_line_purchase(
+            line=data["order_line"], vendor=data.get("vendor"), actor=request.user
+        )
+        purchase = PurchaseOrderViewSet.queryset.get(pk=purchase_line.order_id)
+        return Response(PurchaseOrderSerializer(purchase).data, status=201)
 
     @extend_schema(
         request=serializers.ArrivalSerializer, responses={201: serializers.PackingSlipSerializer}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -381,8 +382,12 @@ def _refuse_journal(order: SalesOrder) -> None:
         )
 
 
-def sales_order_confirm(*, order: SalesOrder, actor) -> SalesOrder:
-    """Confirm the order to the customer: fixes the confirmed ship date."""
+def sales_order_confirm(
+    *, order: SalesOrder, actor, confirmed_ship_date: date | None = None
+) -> SalesOrder:
+    """Confirm the order to the customer: fixes the confirmed ship date (`confirmed_ship_date`
+    when given, e.g. the promised date the order page offers; else the one set, else the
+    requested ship date). The lines' expected movements move to that date."""
     with transaction.atomic():
         order = lock(order)
         _refuse_journal(order)
@@ -397,7 +402,17 @@ def sales_order_confirm(*, order: SalesOrder, actor) -> SalesOrder:
                 _("Add lines before confirming the order."), code="order_has_no_lines"
             )
         approval.require_approval(order)
-        order.confirmed_ship_date = order.confirmed_ship_date or order.requested_ship_date
+        before = order.confirmed_ship_date or order.requested_ship_date
+        order.confirmed_ship_date = (
+            confirmed_ship_date or order.confirmed_ship_date or order.requested_ship_date
+        )
+        if order.confirmed_ship_date != before:
+            for line in (
+                order.lines.select_for_update(of=("self",))
+                .select_related("item", "warehouse")
+                .order_by("pk")
+            ):
+                apply_line_inventory(order, line)
         order.document_status = SalesOrder.DocumentStatus.CONFIRMATION
         order.confirmed_at = timezone.now()
         order.save(update_fields=["confirmed_ship_date", "document_status", "confirmed_at"])

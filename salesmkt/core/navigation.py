@@ -28,6 +28,7 @@ MENU = [
         (_("Warehouses"), "inventory:warehouses-list", "inventory.view_warehouse"),
         (_("Units"), "inventory:units-list", "inventory.view_unit"),
         (_("Item discount groups"), "inventory:item-discount-groups-list", "inventory.view_itemdiscountgroup"),
+        (_("Purchase orders"), "inventory:purchase-orders-list", "inventory.view_purchaseorder"),
     ]),
     (_("Sales"), "bi-cart", [
         (_("Trade agreements"), "agreements:trade-agreements-list", "agreements.view_tradeagreement"),
@@ -38,7 +39,10 @@ MENU = [
         (_("Sales orders"), "orders:sales-orders-list", "orders.view_salesorder"),
         (_("Projects"), "orders:projects-list", "orders.view_project"),
         (_("Approval queue"), "orders:approval-queue", "orders.approve_documents"),
-        (_("Backorders"), "area:backorders", "crm.view_customer"),
+        (_("Backorders by item"), "orders:backorders-by-item", "orders.view_salesorder"),
+        (_("Backorders by customer"), "orders:backorders-by-customer", "orders.view_salesorder"),
+        (_("Backorders by vendor"), "orders:backorders-by-vendor", "orders.view_salesorder"),
+        (_("Allocation"), "orders:allocation", "orders.view_allocationrun"),
     ]),
     (_("Invoicing"), "bi-receipt", [
         (_("Invoices"), "invoicing:invoices-list", "invoicing.view_invoice"),

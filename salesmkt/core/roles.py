@@ -39,6 +39,8 @@ ORDERS = [
     "orders.project",
 ]
 SLIPS = ["orders.packingslip", "orders.packingslipline"]
+ALLOCATION = ["orders.allocationrun", "orders.allocationrunline"]
+PURCHASES = ["inventory.purchaseorder", "inventory.purchaseorderline"]
 
 
 def _grant(models: list[str], actions: str) -> dict[str, str]:
@@ -64,7 +66,11 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "agreements.sellrule": "v",
         **_grant(ORDERS, "vacd"),
         **_grant(SLIPS, "va"),
+        **_grant(ALLOCATION, "v"),
         "inventory.inventorytransaction": "v",
+        # orders supply for drop-shipment and special-order lines; receiving is not theirs
+        "inventory.purchaseorder": "va",
+        "inventory.purchaseorderline": "v",
         **_grant(INVOICES, "v"),
     },
     "sales manager": {
@@ -91,7 +97,11 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         "orders.override_price": "",
         "orders.approve_documents": "",
         "orders.approvalrule": "vacd",
+        **_grant(ALLOCATION, "v"),
+        "orders.allocate_stock": "",
         "inventory.inventorytransaction": "v",
+        "inventory.purchaseorder": "vacd",
+        "inventory.purchaseorderline": "v",
         **_grant(INVOICES, "vacd"),
         **_grant(LEDGER, "v"),
         **_grant(PAYMENTS, "v"),
@@ -132,6 +142,7 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(ORDERS, "v"),
         **_grant(SLIPS, "v"),
         "inventory.inventorytransaction": "v",
+        **_grant(PURCHASES, "v"),
         **_grant(INVOICES, "vacd"),
         **_grant(LEDGER, "v"),
         "invoicing.post_invoice": "",
@@ -155,6 +166,8 @@ ROLE_GROUPS: dict[str, dict[str, str]] = {
         **_grant(ORDERS, "vac"),
         **_grant(SLIPS, "va"),
         "inventory.inventorytransaction": "v",
+        "inventory.purchaseorder": "vac",
+        "inventory.purchaseorderline": "v",
         **_grant(INVOICES, "vac"),
     },
 }

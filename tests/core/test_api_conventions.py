@@ -37,11 +37,13 @@ LIST_ENDPOINTS = {
     "campaigns": lambda: make_campaign_target().campaign,
     "campaign-targets": lambda: make_campaign_target(),
     "sales-orders": lambda: make_sales_order(),
+    "purchase-orders": lambda: make_purchase_order(),
     "quotations": lambda: make_quotation(),
     "invoices": lambda: make_invoice(),
     "credit-notes": lambda: make_credit_note(),
     "payments": lambda: make_payment(),
     "invoice-runs": lambda: make_invoice_run(),
+    "allocations": lambda: make_allocation_run(),
     "projects": lambda: make_project(),
     "packing-slips": lambda: make_packing_slip(),
     "trade-agreements": lambda: make_trade_agreement(),
@@ -50,6 +52,9 @@ LIST_ENDPOINTS = {
     "customer-templates": lambda: f.CustomerTemplateFactory(
         code=f"CT{f.PartyFactory().pk}", is_default=False
     ),
+    "backorders/by-item": lambda: make_backorder(),
+    "backorders/by-customer": lambda: make_backorder(),
+    "backorders/by-vendor": lambda: make_backorder(),
 }
 
 
@@ -63,6 +68,32 @@ def make_sales_order():
         data={
             "customer": f.CustomerFactory(),
             "requested_ship_date": date(2026, 12, 1),
+            "lines": [
+                {"item": f.ItemFactory(), "warehouse": warehouse, "quantity": 2} for _ in range(3)
+            ],
+        },
+        actor=None,
+    )
+
+
+def make_allocation_run():
+    from orders.services.allocation import allocation_run
+
+    order = make_sales_order()
+    line = order.lines.first()
+    return allocation_run(item=line.item, warehouse=line.warehouse, actor=None)
+
+
+def make_purchase_order():
+    from datetime import date
+
+    from inventory.services.purchasing import purchase_order_create
+
+    warehouse = f.WarehouseFactory()
+    return purchase_order_create(
+        data={
+            "vendor": f.VendorFactory(),
+            "expected_receipt_date": date(2026, 12, 1),
             "lines": [
                 {"item": f.ItemFactory(), "warehouse": warehouse, "quantity": 2} for _ in range(3)
             ],
@@ -194,6 +225,32 @@ def make_sales_agreement():
         },
         actor=None,
     )
+
+
+def make_backorder():
+    """A special-order line of a new item, bought from a vendor: a backorder by item, by
+    customer and by vendor."""
+    from datetime import date
+
+    from orders.services.orders import sales_order_create
+    from orders.services.supply import sales_line_purchase
+
+    order = sales_order_create(
+        data={
+            "customer": f.CustomerFactory(),
+            "requested_ship_date": date(2026, 12, 1),
+            "lines": [
+                {
+                    "item": f.ItemFactory(),
+                    "warehouse": f.WarehouseFactory(),
+                    "quantity": 2,
+                    "supply_type": "special_order",
+                }
+            ],
+        },
+        actor=None,
+    )
+    return sales_line_purchase(line=order.lines.get(), actor=None, vendor=f.VendorFactory())
 
 
 def make_sell_rule():

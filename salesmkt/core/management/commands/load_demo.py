@@ -19,6 +19,7 @@ DEMO_MODULES = [
     "crm.demo_marketing",
     "agreements.demo",
     "orders.demo",
+    "orders.demo_supply",
     "invoicing.demo",
 ]
 

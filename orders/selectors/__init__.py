@@ -1,0 +1,1 @@
+"""Read-only queries of the orders area, one module per concern."""

@@ -1,0 +1,65 @@
+"""A clerk opens each backorder view in Chromium, filters and sorts, and reads an item's
+answers and its demand-vs-supply chart."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from inventory.services.purchasing import purchase_order_create, purchase_order_receive
+from orders.services.orders import sales_order_create
+from tests import factories as f
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def days(n: int) -> date:
+    return date.today() + timedelta(days=n)
+
+
+def test_clerk_opens_each_backorder_view_and_an_items_chart(page, login):
+    f.UserFactory(username="clerk", groups=["sales clerk"])
+    item, warehouse = f.ItemFactory(name="Mooring rope"), f.WarehouseFactory()
+    received = purchase_order_create(
+        data={
+            "vendor": f.VendorFactory(),
+            "expected_receipt_date": days(-10),
+            "lines": [{"item": item, "warehouse": warehouse, "quantity": Decimal(5)}],
+        },
+        actor=None,
+    )
+    purchase_order_receive(order=received, actor=None)
+    for quantity, requested in ((4, days(2)), (3, days(4))):
+        sales_order_create(
+            data={
+                "customer": f.CustomerFactory(),
+                "requested_ship_date": requested,
+                "lines": [{"item": item, "warehouse": warehouse, "quantity": Decimal(quantity)}],
+            },
+            actor=None,
+        )
+    late = purchase_order_create(
+        data={
+            "vendor": f.VendorFactory(),
+            "expected_receipt_date": days(-2),
+            "lines": [{"item": item, "warehouse": warehouse, "quantity": Decimal(10)}],
+        },
+        actor=None,
+    )
+
+    login("clerk")
+    page.goto("/orders/backorders/by-item/")
+    page.get_by_role("link", name="Demand").click()
+    page.wait_for_selector("th[aria-sort=ascending]")
+    page.get_by_role("link", name=item.item_number).click()
+    page.wait_for_selector("text=2 sales orders wait for this item.")
+    page.wait_for_selector("text=1 vendor delivery is late.")
+    assert page.locator("#chart-projection").is_visible()
+    assert page.evaluate("() => !!window.Chart && Chart.getChart('chart-projection') !== undefined")
+
+    page.goto("/orders/backorders/by-customer/")
+    assert page.locator("#backorders-by-customer tbody tr").count() == 2
+
+    page.goto("/orders/backorders/by-vendor/")
+    page.check("#id_late")
+    page.wait_for_selector(f"#backorders-by-vendor >> text={late.number}/1")
