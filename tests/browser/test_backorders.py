@@ -1,5 +1,5 @@
-"""A clerk opens each backorder view in Chromium, filters and sorts, and reads an item's
-answers and its demand-vs-supply chart."""
+"""A planner opens each backorder view in Chromium, filters and sorts, reads an item's answers
+and its demand-vs-supply chart, and allocates the item's on-hand on the allocation page."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from inventory.services.purchasing import purchase_order_create, purchase_order_receive
-from orders.services.orders import sales_order_create
+from inventory.services.stock import reserved_quantity
+from orders.services.orders import SOURCE, sales_order_create
 from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,8 +18,8 @@ def days(n: int) -> date:
     return date.today() + timedelta(days=n)
 
 
-def test_clerk_opens_each_backorder_view_and_an_items_chart(page, login):
-    f.UserFactory(username="clerk", groups=["sales clerk"])
+def test_a_planner_opens_each_backorder_view_and_allocates_the_on_hand(page, login):
+    f.UserFactory(username="planner", groups=["sales manager"])
     item, warehouse = f.ItemFactory(name="Mooring rope"), f.WarehouseFactory()
     received = purchase_order_create(
         data={
@@ -29,7 +30,7 @@ def test_clerk_opens_each_backorder_view_and_an_items_chart(page, login):
         actor=None,
     )
     purchase_order_receive(order=received, actor=None)
-    for quantity, requested in ((4, days(2)), (3, days(4))):
+    orders = [
         sales_order_create(
             data={
                 "customer": f.CustomerFactory(),
@@ -38,6 +39,8 @@ def test_clerk_opens_each_backorder_view_and_an_items_chart(page, login):
             },
             actor=None,
         )
+        for quantity, requested in ((4, days(2)), (3, days(4)))
+    ]
     late = purchase_order_create(
         data={
             "vendor": f.VendorFactory(),
@@ -47,7 +50,7 @@ def test_clerk_opens_each_backorder_view_and_an_items_chart(page, login):
         actor=None,
     )
 
-    login("clerk")
+    login("planner")
     page.goto("/orders/backorders/by-item/")
     page.get_by_role("link", name="Demand").click()
     page.wait_for_selector("th[aria-sort=ascending]")
@@ -63,3 +66,15 @@ def test_clerk_opens_each_backorder_view_and_an_items_chart(page, login):
     page.goto("/orders/backorders/by-vendor/")
     page.check("#id_late")
     page.wait_for_selector(f"#backorders-by-vendor >> text={late.number}/1")
+
+    page.goto("/orders/allocation/")
+    page.select_option("#id_item", str(item.pk))
+    page.get_by_role("button", name="Show backorders").click()
+    earlier, later = (order.lines.get() for order in orders)
+    page.wait_for_selector(f"input[name='quantity-{later.pk}']")
+    assert page.input_value(f"input[name='quantity-{later.pk}']") == "1"  # the proposal
+    page.get_by_role("button", name="Allocate automatically").click()
+    page.wait_for_selector(".alert-success")
+
+    assert reserved_quantity(SOURCE, earlier.pk) == Decimal(4)
+    assert reserved_quantity(SOURCE, later.pk) == Decimal(1)
