@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from crm.models import Customer, Vendor
 from inventory.models import InventoryTransaction, Item, PurchaseOrder, PurchaseOrderLine, Warehouse
+from inventory.services.purchasing import SOURCE as PURCHASE_SOURCE
 
 from ..models import SalesOrder, SalesOrderLine
 from ..services.orders import SOURCE
@@ -134,6 +135,17 @@ def _reserved(**outer) -> GroupCoalesce:
     )
 
 
+def _expected(**outer) -> GroupCoalesce:
+    """Expected purchase receipts: the ordered movements purchase lines keep of what they have
+    left to receive (a drop shipment has none). Read from the movements, like on-hand, they take
+    one index range per item and warehouse instead of a join through the purchase orders."""
+    return _correlated_total(
+        InventoryTransaction.objects.filter(status=TxStatus.ORDERED, source=PURCHASE_SOURCE),
+        "quantity",
+        **outer,
+    )
+
+
 # --- by item -----------------------------------------------------------------------------------
 BY_ITEM_ORDERING = {
     "item": "item_number",
@@ -206,9 +218,7 @@ def backorders_by_item(
             first_requested=Min("order__requested_ship_date"),
             on_hand=_physical(item="item", warehouse="warehouse"),
             reserved=_reserved(item="item", warehouse="warehouse"),
-            expected=_correlated_total(
-                receipts, "receive_remainder", item="item", warehouse="warehouse"
-            ),
+            expected=_expected(item="item", warehouse="warehouse"),
             next_receipt=GroupSubquery(
                 receipts.filter(item=OuterRef("item"), warehouse=OuterRef("warehouse"))
                 .order_by("expected_receipt_date")

@@ -80,3 +80,13 @@ def test_demo_data_loads_twice_without_duplicates():
 
     assert (Party.objects.count(), Customer.objects.count(), Item.objects.count()) == counts
     assert counts[1] >= 5 and counts[2] >= 5
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_postgresql_connections_do_not_jit_compile_page_queries():
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
