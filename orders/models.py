@@ -263,6 +263,15 @@ class SalesOrderLine(ItemLine):
                 name="no_over_delivery",
             ),
         ]
+        indexes = [
+            # Backorders: the open lines of an item and warehouse, a small part of all lines
+            # once orders have been delivered for a while.
+            models.Index(
+                fields=["item", "warehouse"],
+                condition=models.Q(status="open", deliver_remainder__gt=0),
+                name="sales_line_backorder",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.order.number}/{self.line_number} {self.item}"
