@@ -1,11 +1,13 @@
-"""The printable documents of invoicing: invoice, credit note, pro forma."""
+"""The printable documents of invoicing: invoice, credit note, pro forma. A posted invoice's or
+credit note's PDF is Factur-X (PDF/A-3 with its EN 16931 XML attached)."""
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from salesmkt.core.documents import register
+from salesmkt.core.documents import register, register_finisher
 from salesmkt.core.tax import document_totals
 
+from .einvoice.facturx import invoice_pdf_finish
 from .models import Invoice
 
 
@@ -41,3 +43,6 @@ def _subject(invoice: Invoice) -> str:
 @register("invoice")
 def invoice_document(record: Invoice):
     return "documents/invoice.html", _context(record), _subject(record)
+
+
+register_finisher("invoice")(invoice_pdf_finish)

@@ -1,18 +1,22 @@
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.models import Customer
 from salesmkt.core.api.permissions import require_perms
+from salesmkt.core.api.schema import ErrorSerializer
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
+from ..einvoice.exports import einvoice_file
 from ..models import CustomerTransaction, Invoice, InvoiceLine, Payment
 from ..services import credit_notes, invoices, payments
 from . import serializers
@@ -77,7 +81,73 @@ class SendActionMixin:
         return Response(status=202)
 
 
-class InvoiceViewSet(SendActionMixin, CreditActionsMixin, ServiceModelViewSet):
+class XMLFileRenderer(BaseRenderer):
+    """Lets a client that accepts only application/xml reach the e-invoice downloads."""
+
+    media_type = "application/xml"
+    format = "xml"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+def _einvoice_schema(syntax: str, description: str):
+    errors = {
+        401: "Not authenticated.",
+        403: "Authenticated, but not allowed.",
+        404: "Not found.",
+        409: "`not_posted`: a draft or a pro forma has no e-invoice.",
+    }
+    return extend_schema(
+        responses={
+            (200, "application/xml"): OpenApiResponse(OpenApiTypes.BINARY, description=description),
+            **{
+                (status, "application/json"): OpenApiResponse(ErrorSerializer, description=text)
+                for status, text in errors.items()
+            },
+        },
+        summary=f"{syntax} XML of a posted invoice or credit note",
+    )
+
+
+class EInvoiceDownloadsMixin:
+    """The e-invoice XML of a posted invoice or credit note: ubl/ (Peppol BIS Billing 3.0) and
+    cii/ (the Factur-X XML its PDF carries). 409 `not_posted` for drafts and pro formas."""
+
+    def _download(self, syntax):
+        file = einvoice_file(invoice=self.get_object(), syntax=syntax)
+        return HttpResponse(
+            file.content,
+            content_type=file.content_type,
+            headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+        )
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        if self.action in ("ubl", "cii") and isinstance(response, Response):
+            # An error of a download answers in JSON like every API error, whatever was accepted.
+            request.accepted_renderer, request.accepted_media_type = (
+                JSONRenderer(),
+                JSONRenderer.media_type,
+            )
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    @_einvoice_schema("UBL", "Peppol BIS Billing 3.0 UBL: an Invoice or a CreditNote.")
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, XMLFileRenderer])
+    def ubl(self, request, pk=None):
+        """The Peppol BIS Billing 3.0 UBL of a posted invoice or credit note."""
+        return self._download("ubl")
+
+    @_einvoice_schema("CII", "The Factur-X (EN16931 profile) CII XML its PDF carries.")
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, XMLFileRenderer])
+    def cii(self, request, pk=None):
+        """The Factur-X CII XML of a posted invoice or credit note, as its PDF carries it."""
+        return self._download("cii")
+
+
+class InvoiceViewSet(
+    EInvoiceDownloadsMixin, SendActionMixin, CreditActionsMixin, ServiceModelViewSet
+):
     """Customer, free text and pro forma invoices. POST here makes a free text (or free text pro
     forma) invoice; customer invoices come from an order or packing slips."""
 

@@ -1,12 +1,12 @@
 """Clerk UI of invoices: list, detail with lines and totals, post; invoice an order; apply a
-credit note's open credit to the customer's open invoices."""
+credit note's open credit to the customer's open invoices; download a posted one's e-invoice."""
 
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.translation import gettext
@@ -18,6 +18,7 @@ from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.tax import document_totals
 from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
 
+from ..einvoice.exports import einvoice_file
 from ..forms import FreeTextInvoiceForm, FreeTextLineFormSet, line_rows
 from ..models import CustomerTransaction, Invoice
 from ..services import credit_notes, invoices, payments
@@ -237,9 +238,28 @@ def invoice_apply_credit(request, pk):
     )
 
 
+@login_required
+@permission_required("invoicing.view_invoice", raise_exception=True)
+def invoice_einvoice(request, pk, syntax):
+    """Download the e-invoice XML of a posted invoice or credit note: UBL or Factur-X CII."""
+    invoice = get_object_or_404(Invoice.objects.select_related("customer__party"), pk=pk)
+    try:
+        file = einvoice_file(invoice=invoice, syntax=syntax)
+    except ConflictError as exc:
+        messages.error(request, str(exc.message))
+        return HttpResponseRedirect(reverse("invoicing:invoices-detail", args=[pk]))
+    return HttpResponse(
+        file.content,
+        content_type=file.content_type,
+        headers={"Content-Disposition": f'attachment; filename="{file.filename}"'},
+    )
+
+
 def urls():
     return [
         *InvoiceViews.urls(),
         path("orders/<int:pk>/invoice/", invoice_order, name="invoice-order"),
         path("invoices/<int:pk>/apply-credit/", invoice_apply_credit, name="invoice-apply-credit"),
+        path("invoices/<int:pk>/ubl/", invoice_einvoice, {"syntax": "ubl"}, name="invoice-ubl"),
+        path("invoices/<int:pk>/cii/", invoice_einvoice, {"syntax": "cii"}, name="invoice-cii"),
     ]

@@ -2,7 +2,9 @@
 in the recipient's language, and mailed as an attachment when asked.
 
 Each area registers a builder per document kind: it returns the template and its context for the
-record. Rendering writes to a temporary file and renames it, so no reader ever sees half a PDF.
+record. An area may also register a finisher per kind, for PDFs that are more than a printout
+(a posted invoice is a PDF/A-3 carrying its e-invoice XML). Rendering writes to a temporary file
+and renames it, so no reader ever sees half a PDF.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -30,10 +33,31 @@ log = logging.getLogger(__name__)
 BUILDERS: dict[str, Callable[[Any], tuple[str, dict, str]]] = {}
 
 
+@dataclass(frozen=True)
+class PdfFinish:
+    """How one record's PDF is written and completed: `write_options` go to WeasyPrint's
+    `write_pdf` (e.g. `pdf_variant`), `finish` turns the written PDF into the stored one."""
+
+    finish: Callable[[bytes], bytes]
+    write_options: dict[str, Any] = field(default_factory=dict)
+
+
+# kind -> finisher(record) -> PdfFinish, or None when the record's PDF stays a plain printout
+FINISHERS: dict[str, Callable[[Any], PdfFinish | None]] = {}
+
+
 def register(kind: str):
     def decorator(builder):
         BUILDERS[kind] = builder
         return builder
+
+    return decorator
+
+
+def register_finisher(kind: str):
+    def decorator(finisher):
+        FINISHERS[kind] = finisher
+        return finisher
 
     return decorator
 
@@ -95,11 +119,18 @@ def render(document_id: int) -> Document:
     with translation.override(document.language):
         template, context, _subject = BUILDERS[document.kind](record)
         html = render_to_string(template, {**context, "document": document, "company": company()})
+    finisher = FINISHERS.get(document.kind)
+    finish = finisher(record) if finisher else None
+    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        **(finish.write_options if finish else {})
+    )
+    if finish:
+        pdf = finish.finish(pdf)
     target = storage_dir() / f"{document.kind}-{document.pk}.pdf"
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
         with os.fdopen(handle, "wb") as output:
-            output.write(HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf())
+            output.write(pdf)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -1,0 +1,106 @@
+"""E-invoice benchmarks on PostgreSQL (run with `make bench`): what Factur-X adds to rendering
+an invoice PDF of 10 lines.
+
+Both rows render the same posted invoice from a recorded document to the PDF file. "plain" runs
+without the invoice's finisher (a plain WeasyPrint PDF, as a pro forma is); "Factur-X" is what
+posting renders: WeasyPrint PDF/A-3b, the CII XML written, attached with the Factur-X XMP, and
+the dates pinned to the posting. The parts are timed once more on their own, for the breakdown.
+"""
+
+from pathlib import Path
+from time import perf_counter
+from unittest import mock
+
+import pytest
+from django.conf import settings
+from django.template.loader import render_to_string
+from facturx import xml_check_xsd
+from weasyprint import HTML
+
+from invoicing.einvoice import facturx
+from invoicing.einvoice.cii import to_cii
+from invoicing.einvoice.model import from_invoice
+from invoicing.services.invoices import invoice_from_order, invoice_post
+from salesmkt.core import documents
+from salesmkt.core.documents import document_request, render
+from salesmkt.core.models import Document
+from tests.benchmarks.bench_invoicing import SHIP_DATE, customers, delivered_order, setup
+
+pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
+LINES = 10
+__all__ = ["setup"]  # the fixture, shared with the invoicing benchmarks
+
+
+@pytest.fixture
+def invoice(setup):
+    (customer,) = customers(1, setup)
+    order = delivered_order(customer, setup, LINES)
+    return invoice_post(
+        invoice=invoice_from_order(order=order, actor=None), actor=None, invoice_date=SHIP_DATE
+    )
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+@pytest.mark.parametrize("variant", ["plain", "factur-x"])
+def test_render_invoice_pdf_plain_and_factur_x(benchmark, invoice, variant):
+    def make():
+        document = document_request(
+            obj=invoice, kind="invoice", title=f"Invoice {invoice.number}", language="nb"
+        )
+        return (document.pk,), {}
+
+    finishers = {} if variant == "plain" else documents.FINISHERS
+    with mock.patch.dict(documents.FINISHERS, finishers, clear=True):
+        document = benchmark.pedantic(render, setup=make, rounds=7, iterations=1, warmup_rounds=1)
+
+    assert document.status == Document.Status.RENDERED
+    pdf = (Path(settings.MEDIA_ROOT) / document.file).read_bytes()
+    assert (b"/AFRelationship /Data" in pdf or b"/AFRelationship/Data" in pdf) == (
+        variant == "factur-x"
+    )
+    benchmark.extra_info["pdf_bytes"] = len(pdf)
+    print(f"\nrender a {LINES}-line invoice PDF, {variant}: {ms(benchmark.stats.stats.median)}")
+
+
+def test_factur_x_attachment_of_a_10_line_invoice(benchmark, invoice):
+    """The attachment step on its own (XML attached, XMP written, dates pinned), and one timing
+    of each other part after a warm-up: where the extra time goes."""
+    template, context, _subject = documents.BUILDERS["invoice"](invoice)
+    document = Document(kind="invoice", title="Invoice", language="nb")
+    html = render_to_string(
+        template, {**context, "document": document, "company": documents.company()}
+    )
+
+    def timed(function):
+        function()  # warm-up: fonts, schemas, imports
+        start = perf_counter()
+        result = function()
+        return result, perf_counter() - start
+
+    _plain, plain = timed(lambda: HTML(string=html).write_pdf())
+    pdf_a, pdf_a_time = timed(lambda: HTML(string=html).write_pdf(pdf_variant="pdf/a-3b"))
+    xml, cii_time = timed(lambda: to_cii(from_invoice(invoice)))
+    _valid, xsd_time = timed(lambda: xml_check_xsd(xml, flavor="factur-x", level="en16931"))
+
+    benchmark.pedantic(
+        facturx.facturx_pdf,
+        args=(pdf_a,),
+        kwargs={
+            "xml": xml,
+            "moment": invoice.posted_at,
+            "metadata": facturx.pdf_metadata(from_invoice(invoice)),
+        },
+        rounds=7,
+        iterations=1,
+        warmup_rounds=1,
+    )
+
+    print(
+        f"\nWeasyPrint plain {ms(plain)}, PDF/A-3b {ms(pdf_a_time)};"
+        f" CII XML {ms(cii_time)};"
+        f" attach + XMP + pinned dates {ms(benchmark.stats.stats.median)};"
+        f" the package's XSD check (not run when rendering) {ms(xsd_time)}"
+    )
