@@ -133,6 +133,13 @@ class Invoice(FSMModelMixin, models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     posted_at = models.DateTimeField(_("posted at"), null=True, blank=True, editable=False)
+    # Inalterability (in the manner of the French NF525 rules): SHA-256 over the previous
+    # document's hash in the same series and this document's legal content, set at posting by
+    # `invoicing.services.ledger_chain`; `verify_ledger` recomputes the chain.
+    chain_hash = models.CharField(
+        _("chain hash"), max_length=64, blank=True, editable=False, db_index=True
+    )
+    previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invoice")

@@ -166,3 +166,13 @@ def make_order():
 def media_root(settings, tmp_path_factory):
     """Rendered documents go to a temporary folder, never into the working tree."""
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttling and sign-in failure counters start at zero in every test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from crm.models import Customer
 from inventory.models import Item
+from salesmkt.core.api.lines import document_lines
 from salesmkt.finance.models import Currency
 
 from ..models import SalesAgreement, SalesAgreementLine, SellRule, TradeAgreement
@@ -71,7 +72,7 @@ class FulfilmentSerializer(serializers.Serializer):
 
 
 class SalesAgreementSerializer(serializers.ModelSerializer):
-    lines = SalesAgreementLineSerializer(many=True, required=False)
+    lines = document_lines(SalesAgreementLineSerializer(), required=False)
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
     fulfilment = serializers.SerializerMethodField()
 

@@ -571,6 +571,7 @@ def pipeline(request):
 
 
 @login_required
+@permission_required("crm.view_activity", raise_exception=True)
 def my_activities(request):
     """The clerk's own open activities: the activity list narrowed with `?mine=1`."""
     return HttpResponseRedirect(reverse("crm:activities-list") + "?mine=1")

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from salesmkt.core.api.lines import document_lines
+
 from ..models import Item, ItemDiscountGroup, PurchaseOrder, PurchaseOrderLine, Unit, Warehouse
 
 
@@ -79,7 +81,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
 
 
 class PurchaseOrderSerializer(serializers.ModelSerializer):
-    lines = PurchaseOrderLineSerializer(many=True, required=False)
+    lines = document_lines(PurchaseOrderLineSerializer(), required=False)
     vendor_name = serializers.CharField(source="vendor.party.name", read_only=True)
 
     class Meta:

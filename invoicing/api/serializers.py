@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from orders.models import PackingSlip, SalesOrder
+from salesmkt.core.api.lines import document_lines
 
 from ..models import Invoice, InvoiceLine
 
@@ -31,7 +32,7 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
-    lines = InvoiceLineSerializer(many=True, required=False)
+    lines = document_lines(InvoiceLineSerializer(), required=False)
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
 
     class Meta:
@@ -57,6 +58,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "lines",
             "created_at",
             "posted_at",
+            "chain_hash",
+            "previous_hash",
         ]
         read_only_fields = [
             "number",
@@ -71,6 +74,8 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "voucher",
             "created_at",
             "posted_at",
+            "chain_hash",
+            "previous_hash",
         ]
         extra_kwargs = {"currency": {"required": False}}
 

@@ -271,6 +271,11 @@ class PaymentViewSet(ServiceModelViewSet):
     search_fields = ["number", "reference", "customer__party__name"]
     ordering_fields = ["date", "amount", "number"]
     create_service = payments.payment_register
+    # Settling open items is its own permission, apart from registering and changing payments.
+    action_permissions = {
+        "apply": ["invoicing.add_paymentapplication"],
+        "auto_apply": ["invoicing.add_paymentapplication"],
+    }
 
     @extend_schema(
         request=serializers.ApplySerializer, responses={200: serializers.PaymentSerializer}

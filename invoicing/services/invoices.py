@@ -26,6 +26,7 @@ from salesmkt.core.tax import document_totals
 from salesmkt.core.transitions import lock, run_transition
 
 from ..models import CustomerTransaction, Invoice, InvoiceLine, LedgerEntry, LedgerVoucher
+from .ledger_chain import chain, series_of
 from .payments import update_payment_state
 
 Kind = Invoice.Kind
@@ -382,7 +383,8 @@ def _voucher(invoice: Invoice, lines: list[InvoiceLine], reverse: bool = False) 
 
 def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
     """Post a draft in one transaction: the next gapless number, a balanced voucher, an open
-    customer item, and the order lines' invoice remainders lowered."""
+    customer item, the order lines' invoice remainders lowered, and the document chained to the
+    previous one of its series (`ledger_chain`)."""
     with transaction.atomic():
         invoice = lock(invoice)
         if invoice.kind == Kind.PRO_FORMA:
@@ -392,7 +394,7 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
             )
         lines = list(
             invoice.lines.select_related(
-                "sales_tax_code__tax_account", "ledger_account", "order_line"
+                "sales_tax_code__tax_account", "ledger_account", "order_line", "item"
             ).order_by("line_number")
         )
         if not lines:
@@ -401,14 +403,17 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
             instance=invoice, transition="post", actor=actor, params={"at": timezone.now()}
         )
         credit = invoice.kind == Kind.CREDIT_NOTE
-        invoice.number = next_number("credit-note" if credit else "invoice")
+        invoice.number = next_number(series_of(invoice))
         invoice.invoice_date = invoice_date or invoice.invoice_date or timezone.localdate()
         invoice.due_date = invoice.invoice_date + timedelta(
             days=invoice.customer.payment_terms.net_days
         )
         _apply_totals(invoice, lines)
         invoice.voucher = _voucher(invoice, lines, reverse=credit)
-        invoice.save(update_fields=["number", "invoice_date", "due_date", "voucher", *TOTAL_FIELDS])
+        chained = chain(invoice, lines)
+        invoice.save(
+            update_fields=["number", "invoice_date", "due_date", "voucher", *TOTAL_FIELDS, *chained]
+        )
         _open_item(invoice, credit)
         by_order: dict[int, list] = defaultdict(list)
         for line in lines:

@@ -75,6 +75,7 @@ class InvoiceViews(RecordViews):
         "notes",
         "created_at",
         "posted_at",
+        "chain_hash",
     ]
     delete_service = invoices.invoice_delete
     actions = [

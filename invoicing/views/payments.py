@@ -137,14 +137,14 @@ class PaymentViews(RecordViews):
             "open_items": open_invoice_rows(obj.customer_id, obj.unapplied)
             if obj.unapplied > 0
             else [],
-            "can_apply": request.user.has_perm("invoicing.change_payment"),
+            "can_apply": request.user.has_perm("invoicing.add_paymentapplication"),
             "apply_url": reverse("invoicing:payment-apply", args=[obj.pk]),
             "statement_url": reverse("invoicing:customer-statement", args=[obj.customer_id]),
         }
 
 
 @login_required
-@permission_required("invoicing.change_payment", raise_exception=True)
+@permission_required("invoicing.add_paymentapplication", raise_exception=True)
 @require_POST
 def payment_apply(request, pk):
     """Apply the payment to one open item; a refusal shows its message and changes nothing."""

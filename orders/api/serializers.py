@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from salesmkt.core.api.lines import document_lines
+
 from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
 
 
@@ -47,14 +49,14 @@ class SalesOrderLineSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "unit_price": {"required": False},
             "discount_amount": {"required": False},
-            "discount_percent": {"required": False},
+            "discount_percent": {"required": False, "max_value": Decimal("100")},
             "sales_tax_code": {"required": False},
             "description": {"required": False},
         }
 
 
 class SalesOrderSerializer(serializers.ModelSerializer):
-    lines = SalesOrderLineSerializer(many=True, required=False)
+    lines = document_lines(SalesOrderLineSerializer(), required=False)
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
 
     class Meta:
@@ -143,7 +145,7 @@ class PackingSlipLineSerializer(serializers.ModelSerializer):
 
 
 class PackingSlipSerializer(serializers.ModelSerializer):
-    lines = PackingSlipLineSerializer(many=True)
+    lines = document_lines(PackingSlipLineSerializer())
 
     class Meta:
         model = PackingSlip
@@ -162,7 +164,7 @@ class PackingSlipSerializer(serializers.ModelSerializer):
 
 
 class ArrivalSerializer(serializers.Serializer):
-    lines = PackingSlipLineSerializer(many=True)
+    lines = document_lines(PackingSlipLineSerializer())
     delivery_date = serializers.DateField(required=False)
 
 
@@ -198,14 +200,14 @@ class SalesQuotationLineSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "unit_price": {"required": False},
             "discount_amount": {"required": False},
-            "discount_percent": {"required": False},
+            "discount_percent": {"required": False, "max_value": Decimal("100")},
             "sales_tax_code": {"required": False},
             "description": {"required": False},
         }
 
 
 class SalesQuotationSerializer(serializers.ModelSerializer):
-    lines = SalesQuotationLineSerializer(many=True, required=False)
+    lines = document_lines(SalesQuotationLineSerializer(), required=False)
     party_name = serializers.CharField(source="party.name", read_only=True)
 
     class Meta:

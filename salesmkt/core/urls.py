@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from . import views
+from .login_throttle import LoginView
 from .views import PLANNED_AREAS
 
 area_patterns = (
@@ -11,7 +12,7 @@ area_patterns = (
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("areas/", include(area_patterns)),
     path("documents/<int:pk>.pdf", views.document_pdf, name="document-pdf"),

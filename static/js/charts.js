@@ -1,4 +1,7 @@
 // One way to draw the UI's charts: data from a json_script block, drawn with Chart.js.
+// A page marks a canvas with data-chart="<id of the json_script block>" and
+// data-chart-type="bar|doughnut|line"; every such canvas is drawn when this script loads (it is
+// included at the end of the page), so no page needs inline script.
 // The data is {labels, values} (one dataset) or {labels, datasets: [{label, values}], stepped}
 // (several, e.g. a line chart of cumulative demand against cumulative supply).
 window.salesmktChart = function (canvasId, dataId, type) {
@@ -20,3 +23,7 @@ window.salesmktChart = function (canvasId, dataId, type) {
     options: { maintainAspectRatio: false, plugins: { legend: { display: type !== "bar" || !!d.datasets } }, scales: axes }
   });
 };
+
+document.querySelectorAll("canvas[data-chart]").forEach(function (canvas) {
+  window.salesmktChart(canvas.id, canvas.dataset.chart, canvas.dataset.chartType || "bar");
+});

@@ -58,6 +58,7 @@ class AutoSchema(openapi.AutoSchema):
             add("409", ErrorSerializer, "The record's current state does not allow this.")
         if self.method == "POST":
             add("422", ErrorSerializer, "Idempotency-Key reused with a different body.")
+        add("429", ErrorSerializer, "Too many requests; retry after `Retry-After` seconds.")
         return responses
 
     def _has_filter_params(self) -> bool:

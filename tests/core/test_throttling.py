@@ -1,0 +1,108 @@
+"""Sign-in attempts are limited per username and address; the API is throttled per user."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+from rest_framework.test import APIClient
+from rest_framework.throttling import SimpleRateThrottle
+
+from tests import factories as f
+
+PASSWORD = "secret-pass-123"  # UserFactory's
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def sign_in(client, username, password):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+@pytest.mark.django_db
+def test_the_eleventh_failed_sign_in_is_refused_and_so_is_the_right_password(client):
+    f.UserFactory(username="clerk")
+    for _ in range(10):
+        assert sign_in(client, "clerk", "wrong").status_code == 200
+
+    locked = sign_in(client, "clerk", "wrong")
+    right_password = sign_in(client, "clerk", PASSWORD)
+
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+    assert int(locked["Retry-After"]) == 15 * 60
+    assert right_password.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_locked_out_username_does_not_lock_out_another(client):
+    f.UserFactory(username="clerk")
+    f.UserFactory(username="manager")
+    for _ in range(11):
+        sign_in(client, "clerk", "wrong")
+
+    response = sign_in(client, "manager", PASSWORD)
+
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_successful_sign_in_starts_the_count_again(client, settings):
+    settings.LOGIN_FAILURE_LIMIT = 3
+    f.UserFactory(username="clerk")
+    for _ in range(2):
+        sign_in(client, "clerk", "wrong")
+    assert sign_in(client, "clerk", PASSWORD).status_code == 302
+    client.logout()
+
+    for _ in range(2):
+        assert sign_in(client, "clerk", "wrong").status_code == 200
+    assert sign_in(client, "clerk", PASSWORD).status_code == 302
+
+
+@pytest.mark.django_db
+def test_sign_in_works_again_when_the_window_has_passed(client):
+    f.UserFactory(username="clerk")
+    for _ in range(11):
+        sign_in(client, "clerk", "wrong")
+
+    cache.clear()  # what the cache does when the 15 minutes are over
+
+    assert sign_in(client, "clerk", PASSWORD).status_code == 302
+
+
+@pytest.fixture
+def tiny_user_rate(monkeypatch):
+    # DRF reads the rates once at import; the test swaps them in where the throttles look.
+    monkeypatch.setattr(
+        SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/minute", "anon": "2/minute"}
+    )
+
+
+@pytest.mark.django_db
+def test_the_api_answers_429_past_the_users_rate(api_as, tiny_user_rate):
+    busy = api_as("sales clerk")
+    other = api_as("sales clerk")
+    for _ in range(3):
+        assert busy.get("/api/v1/items/").status_code == 200
+
+    refused = busy.get("/api/v1/items/")
+
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "throttled"
+    assert 0 < int(refused["Retry-After"]) <= 60
+    assert other.get("/api/v1/items/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_api_token_is_throttled_like_a_session(tiny_user_rate):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=f.UserFactory(groups=["integrator"]))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    statuses = [client.get("/api/v1/items/").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
