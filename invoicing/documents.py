@@ -29,6 +29,7 @@ def _context(invoice: Invoice):
     )
     return {
         "invoice": invoice,
+        "buyer": invoice.buyer,  # as posted, whatever the customer became since
         "lines": lines,
         "totals": document_totals(lines),
         "total": invoice.total_amount,

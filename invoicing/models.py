@@ -1,7 +1,9 @@
 """Invoices (customer, free text, pro forma), their lines, the ledger vouchers posting writes,
 and the customer's open items."""
 
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import ClassVar
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -13,7 +15,7 @@ from agreements.models import PricedLine
 from crm.models import Customer
 from inventory.models import Item
 from orders.models import PackingSlip, SalesOrder, SalesOrderLine
-from salesmkt.core.money import MoneyField
+from salesmkt.core.money import MoneyField, PercentField
 from salesmkt.finance.models import Currency, LedgerAccount
 
 
@@ -52,6 +54,32 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voucher.number} {self.account.number} {self.debit}/{self.credit}"
+
+
+BUYER_ADDRESS_FIELDS = ["street", "street2", "postal_code", "city", "country"]
+
+
+@dataclass(frozen=True)
+class Buyer:
+    """An invoice's buyer (EN 16931 BG-7): what its PDF, e-invoice and chain hash show."""
+
+    FIELDS: ClassVar[list[str]] = ["account_number", "name", "vat_number", *BUYER_ADDRESS_FIELDS]
+
+    account_number: str
+    name: str
+    vat_number: str
+    street: str
+    street2: str
+    postal_code: str
+    city: str
+    country: str
+
+    @property
+    def has_address(self) -> bool:
+        return any(getattr(self, field) for field in BUYER_ADDRESS_FIELDS)
+
+
+BUYER_FIELDS = [f"buyer_{field}" for field in Buyer.FIELDS]
 
 
 class Invoice(FSMModelMixin, models.Model):
@@ -140,6 +168,25 @@ class Invoice(FSMModelMixin, models.Model):
         _("chain hash"), max_length=64, blank=True, editable=False, db_index=True
     )
     previous_hash = models.CharField(_("previous hash"), max_length=64, blank=True, editable=False)
+    # The buyer as invoiced, copied from the customer at posting: a posted invoice never changes,
+    # so renaming a customer or moving its address later leaves the printed invoice, its
+    # e-invoice and its chain hash as they were. Empty on drafts, which follow the customer.
+    buyer_account_number = models.CharField(
+        _("buyer account number"), max_length=30, blank=True, editable=False
+    )
+    buyer_name = models.CharField(_("buyer name"), max_length=200, blank=True, editable=False)
+    buyer_vat_number = models.CharField(
+        _("buyer VAT number"), max_length=30, blank=True, editable=False
+    )
+    buyer_street = models.CharField(_("buyer street"), max_length=200, blank=True, editable=False)
+    buyer_street2 = models.CharField(
+        _("buyer street (line 2)"), max_length=200, blank=True, editable=False
+    )
+    buyer_postal_code = models.CharField(
+        _("buyer postal code"), max_length=20, blank=True, editable=False
+    )
+    buyer_city = models.CharField(_("buyer city"), max_length=100, blank=True, editable=False)
+    buyer_country = models.CharField(_("buyer country"), max_length=2, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invoice")
@@ -158,6 +205,34 @@ class Invoice(FSMModelMixin, models.Model):
     @transition(field=status, source=Status.DRAFT, target=Status.POSTED)
     def post(self, *, at):
         self.posted_at = at
+
+    def take_buyer_snapshot(self) -> list[str]:
+        """Copy the buyer's legal details from the customer; returns the fields to save."""
+        party = self.customer.party
+        address = party.invoice_address
+        self.buyer_account_number = self.customer.account_number
+        self.buyer_name = party.name
+        self.buyer_vat_number = party.vat_number
+        for field in BUYER_ADDRESS_FIELDS:
+            setattr(self, f"buyer_{field}", getattr(address, field, "") if address else "")
+        return BUYER_FIELDS
+
+    @property
+    def buyer(self) -> Buyer:
+        """Who the invoice is addressed to: as posted (the snapshot), else as the customer is."""
+        if self.status == self.Status.POSTED:
+            return Buyer(**{field: getattr(self, f"buyer_{field}") for field in Buyer.FIELDS})
+        party = self.customer.party
+        address = party.invoice_address
+        return Buyer(
+            account_number=self.customer.account_number,
+            name=party.name,
+            vat_number=party.vat_number,
+            **{
+                field: getattr(address, field, "") if address else ""
+                for field in BUYER_ADDRESS_FIELDS
+            },
+        )
 
 
 class InvoiceLine(PricedLine):
@@ -207,6 +282,11 @@ class InvoiceLine(PricedLine):
         help_text=_("Free text lines post to this account."),
     )
     description = models.CharField(_("description"), max_length=200)
+    # The tax as invoiced, copied at posting (from the tax code, or for a credit note line from
+    # the line it credits): editing a tax code's rate later changes no posted invoice. Empty on
+    # drafts, whose totals follow the tax code (`core.tax.document_totals`).
+    tax_rate = PercentField(_("tax rate (%)"), null=True, blank=True, default=None, editable=False)
+    tax_category = models.CharField(_("tax category"), max_length=2, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invoice line")
@@ -215,6 +295,16 @@ class InvoiceLine(PricedLine):
 
     def __str__(self) -> str:
         return f"{self.invoice}/{self.line_number} {self.description}"
+
+    def take_tax_snapshot(self) -> None:
+        """Fix the line's tax rate and category as invoiced. A credit note line credits at the
+        rate its invoice line was posted with, whatever the tax code says today."""
+        source = self.credited_line if self.credited_line_id else None
+        if source is not None and source.tax_rate is not None:
+            self.tax_rate, self.tax_category = source.tax_rate, source.tax_category
+        else:
+            self.tax_rate = self.sales_tax_code.rate
+            self.tax_category = self.sales_tax_code.category
 
 
 class CustomerTransaction(models.Model):

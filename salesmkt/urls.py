@@ -22,6 +22,8 @@ urlpatterns = [
     path("setup/", include("salesmkt.finance.urls")),
 ]
 
+handler404 = "salesmkt.core.api.exceptions.not_found"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -106,7 +106,9 @@ class SalesAgreementSerializer(serializers.ModelSerializer):
         summary = fulfilment(agreement)
         total = summary["total"]
         keys = ("committed", "released", "delivered", "invoiced", "remaining")
-        return {"measure": summary["measure"], **{key: total[key] for key in keys}}
+        return FulfilmentSerializer(
+            {"measure": summary["measure"], **{key: total[key] for key in keys}}
+        ).data
 
 
 class SellRuleSerializer(serializers.ModelSerializer):

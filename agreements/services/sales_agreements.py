@@ -338,6 +338,14 @@ def agreement_release(
         return releases
 
 
+def agreement_lines_lock(line_ids) -> None:
+    """Lock the agreement lines a posting will record progress on, in pk order, before recording
+    any: the order every service locks them in, so that two postings never wait on each other."""
+    ids = sorted({pk for pk in line_ids if pk is not None})
+    if ids:
+        list(SalesAgreementLine.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+
+
 def _record_progress(
     *, line: SalesAgreementLine, quantity, amount, stage: str
 ) -> SalesAgreementLine:

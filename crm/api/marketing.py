@@ -47,7 +47,7 @@ class ProspectSerializer(PartyRoleSerializer):
 
 class LeadSerializer(serializers.ModelSerializer):
     party_name = serializers.CharField(source="party.name", read_only=True)
-    opportunity = serializers.PrimaryKeyRelatedField(read_only=True)
+    opportunity = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Lead
@@ -124,7 +124,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 
 class CampaignSerializer(serializers.ModelSerializer):
-    target_count = serializers.IntegerField(read_only=True)
+    target_count = serializers.SerializerMethodField()
 
     class Meta:
         model = Campaign
@@ -150,11 +150,18 @@ class CampaignSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["number", "status", "launched_at", "closed_at", "created_at"]
 
+    def get_target_count(self, campaign) -> int:
+        # Lists and details annotate the count; a campaign just created or updated counts here.
+        annotated = getattr(campaign, "target_count", None)
+        return annotated if annotated is not None else campaign.targets.count()
+
 
 class CampaignTargetSerializer(serializers.ModelSerializer):
     party_name = serializers.CharField(source="party.name", read_only=True)
     email = serializers.EmailField(read_only=True)
-    send_status = serializers.CharField(source="send.status", read_only=True, default=None)
+    send_status = serializers.CharField(
+        source="send.status", read_only=True, default=None, allow_null=True
+    )
 
     class Meta:
         model = CampaignTarget

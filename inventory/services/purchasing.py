@@ -24,7 +24,7 @@ from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
-from salesmkt.core.transitions import lock, run_transition
+from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
 from ..models import InventoryTransaction, PurchaseOrder, PurchaseOrderLine
 from . import stock
@@ -265,6 +265,7 @@ def _close_if_done(order: PurchaseOrder, actor) -> PurchaseOrder:
     return order
 
 
+@retry_on_conflict
 def purchase_order_receive(
     *,
     order: PurchaseOrder,

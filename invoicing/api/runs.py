@@ -99,11 +99,13 @@ class InvoiceRunViewSet(ServiceModelViewSet):
     customer that fails is listed with its reason while the others go on."""
 
     http_method_names = ["get", "post", "head", "options"]
+    # The progress counts group the rows, which drops the model's ordering: order again so that
+    # pages are stable.
     queryset = with_progress(
         InvoiceRun.objects.prefetch_related(
             "rows__customer__party", "rows__invoice", "rows__packing_slips"
         )
-    )
+    ).order_by("-created_at", "-id")
     serializer_class = InvoiceRunSerializer
     filterset_fields = ["status", "up_to_date"]
     ordering_fields = ["created_at", "up_to_date"]

@@ -16,7 +16,7 @@ from email.utils import parseaddr
 from django.conf import settings
 
 from salesmkt.core.money import round_money
-from salesmkt.core.tax import document_totals
+from salesmkt.core.tax import document_totals, line_tax
 
 from ..models import Invoice
 
@@ -151,18 +151,19 @@ def seller() -> TradeParty:
 
 
 def _buyer(invoice: Invoice) -> TradeParty:
+    """The buyer as posted (the invoice's snapshot), not as the customer is today."""
+    buyer = invoice.buyer
     party = invoice.customer.party
-    address = party.invoice_address
     return TradeParty(
-        name=party.name,
+        name=buyer.name,
         address=Address(
-            street=getattr(address, "street", ""),
-            additional=getattr(address, "street2", ""),
-            city=getattr(address, "city", ""),
-            postal_code=getattr(address, "postal_code", ""),
-            country=getattr(address, "country", ""),  # none: BR-11 says so, nothing is made up
+            street=buyer.street,
+            additional=buyer.street2,
+            city=buyer.city,
+            postal_code=buyer.postal_code,
+            country=buyer.country,  # none: BR-11 says so, nothing is made up
         ),
-        vat_number=party.vat_number,
+        vat_number=buyer.vat_number,
         email=party.email,
         endpoint_scheme="EM" if party.email else "",
         endpoint_id=party.email,
@@ -176,6 +177,7 @@ def _line(line) -> Line:
     net_price = line.unit_price - line.discount_amount
     net = round_money(line.line_amount)
     unit = getattr(getattr(line.item, "unit", None), "un_ece_code", "") if line.item_id else ""
+    rate, category = line_tax(line)  # as posted
     return Line(
         id=str(line.line_number),
         name=line.description or (line.item.name if line.item_id else ""),
@@ -184,8 +186,8 @@ def _line(line) -> Line:
         net_price=net_price,
         allowance=max(round_money(line.quantity * net_price) - net, ZERO),
         net_amount=net,
-        tax_category=line.sales_tax_code.category,
-        tax_rate=line.sales_tax_code.rate,
+        tax_category=category,
+        tax_rate=rate,
         seller_item_id=line.item.item_number if line.item_id else "",
         gross_price=line.unit_price,
         price_discount=line.discount_amount,
@@ -250,8 +252,7 @@ def from_invoice(invoice: Invoice) -> EInvoice:
         tax_inclusive=totals.total,
         prepaid=ZERO,
         payable=totals.total,
-        buyer_reference=(order.customer_reference if order else "")
-        or invoice.customer.account_number,
+        buyer_reference=(order.customer_reference if order else "") or invoice.buyer.account_number,
         order_reference=(order.customer_reference if order else "")[:50],
         payment_terms=str(invoice.customer.payment_terms.name),
         payment_means_code=_payment_means(invoice.currency.code, iban),

@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
-from salesmkt.core.transitions import lock
+from salesmkt.core.transitions import lock, retry_on_conflict
 
-from ..models import Invoice, InvoiceLine
+from ..models import CustomerTransaction, Invoice, InvoiceLine
 from .invoices import _line, _save_lines, invoice_post
 
 Kind = Invoice.Kind
@@ -98,7 +98,8 @@ def credit_note_create(
 
 
 def _refuse_paid(invoice: Invoice) -> None:
-    item = getattr(invoice, "open_item", None)
+    # Locked: a payment applied meanwhile waits, and then finds the item settled.
+    item = CustomerTransaction.objects.select_for_update().filter(invoice=invoice).first()
     if item is None or item.remaining != item.amount:
         raise ConflictError(
             _("The invoice is paid or partly paid: credit it and refund the customer instead."),
@@ -106,6 +107,7 @@ def _refuse_paid(invoice: Invoice) -> None:
         )
 
 
+@retry_on_conflict
 def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
     """Cancel an unpaid posted invoice: a full credit note is posted and the order lines'
     invoice remainders come back."""

@@ -23,7 +23,7 @@ from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_delete, record_save
 from salesmkt.core.tax import document_totals
-from salesmkt.core.transitions import lock, run_transition
+from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
 from ..models import CustomerTransaction, Invoice, InvoiceLine, LedgerEntry, LedgerVoucher
 from .ledger_chain import chain, series_of
@@ -76,6 +76,7 @@ def _drafted_quantities(order_line_ids) -> dict[int, Decimal]:
     return held
 
 
+@retry_on_conflict
 def invoice_from_order(
     *, order: SalesOrder, actor, ordered_quantities: bool = False, pro_forma: bool = False
 ) -> Invoice:
@@ -123,10 +124,19 @@ def invoice_from_order(
         return _save_lines(invoice, new)
 
 
+@retry_on_conflict
 def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> Invoice:
     """One invoice whose lines are exactly those of the chosen packing slips of one customer;
     a packing slip is invoiced at most once."""
     with transaction.atomic():
+        # The orders first, as invoicing an order does: a draft of the order and one of its
+        # slips are never made at the same moment, each blind to the other.
+        chosen = PackingSlip.objects.filter(pk__in=[s.pk for s in packing_slips])
+        list(
+            SalesOrder.objects.select_for_update()
+            .filter(pk__in=chosen.values("order_id"))
+            .order_by("pk")
+        )
         slips = list(
             PackingSlip.objects.select_for_update()
             .filter(pk__in=[s.pk for s in packing_slips])
@@ -381,6 +391,7 @@ def _voucher(invoice: Invoice, lines: list[InvoiceLine], reverse: bool = False) 
     return voucher
 
 
+@retry_on_conflict
 def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
     """Post a draft in one transaction: the next gapless number, a balanced voucher, an open
     customer item, the order lines' invoice remainders lowered, and the document chained to the
@@ -394,7 +405,11 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
             )
         lines = list(
             invoice.lines.select_related(
-                "sales_tax_code__tax_account", "ledger_account", "order_line", "item"
+                "sales_tax_code__tax_account",
+                "ledger_account",
+                "order_line",
+                "item",
+                "credited_line",
             ).order_by("line_number")
         )
         if not lines:
@@ -408,11 +423,25 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         invoice.due_date = invoice.invoice_date + timedelta(
             days=invoice.customer.payment_terms.net_days
         )
+        # The legal content is fixed before it is totalled, posted and hashed: from here on
+        # the invoice reads its own buyer and tax rates, never the master data.
+        buyer = invoice.take_buyer_snapshot()
+        for line in lines:
+            line.take_tax_snapshot()
+        InvoiceLine.objects.bulk_update(lines, ["tax_rate", "tax_category"])
         _apply_totals(invoice, lines)
         invoice.voucher = _voucher(invoice, lines, reverse=credit)
         chained = chain(invoice, lines)
         invoice.save(
-            update_fields=["number", "invoice_date", "due_date", "voucher", *TOTAL_FIELDS, *chained]
+            update_fields=[
+                "number",
+                "invoice_date",
+                "due_date",
+                "voucher",
+                *buyer,
+                *TOTAL_FIELDS,
+                *chained,
+            ]
         )
         _open_item(invoice, credit)
         by_order: dict[int, list] = defaultdict(list)

@@ -55,8 +55,11 @@ def last_document(series: str) -> Invoice | None:
 
 def _fixed(obj, field: str) -> str:
     """A decimal as a fixed string with its field's places, whatever Python object holds it."""
+    value = getattr(obj, field)
+    if value is None:  # a snapshot removed behind the application's back: it hashes differently
+        return ""
     places = obj._meta.get_field(field).decimal_places
-    return str(Decimal(getattr(obj, field)).quantize(Decimal(1).scaleb(-places)))
+    return str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
 
 
 def _date(value) -> str:
@@ -69,22 +72,26 @@ def _instant(value) -> str:
 
 def content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str:
     """The document's legal content, serialised canonically (sorted keys, decimals with their
-    stored places, dates ISO, instants UTC). `lines` in line number order, else read."""
+    stored places, dates ISO, instants UTC). `lines` in line number order, else read. Read
+    from the document alone (its buyer and tax snapshots), never from master data that may
+    change after posting."""
     if lines is None:
         lines = invoice.lines.select_related("item", "ledger_account", "sales_tax_code").order_by(
             "line_number"
         )
-    party = invoice.customer.party
     data = {
         "series": series_of(invoice),
         "number": invoice.number,
         "kind": invoice.kind,
         "invoice_date": _date(invoice.invoice_date),
         "due_date": _date(invoice.due_date),
+        # The buyer and tax snapshots taken at posting, under the keys and in the form the
+        # hash had when it read the customer and the tax code: a document whose master data
+        # is unchanged since posting serialises (and so hashes) exactly as before.
         "customer": {
-            "account_number": invoice.customer.account_number,
-            "name": party.name,
-            "vat_number": party.vat_number,
+            "account_number": invoice.buyer_account_number,
+            "name": invoice.buyer_name,
+            "vat_number": invoice.buyer_vat_number,
         },
         "currency": invoice.currency.code,
         "lines": [
@@ -98,7 +105,7 @@ def content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str
                 "discount_amount": _fixed(line, "discount_amount"),
                 "discount_percent": _fixed(line, "discount_percent"),
                 "tax_code": line.sales_tax_code.code,
-                "tax_rate": _fixed(line.sales_tax_code, "rate"),
+                "tax_rate": _fixed(line, "tax_rate"),
                 "line_amount": _fixed(line, "line_amount"),
             }
             for line in lines
@@ -136,7 +143,7 @@ def _documents(documents: QuerySet[Invoice]) -> QuerySet[Invoice]:
     lines = InvoiceLine.objects.select_related("item", "ledger_account", "sales_tax_code")
     return (
         _in_number_order(documents)
-        .select_related("customer__party", "currency", "credited_invoice")
+        .select_related("currency", "credited_invoice")
         .prefetch_related(Prefetch("lines", queryset=lines.order_by("line_number")))
     )
 

@@ -20,7 +20,7 @@ from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
-from salesmkt.core.transitions import lock
+from salesmkt.core.transitions import lock, retry_on_conflict
 from salesmkt.finance.models import LedgerAccount
 
 from ..models import (
@@ -33,6 +33,7 @@ from ..models import (
 )
 
 
+@retry_on_conflict
 def payment_register(*, data: dict[str, Any], actor) -> Payment:
     """Record a payment: debit the bank, credit the customer's receivable account."""
     with transaction.atomic():
@@ -84,6 +85,7 @@ def update_payment_state(item: CustomerTransaction) -> None:
     ).update(payment_state=state)
 
 
+@retry_on_conflict
 def payment_apply(
     *, payment: Payment, item: CustomerTransaction, amount: Decimal | None = None, actor
 ) -> PaymentApplication:
@@ -119,6 +121,7 @@ def payment_apply(
         return application
 
 
+@retry_on_conflict
 def payment_auto_apply(*, payment: Payment, actor) -> list[PaymentApplication]:
     """Apply automatically: an invoice whose number is in the reference first, then an open item
     of exactly the unapplied amount, then the oldest open items."""
@@ -144,6 +147,9 @@ def payment_auto_apply(*, payment: Payment, actor) -> list[PaymentApplication]:
             payment.refresh_from_db(fields=["unapplied"])
             if payment.unapplied <= 0:
                 break
+            # Listed before locking: an item settled meanwhile (a credit note) is passed over.
+            if CustomerTransaction.objects.select_for_update().get(pk=item.pk).remaining <= 0:
+                continue
             applications.append(payment_apply(payment=payment, item=item, actor=actor))
     return applications
 
@@ -169,6 +175,7 @@ def _open_credit_item(credit_note: Invoice) -> CustomerTransaction:
     return item
 
 
+@retry_on_conflict
 def credit_note_apply(
     *, credit_note: Invoice, item: CustomerTransaction, amount: Decimal | None = None, actor
 ) -> PaymentApplication:
@@ -213,6 +220,7 @@ def credit_note_apply(
         return application
 
 
+@retry_on_conflict
 def credit_note_auto_apply(*, credit_note: Invoice, actor) -> list[PaymentApplication]:
     """Apply a credit note's open credit to the customer's oldest open invoices first."""
     applications = []

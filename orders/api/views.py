@@ -80,7 +80,7 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
 
     @extend_schema(responses={200: serializers.LineSuggestionSerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def suggestions(self, request, pk=None):
         """Up-sell and cross-sell suggestions for the order's lines, best first per line."""
         from agreements.services.suggestions import sales_suggestions

@@ -39,6 +39,7 @@ from inventory.models import InventoryTransaction, Item, Warehouse
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
+from salesmkt.core.transitions import retry_on_conflict
 
 from ..models import AllocationRun, AllocationRunLine, SalesOrder, SalesOrderLine
 from .orders import SOURCE, apply_line_inventory
@@ -144,7 +145,13 @@ def _splits(item: Item, warehouse: Warehouse | None, *, lock: bool) -> list[Spli
     lines = backorder_lines(item=item, warehouse=warehouse).select_related(
         "order__customer__party", "item", "warehouse"
     )
-    if lock:
+    if lock:  # orders before their lines, each in pk order, as packing slips and invoices lock
+        list(
+            SalesOrder.objects.select_for_update()
+            .filter(pk__in=lines.values("order_id"))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         locked_ids = list(
             SalesOrderLine.objects.select_for_update(of=("self",))
             .filter(pk__in=lines.values("pk"))
@@ -281,6 +288,7 @@ def _apply_manual(splits: list[Split], rows: Iterable[dict[str, Any]]) -> None:
             )
 
 
+@retry_on_conflict
 def allocation_run(
     *,
     item: Item,
@@ -293,7 +301,9 @@ def allocation_run(
     rule; two runs for one item at the same moment take turns and never reserve more than is on
     hand."""
     with transaction.atomic():
-        item = Item.objects.select_for_update().get(pk=item.pk)
+        # NO KEY UPDATE: two runs for the item take turns, while a packing slip or receipt that
+        # writes a movement of the item (a key share lock on it) does not wait on the run.
+        item = Item.objects.select_for_update(no_key=True).get(pk=item.pk)
         if not item.is_stocked:
             raise ConflictError(
                 _("Item %(item)s is not stocked: there is nothing to allocate.")

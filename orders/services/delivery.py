@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.services.pricing import net_amount
-from agreements.services.sales_agreements import agreement_record_delivery
+from agreements.services.sales_agreements import agreement_lines_lock, agreement_record_delivery
 from inventory.models import InventoryTransaction
 from inventory.services import stock
 from salesmkt.core.audit import record_event
@@ -20,7 +20,7 @@ from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
-from salesmkt.core.transitions import lock, run_transition
+from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
 from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
 from .orders import SOURCE, apply_line_inventory
@@ -36,6 +36,7 @@ def settle_order_status(order: SalesOrder, actor) -> SalesOrder:
     return order
 
 
+@retry_on_conflict
 def packing_slip_post(
     *,
     order: SalesOrder,
@@ -126,6 +127,7 @@ def packing_slip_post(
             if order.is_return
             else (Decimal(-1), InventoryTransaction.Status.DEDUCTED)
         )
+        agreement_lines_lock(line.agreement_line_id for line, _q in planned)
         for line, quantity in planned:
             PackingSlipLine.objects.create(packing_slip=slip, order_line=line, quantity=quantity)
             line.delivered_quantity += quantity

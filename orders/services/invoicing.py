@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 
 from agreements.services.pricing import net_amount
-from agreements.services.sales_agreements import agreement_record_invoice
+from agreements.services.sales_agreements import agreement_lines_lock, agreement_record_invoice
 from inventory.models import InventoryTransaction
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError, DomainError
@@ -79,9 +79,12 @@ def _write_invoiced(invoiced: list[tuple[SalesOrderLine, Decimal]]) -> None:
     """Write the lines' new remainders: one UPDATE per distinct quantity (orders repeat their
     quantities, so a 1,000-line invoice takes a handful), then one for the lines now invoiced.
     The lines are locked, so the database arithmetic gives what the objects hold."""
+    per_line: dict[int, Decimal] = defaultdict(Decimal)
+    for line, quantity in invoiced:  # a line may come twice (one invoice of two of its slips)
+        per_line[line.pk] += quantity
     by_quantity: dict[Decimal, list[int]] = defaultdict(list)
-    for line, quantity in invoiced:
-        by_quantity[quantity].append(line.pk)
+    for pk, quantity in per_line.items():
+        by_quantity[quantity].append(pk)
     for quantity, pks in by_quantity.items():
         SalesOrderLine.objects.filter(pk__in=pks).update(
             invoice_remainder=F("invoice_remainder") - quantity,
@@ -112,6 +115,11 @@ def sales_order_lines_invoiced(
         }
         amount = Decimal(0)
         invoiced: list[tuple[SalesOrderLine, Decimal]] = []
+        agreement_lines_lock(
+            order_lines[pk].agreement_line_id
+            for row in lines
+            if (pk := getattr(row["order_line"], "pk", row["order_line"])) in order_lines
+        )
         for row in lines:
             line = order_lines.get(getattr(row["order_line"], "pk", row["order_line"]))
             if line is None:

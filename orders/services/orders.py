@@ -12,7 +12,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from agreements.services.pricing import price_lookup
-from agreements.services.sales_agreements import agreement_release, agreement_release_reverse
+from agreements.services.sales_agreements import (
+    agreement_lines_lock,
+    agreement_release,
+    agreement_release_reverse,
+)
 from crm.models import Customer
 from inventory.models import InventoryTransaction
 from inventory.services import stock
@@ -22,7 +26,7 @@ from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
-from salesmkt.core.transitions import lock, run_transition
+from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
 from ..models import SalesOrder, SalesOrderLine
 from . import approval
@@ -268,6 +272,7 @@ def _defaults_from_customer(order: SalesOrder) -> None:
             order.delivery_country = address.country
 
 
+@retry_on_conflict
 def sales_order_create(*, data: dict[str, Any], actor, trusted_prices: bool = False) -> SalesOrder:
     """Enter an order with its lines, priced by the price lookup (or the sales agreement it is
     released from, which checks and records the release)."""
@@ -382,6 +387,7 @@ def _refuse_journal(order: SalesOrder) -> None:
         )
 
 
+@retry_on_conflict
 def sales_order_confirm(
     *, order: SalesOrder, actor, confirmed_ship_date: date | None = None
 ) -> SalesOrder:
@@ -457,6 +463,7 @@ def sales_order_picking_list(*, order: SalesOrder, actor) -> SalesOrder:
         return order
 
 
+@retry_on_conflict
 def sales_order_cancel(*, order: SalesOrder, actor) -> SalesOrder:
     """Cancel an order nothing of which is delivered or invoiced; what it released from a sales
     agreement is given back."""
@@ -469,6 +476,7 @@ def sales_order_cancel(*, order: SalesOrder, actor) -> SalesOrder:
                 code="order_partly_delivered",
             )
         order = run_transition(instance=order, transition="cancel", actor=actor)
+        agreement_lines_lock(line.agreement_line_id for line in lines)
         for line in lines:
             stock.remove_source(SOURCE, line.pk)
             if line.agreement_line_id and not order.is_journal:

@@ -29,18 +29,29 @@ class Totals:
     breakdown: list[TaxBreakdown] = field(default_factory=list)
 
 
+def line_tax(line) -> tuple[Decimal, str]:
+    """A line's tax rate and category: its own when it keeps them (a posted invoice line, fixed
+    at posting), else its sales tax code's (a draft, a quotation or order line)."""
+    rate = getattr(line, "tax_rate", None)
+    if rate is not None:
+        return rate, line.tax_category
+    return line.sales_tax_code.rate, line.sales_tax_code.category
+
+
 def document_totals(lines) -> Totals:
-    """`lines` have `line_amount` and `sales_tax_code` (rate, category, code)."""
-    groups: dict[int, TaxBreakdown] = {}
+    """`lines` have `line_amount` and `sales_tax_code` (code; rate and category unless the line
+    keeps its own `tax_rate` and `tax_category`)."""
+    groups: dict[tuple[int, Decimal, str], TaxBreakdown] = {}
     for line in lines:
         code = line.sales_tax_code
+        rate, category = line_tax(line)
         group = groups.setdefault(
-            code.pk,
+            (code.pk, rate, category),
             TaxBreakdown(
                 code_id=code.pk,
                 code=code.code,
-                category=code.category,
-                rate=code.rate,
+                category=category,
+                rate=rate,
                 exemption_reason=code.exemption_reason,
             ),
         )
@@ -48,7 +59,7 @@ def document_totals(lines) -> Totals:
     for group in groups.values():
         group.taxable = round_money(group.taxable)
         group.tax = percent_of(group.taxable, group.rate)
-    breakdown = sorted(groups.values(), key=lambda g: g.code)
+    breakdown = sorted(groups.values(), key=lambda g: (g.code, g.rate, g.category))
     net = round_money(sum((g.taxable for g in breakdown), Decimal(0)))
     tax = round_money(sum((g.tax for g in breakdown), Decimal(0)))
     return Totals(net=net, tax=tax, total=net + tax, breakdown=breakdown)

@@ -7,16 +7,61 @@ queues side effects with `transaction.on_commit`.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
-from django.db import connection, models
+from django.db import OperationalError, connection, models
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from .audit import record_event, snapshot
 from .errors import TransitionNotAllowed
 
+log = logging.getLogger(__name__)
 M = TypeVar("M", bound=models.Model)
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# PostgreSQL's SQLSTATEs for a transaction the server rolled back to break a lock cycle or a
+# conflict between concurrent transactions: running the same transaction again is the cure.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}  # deadlock_detected, serialization_failure
+ATTEMPTS = 5
+
+
+def _retryable(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    return (getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)) in (
+        RETRYABLE_SQLSTATES
+    )
+
+
+def retry_on_conflict(service: Callable[P, R]) -> Callable[P, R]:
+    """Run the service's transaction again (a few times, after a short random pause) when the
+    database rolled it back for a deadlock or a serialization failure. Only a call that is the
+    outermost transaction retries: inside a caller's transaction the whole of that transaction
+    is lost, so the error goes up to where it began (whose service retries, if it is one)."""
+
+    @functools.wraps(service)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if connection.in_atomic_block:
+            return service(*args, **kwargs)
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return service(*args, **kwargs)
+            except OperationalError as exc:
+                if attempt == ATTEMPTS or not _retryable(exc):
+                    raise
+                log.info(
+                    "%s: %s; running it again (attempt %d)", service.__name__, exc, attempt + 1
+                )
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise AssertionError("unreachable")
+
+    return run
 
 
 def lock(instance: M) -> M:

@@ -121,8 +121,9 @@ def test_a_pro_forma_page_offers_no_e_invoice(client, user_in, pro_forma):
 
 @pytest.mark.django_db
 def test_validate_einvoice_reports_a_valid_invoice_in_both_syntaxes(invoice_for, capsys):
+    # The buyer's address (BR-10, BR-11), on the customer before posting fixes it on the invoice.
+    f.PartyAddressFactory(party=invoice_for.customer.party)
     invoice = invoice_for("4")
-    f.PartyAddressFactory(party=invoice.customer.party)  # the buyer's address (BR-10, BR-11)
 
     call_command("validate_einvoice", invoice.number)
 
@@ -133,8 +134,8 @@ def test_validate_einvoice_reports_a_valid_invoice_in_both_syntaxes(invoice_for,
 
 @pytest.mark.django_db
 def test_validate_einvoice_fails_on_a_broken_invoice_naming_the_rule(invoice_for, settings, capsys):
+    f.PartyAddressFactory(party=invoice_for.customer.party)
     invoice = invoice_for("4")
-    f.PartyAddressFactory(party=invoice.customer.party)
     # BR-CO-26: the seller needs a VAT number, a legal registration or an identifier.
     settings.COMPANY_VAT_NUMBER = settings.COMPANY_REGISTRATION = ""
 

@@ -1,12 +1,14 @@
 """One exception handler: every API error has a stable `code` and a `detail`.
 
-400 adds `errors` (field -> messages); 409 is a transition or state conflict.
+Every 400 adds `errors` (field -> messages, `non_field_errors` for the request as a whole, such as
+a body that is not JSON); 409 is a transition or state conflict.
 """
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import OperationalError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -41,7 +43,10 @@ def _field_errors(detail) -> dict:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return Response(exc.as_dict(), status=exc.status_code)
+        body = exc.as_dict()
+        if exc.status_code == status.HTTP_400_BAD_REQUEST:
+            body.setdefault("errors", _field_errors([str(exc.message)]))
+        return Response(body, status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
@@ -71,4 +76,14 @@ def exception_handler(exc, context):
             if not isinstance(exc.detail, (list, dict))
             else exc.default_detail,
         }
+        if response.status_code == status.HTTP_400_BAD_REQUEST:
+            response.data["errors"] = _field_errors([response.data["detail"]])
     return response
+
+
+def not_found(request, exception=None):
+    """Django's 404 for a URL no route matches (`/api/v1/invoices/x.y/post/`): in the API's JSON
+    shape under /api/, the HTML page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

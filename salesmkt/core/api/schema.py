@@ -1,7 +1,8 @@
 """OpenAPI: every operation declares its error responses and the Idempotency-Key header."""
 
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.plumbing import is_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
 
@@ -10,10 +11,26 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text="Human-readable explanation.")
 
 
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "array", "items": {"type": "object", "additionalProperties": True}},
+            {"type": "object", "additionalProperties": True},
+        ]
+    }
+)
+class FieldErrorsField(serializers.JSONField):
+    """A field's messages, or for a nested record or list of lines, the same shape nested."""
+
+
 class ValidationErrorSerializer(ErrorSerializer):
     errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per field; `non_field_errors` for the record as a whole.",
+        child=FieldErrorsField(),
+        help_text=(
+            "Messages per field; `non_field_errors` for the record as a whole. A nested record "
+            "or list of lines has its own `errors` shape under its field name."
+        ),
     )
 
 
@@ -50,12 +67,16 @@ class AutoSchema(openapi.AutoSchema):
 
         add("401", ErrorSerializer, "Not authenticated.")
         add("403", ErrorSerializer, "Authenticated, but not allowed.")
-        if self.method in ("POST", "PUT", "PATCH") or self._has_filter_params():
+        if self.method in ("POST", "PUT", "PATCH") or self._has_query_params():
             add("400", ValidationErrorSerializer, "Invalid input; `errors` names the fields.")
         if "{" in self.path:
             add("404", ErrorSerializer, "Not found.")
+        elif self._has_filter_params():
+            add("404", ErrorSerializer, "No such page.")
         if self.method in ("POST", "PUT", "PATCH", "DELETE"):
             add("409", ErrorSerializer, "The record's current state does not allow this.")
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            add("415", ErrorSerializer, "The body's Content-Type is not one the operation reads.")
         if self.method == "POST":
             add("422", ErrorSerializer, "Idempotency-Key reused with a different body.")
         add("429", ErrorSerializer, "Too many requests; retry after `Retry-After` seconds.")
@@ -63,3 +84,13 @@ class AutoSchema(openapi.AutoSchema):
 
     def _has_filter_params(self) -> bool:
         return self.method == "GET" and self._is_list_view()
+
+    def _has_query_params(self) -> bool:
+        """A list's filters and paging, or a GET that declares query parameters of its own."""
+        if self._has_filter_params():
+            return True
+        return self.method == "GET" and any(
+            is_serializer(parameter)
+            or (isinstance(parameter, OpenApiParameter) and parameter.location == "query")
+            for parameter in self.get_override_parameters()
+        )
