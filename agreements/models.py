@@ -368,7 +368,7 @@ class PricedLine(models.Model):
     quantity = QuantityField(_("quantity"), validators=[MinValueValidator(Decimal("0.0001"))])
     unit_price = PriceField(_("unit price"), validators=[MinValueValidator(0)])
     discount_amount = PriceField(_("discount per unit"), validators=[MinValueValidator(0)])
-    discount_percent = PercentField(_("discount (%)"), validators=[MinValueValidator(0)])
+    discount_percent = PercentField(_("discount (%)"), validators=percent_validators)
     sales_tax_code = models.ForeignKey(
         SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
     )

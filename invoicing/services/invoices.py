@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from orders.models import PackingSlip, SalesOrder
 from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
+from orders.services.orders import check_price_fields
 from salesmkt.core.audit import record_event
 from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
@@ -274,6 +275,8 @@ def _free_text_lines(invoice: Invoice, rows: list[dict[str, Any]]) -> Invoice:
                 sales_tax_code=row["sales_tax_code"],
             )
         )
+    for index, line in enumerate(new):
+        check_price_fields(line, index)
     return _save_lines(invoice, new)
 
 

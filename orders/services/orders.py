@@ -127,6 +127,19 @@ def actor_can(actor, permission: str) -> bool:
     )
 
 
+def check_price_fields(line, index: int) -> None:
+    """The price fields as priced (given or looked up) obey their fields' rules: a discount of
+    0 to 100 %, no negative price or discount amount."""
+    errors = {}
+    for name in PRICE_FIELDS:
+        try:
+            line._meta.get_field(name).run_validators(getattr(line, name))
+        except ValidationError as exc:
+            errors[f"lines[{index}].{name}"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+
+
 def _write_lines(
     order: SalesOrder, rows: list[dict[str, Any]], actor, *, trusted_prices: bool = False
 ) -> list[SalesOrderLine]:
@@ -226,6 +239,7 @@ def _write_lines(
                 sales_agreement=order.sales_agreement,
                 trusted=trusted_prices,
             )
+        check_price_fields(line, index)
         line.deliver_remainder = line.quantity - line.delivered_quantity
         line.invoice_remainder = line.quantity - line.invoiced_quantity
         is_new = line.pk is None

@@ -20,7 +20,7 @@ from salesmkt.core.transitions import lock, run_transition
 
 from ..models import SalesQuotation, SalesQuotationLine
 from . import approval
-from .orders import PRICE_FIELDS, price_line, sales_order_create
+from .orders import PRICE_FIELDS, check_price_fields, price_line, sales_order_create
 
 Status = SalesQuotation.Status
 
@@ -97,6 +97,7 @@ def _write_lines(quotation: SalesQuotation, rows: list[dict[str, Any]], actor) -
             row=row,
             actor=actor,
         )
+        check_price_fields(line, index)
         line.save()
         kept.add(line.pk)
     for pk, line in existing.items():

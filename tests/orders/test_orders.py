@@ -460,3 +460,32 @@ def test_the_api_returns_the_suggestions_for_each_line(manager_api, make_order):
     assert [(s["line"], s["item"], s["kind"], s["pitch"]) for s in response.json()] == [
         (line.pk, extra.pk, "cross_sell", "Goes with it")
     ]
+
+
+@pytest.mark.django_db
+def test_a_line_discount_above_100_percent_is_refused_and_nothing_is_written():
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+
+    from orders.services.orders import sales_order_create
+
+    with pytest.raises(ValidationError) as refused:
+        sales_order_create(
+            data={
+                "customer": f.CustomerFactory(),
+                "requested_ship_date": date(2026, 12, 1),
+                "lines": [
+                    {
+                        "item": f.ItemFactory(),
+                        "warehouse": f.WarehouseFactory(),
+                        "quantity": Decimal("2"),
+                        "discount_percent": Decimal("150"),
+                    }
+                ],
+            },
+            actor=None,
+        )
+
+    assert "lines[0].discount_percent" in refused.value.message_dict
+    assert not SalesOrder.objects.exists()
