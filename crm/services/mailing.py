@@ -71,10 +71,12 @@ def record_pending_sends(campaign: Campaign) -> int:
 
 
 def schedule_sending(campaign: Campaign) -> None:
+    from salesmkt.core.queueing import enqueue
+
     from ..tasks import send_campaign_emails
 
     campaign_id = campaign.pk
-    transaction.on_commit(lambda: send_campaign_emails.delay(campaign_id))
+    transaction.on_commit(lambda: enqueue(send_campaign_emails, campaign_id))
 
 
 class Renderer:

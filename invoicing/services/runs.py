@@ -80,9 +80,11 @@ def invoice_run_create(
 
 
 def _queue(run_id: int) -> None:
+    from salesmkt.core.queueing import enqueue
+
     from ..tasks import process_invoice_run
 
-    process_invoice_run.delay(run_id)
+    enqueue(process_invoice_run, run_id)
 
 
 def _claim(run_id: int) -> InvoiceRunCustomer | None:

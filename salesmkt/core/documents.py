@@ -81,9 +81,10 @@ def document_request(
 
 
 def _queue(document_id: int) -> None:
+    from .queueing import enqueue
     from .tasks import render_document
 
-    render_document.delay(document_id)
+    enqueue(render_document, document_id)
 
 
 def documents_for(obj: models.Model):
