@@ -241,7 +241,7 @@ COMPANY_REGISTRATION_SCHEME = os.environ.get("COMPANY_REGISTRATION_SCHEME", "019
 COMPANY_ENDPOINT_SCHEME = os.environ.get("COMPANY_ENDPOINT_SCHEME", "0192")
 COMPANY_ENDPOINT_ID = os.environ.get("COMPANY_ENDPOINT_ID", "999888777")
 COMPANY_IBAN = os.environ.get("COMPANY_IBAN", "NO9386011117947")
-COMPANY_BIC = os.environ.get("COMPANY_BIC", "DNBANOKKXXX")
+COMPANY_BIC = os.environ.get("COMPANY_BIC", "DNBANOKK")  # an 8-character BIC: the bank's head office
 
 # A payment link in invoice mails and PDFs; {number}, {amount} and {currency} are filled in.
 # Example: https://www.paypal.com/paypalme/nordlys/{amount}{currency}
