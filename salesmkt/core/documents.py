@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 import os
+import smtplib
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -147,33 +149,97 @@ def render(document_id: int) -> Document:
 
 
 def mail(document_id: int) -> bool:
-    """Mail a rendered document once; returns whether a mail went out now."""
-    with transaction.atomic():
-        document = Document.objects.select_for_update().get(pk=document_id)
-        if (
-            document.mail_status != Document.MailStatus.PENDING
-            or document.status != Document.Status.RENDERED
-        ):
-            return False
-        record = document.content_type.get_object_for_this_type(pk=document.object_id)
-        with translation.override(document.language):
-            _template, context, subject = BUILDERS[document.kind](record)
-            body = render_to_string(
-                "documents/mail_body.txt", {**context, "document": document, "company": company()}
-            )
-        message = EmailMessage(subject=subject, body=body, to=[document.email_to])
-        message.attach(
-            f"{document.title}.pdf",
-            (Path(settings.MEDIA_ROOT) / document.file).read_bytes(),
-            "application/pdf",
-        )
+    """Mail a rendered document at most once; returns whether a mail went out now.
+
+    The mail is claimed (`sending`, committed) before the SMTP server is spoken to and marked
+    `sent` after it accepted the message. A worker that dies in between leaves the claim, which
+    the sweep turns into `interrupted` (it may have been delivered) instead of mailing it twice;
+    the clerk sees that and sends the document again if the customer did not get it. A server
+    that refuses the connection or the message leaves the mail pending for the task's retry.
+    """
+    claimed = Document.objects.filter(
+        pk=document_id,
+        mail_status=Document.MailStatus.PENDING,
+        status=Document.Status.RENDERED,
+    ).update(mail_status=Document.MailStatus.SENDING, mail_claimed_at=timezone.now())
+    if not claimed:
+        return False
+    document = Document.objects.get(pk=document_id)
+    try:
+        message = _mail_message(document)
         message.send()
-        document.mail_status = Document.MailStatus.SENT
-        document.mailed_at = timezone.now()
-        document.save(update_fields=["mail_status", "mailed_at"])
-        return True
+    except smtplib.SMTPRecipientsRefused as exc:
+        _mail_done(document, Document.MailStatus.FAILED, error=str(exc.recipients))
+        return False
+    except BaseException:
+        _mail_done(document, Document.MailStatus.PENDING)  # never reached the server: retry
+        raise
+    _mail_done(document, Document.MailStatus.SENT)
+    return True
+
+
+def _mail_message(document: Document) -> EmailMessage:
+    record = document.content_type.get_object_for_this_type(pk=document.object_id)
+    with translation.override(document.language):
+        _template, context, subject = BUILDERS[document.kind](record)
+        body = render_to_string(
+            "documents/mail_body.txt", {**context, "document": document, "company": company()}
+        )
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    message = EmailMessage(
+        subject=subject,
+        body=body,
+        to=[document.email_to],
+        # Stable per document: a receiving server can recognise a message it already has.
+        headers={"Message-ID": f"<document-{document.pk}@{domain}>"},
+    )
+    message.attach(
+        f"{document.title}.pdf",
+        (Path(settings.MEDIA_ROOT) / document.file).read_bytes(),
+        "application/pdf",
+    )
+    return message
+
+
+def _mail_done(document: Document, status: str, *, error: str = "") -> None:
+    Document.objects.filter(pk=document.pk, mail_status=Document.MailStatus.SENDING).update(
+        mail_status=status,
+        mailed_at=timezone.now() if status == Document.MailStatus.SENT else None,
+        mail_claimed_at=None if status == Document.MailStatus.PENDING else document.mail_claimed_at,
+        error=error[:500] if error else document.error,
+    )
 
 
 def pending_documents(older_than: timedelta = timedelta(minutes=5)):
+    """Documents whose task was lost: not rendered yet, or rendered with the mail still to go."""
     cutoff = timezone.now() - older_than
-    return Document.objects.filter(status=Document.Status.PENDING, created_at__lte=cutoff)
+    return Document.objects.filter(created_at__lte=cutoff).filter(
+        models.Q(status=Document.Status.PENDING)
+        | models.Q(status=Document.Status.RENDERED, mail_status=Document.MailStatus.PENDING)
+    )
+
+
+def interrupt_stale_mails(older_than: timedelta = timedelta(minutes=15)) -> int:
+    """Mails claimed long ago and never confirmed belonged to a dead worker: they may have reached
+    the server, so they are marked interrupted, never sent again by themselves."""
+    cutoff = timezone.now() - older_than
+    return Document.objects.filter(
+        mail_status=Document.MailStatus.SENDING, mail_claimed_at__lte=cutoff
+    ).update(
+        mail_status=Document.MailStatus.INTERRUPTED,
+        error="worker stopped while mailing; may have been delivered, not resent",
+    )
+
+
+def remove_orphan_parts(older_than: timedelta = timedelta(hours=1)) -> int:
+    """Delete the temporary files of renders whose worker died mid-write (never a stored PDF)."""
+    cutoff = (timezone.now() - older_than).timestamp()
+    removed = 0
+    for part in storage_dir().glob("*.part"):
+        try:
+            if part.stat().st_mtime <= cutoff:
+                part.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+    return removed

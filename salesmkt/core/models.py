@@ -121,8 +121,10 @@ class Document(models.Model):
     class MailStatus(models.TextChoices):
         NONE = "", _("Not to be mailed")
         PENDING = "pending", _("To be mailed")
+        SENDING = "sending", _("Being mailed")
         SENT = "sent", _("Mailed")
         FAILED = "failed", _("Mail failed")
+        INTERRUPTED = "interrupted", _("Mail interrupted (may have been delivered)")
 
     kind = models.CharField(_("document"), max_length=40)
     content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
@@ -141,6 +143,7 @@ class Document(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
     mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
+    mail_claimed_at = models.DateTimeField(_("mail claimed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")

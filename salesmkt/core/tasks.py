@@ -21,10 +21,15 @@ def render_document(self, document_id: int) -> str:
 
 @shared_task
 def resume_pending_documents() -> int:
-    """Periodic sweep: documents still pending (a lost task or a dead worker) are queued again."""
-    from .documents import pending_documents
+    """Periodic sweep after lost tasks and dead workers: documents still to render or to mail are
+    queued again, mails a dead worker left unconfirmed are marked interrupted, and the temporary
+    files of renders killed mid-write are removed."""
+    from .documents import interrupt_stale_mails, pending_documents, remove_orphan_parts
+    from .queueing import enqueue
 
+    interrupt_stale_mails()
+    remove_orphan_parts()
     ids = list(pending_documents().values_list("pk", flat=True))
     for document_id in ids:
-        render_document.delay(document_id)
+        enqueue(render_document, document_id)
     return len(ids)

@@ -109,3 +109,93 @@ def test_only_a_user_who_may_view_the_order_gets_its_pdf(
 
     assert refused.status_code == 403
     assert allowed.status_code == 200 and allowed["Content-Type"] == "application/pdf"
+
+
+def _confirmed_document(make_order, *, render=True):
+    order = make_order(customer=f.CustomerFactory(party=f.PartyFactory(email="buyer@example.com")))
+    with mock.patch("salesmkt.core.documents._queue"):  # the task message is lost
+        sales_order_confirm(order=order, actor=None)
+    document = Document.objects.get()
+    if render:
+        documents.render(document.pk)
+    return document
+
+
+@pytest.mark.django_db
+def test_a_mail_left_unconfirmed_by_a_dead_worker_is_marked_interrupted_and_never_sent_twice(
+    make_order, smtp_sink
+):
+    document = _confirmed_document(make_order)
+    # a worker claimed the mail, spoke to the server and died before recording the answer
+    Document.objects.filter(pk=document.pk).update(
+        mail_status="sending", mail_claimed_at=timezone.now() - timedelta(minutes=30)
+    )
+
+    resume_pending_documents.apply().get()
+    render_document.apply(args=[document.pk]).get()  # the redelivered task
+
+    document.refresh_from_db()
+    assert document.mail_status == "interrupted"
+    assert smtp_sink.messages == []
+
+
+@pytest.mark.django_db
+def test_a_mail_being_sent_by_a_live_worker_is_left_alone_by_the_sweep(make_order, smtp_sink):
+    document = _confirmed_document(make_order)
+    Document.objects.filter(pk=document.pk).update(
+        mail_status="sending", mail_claimed_at=timezone.now() - timedelta(minutes=1)
+    )
+
+    resume_pending_documents.apply().get()
+
+    assert Document.objects.get().mail_status == "sending"
+
+
+@pytest.mark.django_db
+def test_a_rendered_document_whose_mail_task_was_lost_is_mailed_by_the_sweep(
+    make_order, smtp_sink
+):
+    document = _confirmed_document(make_order)  # rendered; the worker died before mailing
+    Document.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+
+    assert resume_pending_documents.apply().get() == 1
+
+    document.refresh_from_db()
+    assert document.mail_status == "sent"
+    [(recipients, message)] = smtp_sink.messages
+    assert recipients == ["buyer@example.com"]
+    assert message["Message-ID"].startswith(f"<document-{document.pk}@")
+
+
+@pytest.mark.django_db
+def test_an_unreachable_mail_server_leaves_the_mail_pending_for_the_retry(make_order, settings):
+    import socket
+
+    document = _confirmed_document(make_order)
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+
+    with pytest.raises(OSError):
+        documents.mail(document.pk)
+
+    document.refresh_from_db()
+    assert document.mail_status == "pending" and document.mail_claimed_at is None
+
+
+@pytest.mark.django_db
+def test_the_sweep_removes_part_files_of_killed_renders_but_not_one_being_written(make_order):
+    import os
+
+    folder = documents.storage_dir()
+    orphan, fresh = folder / "tmpdead.part", folder / "tmplive.part"
+    orphan.write_bytes(b"%PDF-1.7 half")
+    fresh.write_bytes(b"%PDF-1.7 half")
+    hours_ago = (timezone.now() - timedelta(hours=2)).timestamp()
+    os.utime(orphan, (hours_ago, hours_ago))
+
+    resume_pending_documents.apply().get()
+
+    assert not orphan.exists() and fresh.exists()
