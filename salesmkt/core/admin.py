@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .admin_base import ReadOnlyAdmin, ServiceAdmin
-from .models import AuditEvent, IdempotencyRecord, NumberSeries
+from .documents import queue_again
+from .models import AuditEvent, Document, IdempotencyRecord, NumberSeries
 
 
 @admin.register(NumberSeries)
@@ -38,3 +41,43 @@ class IdempotencyRecordAdmin(ReadOnlyAdmin):
     list_display = ["key", "user", "method", "path", "state", "response_status", "created_at"]
     list_filter = ["state", "method"]
     search_fields = ["key", "path"]
+
+
+@admin.register(Document)
+class DocumentAdmin(ReadOnlyAdmin):
+    """Rendered and mailed documents, for the one who looks after them after an outage: what is
+    still pending, what failed and which mails a dead worker left unconfirmed."""
+
+    list_display = [
+        "title",
+        "kind",
+        "status",
+        "email_to",
+        "mail_status",
+        "created_at",
+        "rendered_at",
+        "mailed_at",
+    ]
+    list_filter = ["status", "mail_status", "kind", "created_at"]
+    search_fields = ["title", "email_to", "object_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Document._meta.fields]
+    actions = ["queue_selected_again"]
+
+    def has_queue_permission(self, request):
+        return request.user.has_perm("core.change_document")
+
+    @admin.action(
+        permissions=["queue"],
+        description=_("Render or mail again (failed, or interrupted and not received)"),
+    )
+    def queue_selected_again(self, request, queryset):
+        queued = queue_again(documents=list(queryset), actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d document queued again.", "%(count)d documents queued again.", queued
+            )
+            % {"count": queued},
+            messages.SUCCESS if queued else messages.WARNING,
+        )

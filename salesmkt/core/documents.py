@@ -210,6 +210,39 @@ def _mail_done(document: Document, status: str, *, error: str = "") -> None:
     )
 
 
+def queue_again(*, documents, actor) -> int:
+    """Queue documents again by hand (admin): a failed render is rendered again; a failed mail, or
+    one a dead worker left interrupted, is mailed again once someone has made sure the recipient
+    did not get it. Returns how many documents were queued."""
+    from .audit import record_event
+
+    Mail = Document.MailStatus
+    queued = 0
+    with transaction.atomic():
+        for document in Document.objects.select_for_update().filter(
+            pk__in=[d.pk for d in documents]
+        ):
+            before = (document.status, document.mail_status)
+            if document.status == Document.Status.FAILED:
+                document.status = Document.Status.PENDING
+            if document.mail_status in (Mail.FAILED, Mail.INTERRUPTED):
+                document.mail_status, document.mail_claimed_at = Mail.PENDING, None
+            if (document.status, document.mail_status) == before:
+                continue
+            document.error = ""
+            document.save(update_fields=["status", "mail_status", "mail_claimed_at", "error"])
+            record_event(
+                actor=actor,
+                obj=document,
+                action="queued_again",
+                from_status="/".join(before),
+                to_status=f"{document.status}/{document.mail_status}",
+            )
+            transaction.on_commit(lambda pk=document.pk: _queue(pk))
+            queued += 1
+    return queued
+
+
 def pending_documents(older_than: timedelta = timedelta(minutes=5)):
     """Documents whose task was lost: not rendered yet, or rendered with the mail still to go."""
     cutoff = timezone.now() - older_than

@@ -13,8 +13,19 @@ def purge_expired_idempotency_keys() -> int:
 def render_document(self, document_id: int) -> str:
     """Render a document's PDF, then mail it when it is to be mailed (safe to run twice)."""
     from .documents import mail, render
+    from .models import Document
 
-    document = render(document_id)
+    try:
+        document = render(document_id)
+    except OSError:
+        raise  # the disk or a font server: retried with backoff
+    except Exception as exc:
+        # A fault in the document itself: retrying cannot help. It is marked failed for the
+        # admin (who queues it again once the cause is fixed) instead of being swept forever.
+        Document.objects.filter(pk=document_id, status=Document.Status.PENDING).update(
+            status=Document.Status.FAILED, error=f"{type(exc).__name__}: {exc}"[:500]
+        )
+        raise
     mail(document_id)
     return document.file
 

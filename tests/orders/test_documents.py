@@ -115,7 +115,7 @@ def _confirmed_document(make_order, *, render=True):
     order = make_order(customer=f.CustomerFactory(party=f.PartyFactory(email="buyer@example.com")))
     with mock.patch("salesmkt.core.documents._queue"):  # the task message is lost
         sales_order_confirm(order=order, actor=None)
-    document = Document.objects.get()
+    document = documents.documents_for(order).get()
     if render:
         documents.render(document.pk)
     return document
@@ -152,9 +152,7 @@ def test_a_mail_being_sent_by_a_live_worker_is_left_alone_by_the_sweep(make_orde
 
 
 @pytest.mark.django_db
-def test_a_rendered_document_whose_mail_task_was_lost_is_mailed_by_the_sweep(
-    make_order, smtp_sink
-):
+def test_a_rendered_document_whose_mail_task_was_lost_is_mailed_by_the_sweep(make_order, smtp_sink):
     document = _confirmed_document(make_order)  # rendered; the worker died before mailing
     Document.objects.update(created_at=timezone.now() - timedelta(minutes=10))
 
@@ -199,3 +197,61 @@ def test_the_sweep_removes_part_files_of_killed_renders_but_not_one_being_writte
     resume_pending_documents.apply().get()
 
     assert not orphan.exists() and fresh.exists()
+
+
+@pytest.mark.django_db
+def test_an_interrupted_mail_is_mailed_again_only_when_someone_queues_it_again(
+    make_order, smtp_sink, django_capture_on_commit_callbacks
+):
+    from salesmkt.core.models import AuditEvent
+
+    document = _confirmed_document(make_order)
+    Document.objects.filter(pk=document.pk).update(mail_status="interrupted")
+    untouched = _confirmed_document(make_order)  # a mailed one is not mailed again
+    Document.objects.filter(pk=untouched.pk).update(mail_status="sent")
+    admin = f.UserFactory(is_staff=True, is_superuser=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = documents.queue_again(documents=[document, untouched], actor=admin)
+
+    assert queued == 1
+    assert Document.objects.get(pk=document.pk).mail_status == "sent"
+    assert smtp_sink.recipients() == ["buyer@example.com"]
+    assert AuditEvent.objects.filter(action="queued_again", actor=admin).count() == 1
+
+
+@pytest.mark.django_db
+def test_the_document_admin_queues_a_failed_render_again(
+    admin_client, make_order, django_capture_on_commit_callbacks
+):
+    document = _confirmed_document(make_order, render=False)
+    Document.objects.filter(pk=document.pk).update(status="failed", error="font missing")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/core/document/",
+            {"action": "queue_selected_again", "_selected_action": [document.pk]},
+            follow=True,
+        )
+
+    assert response.status_code == 200
+    document.refresh_from_db()
+    assert document.status == "rendered" and document.error == ""
+
+
+@pytest.mark.django_db
+def test_a_document_that_cannot_be_rendered_is_marked_failed_and_not_swept_again(make_order):
+    document = _confirmed_document(make_order, render=False)
+    Document.objects.update(created_at=timezone.now() - timedelta(minutes=10))
+
+    with (
+        mock.patch.dict(
+            documents.BUILDERS, {"order_confirmation": mock.Mock(side_effect=KeyError("x"))}
+        ),
+        pytest.raises(KeyError),
+    ):
+        render_document.apply(args=[document.pk]).get()
+
+    document.refresh_from_db()
+    assert document.status == "failed" and "KeyError" in document.error
+    assert resume_pending_documents.apply().get() == 0
