@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "salesmkt.core.database_outage.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "salesmkt.urls"
@@ -127,11 +128,16 @@ LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_FAILURE_WINDO
 
 # --- Cache (sign-in failure counters, API throttling) ------------------------------------------
 # With several web processes the counters must be shared: CACHE_URL names a Redis database
-# (redis://host:6379/1). Without it each process counts on its own in memory.
+# (redis://host:6379/1). Without it each process counts on its own in memory. When Redis is down
+# the counters are skipped (a warning is logged), never the request: see core/cache.py.
 CACHE_URL = os.environ.get("CACHE_URL", "")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        {
+            "BACKEND": "salesmkt.core.cache.ResilientRedisCache",
+            "LOCATION": CACHE_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -241,7 +247,8 @@ COMPANY_REGISTRATION_SCHEME = os.environ.get("COMPANY_REGISTRATION_SCHEME", "019
 COMPANY_ENDPOINT_SCHEME = os.environ.get("COMPANY_ENDPOINT_SCHEME", "0192")
 COMPANY_ENDPOINT_ID = os.environ.get("COMPANY_ENDPOINT_ID", "999888777")
 COMPANY_IBAN = os.environ.get("COMPANY_IBAN", "NO9386011117947")
-COMPANY_BIC = os.environ.get("COMPANY_BIC", "DNBANOKK")  # an 8-character BIC: the bank's head office
+# An 8-character BIC: the bank's head office.
+COMPANY_BIC = os.environ.get("COMPANY_BIC", "DNBANOKK")
 
 # A payment link in invoice mails and PDFs; {number}, {amount} and {currency} are filled in.
 # Example: https://www.paypal.com/paypalme/nordlys/{amount}{currency}
@@ -263,6 +270,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request that queues a task must not hang on a dead broker: the work is already recorded in
+# PostgreSQL and the sweeps queue it later (core/queueing.py), so publishing gives up quickly.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_BEAT_SCHEDULE = {
     "resume-pending-documents": {
         "task": "salesmkt.core.tasks.resume_pending_documents",

@@ -132,6 +132,21 @@ def database_url() -> str:
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+@pytest.fixture(autouse=True)
+def role_groups(request):
+    """Transactional tests flush the database, data migrations included: put the groups back."""
+    if "transactional_db" not in request.fixturenames and not any(
+        m.kwargs.get("transaction") for m in request.node.iter_markers("django_db")
+    ):
+        return
+    from django.apps import apps
+
+    from salesmkt.core.roles import sync_role_groups
+
+    request.getfixturevalue("transactional_db")
+    sync_role_groups(apps)
+
+
 @pytest.fixture
 def redis_server(tmp_path):
     if not shutil.which("redis-server"):

@@ -1,12 +1,14 @@
 """One exception handler: every API error has a stable `code` and a `detail`.
 
 Every 400 adds `errors` (field -> messages, `non_field_errors` for the request as a whole, such as
-a body that is not JSON); 409 is a transition or state conflict.
+a body that is not JSON); 409 is a transition or state conflict; 503 with `Retry-After` is a
+database that is not answering (the service's transaction was rolled back: nothing was saved).
 """
+
+import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from rest_framework import exceptions, status
@@ -14,7 +16,16 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ..database_outage import (
+    API_CODE,
+    API_DETAIL,
+    DATABASE_ERRORS,
+    RETRY_AFTER_SECONDS,
+    close_dead_connections,
+)
 from ..errors import DomainError
+
+log = logging.getLogger(__name__)
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -31,8 +42,8 @@ class IdempotencyKeyInProgress(exceptions.APIException):
 
 class ServiceUnavailable(exceptions.APIException):
     status_code = 503
-    default_code = "service_unavailable"
-    default_detail = "The database is unavailable right now; nothing was saved. Retry later."
+    default_code = API_CODE
+    default_detail = API_DETAIL
 
 
 def _field_errors(detail) -> dict:
@@ -55,7 +66,15 @@ def exception_handler(exc, context):
         exc = exceptions.NotFound()
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    if isinstance(exc, OperationalError):
+    if isinstance(exc, DATABASE_ERRORS):
+        request = context.get("request")
+        log.warning(
+            "Database unavailable during %s %s; answered 503",
+            getattr(request, "method", "?"),
+            getattr(request, "path", "?"),
+            exc_info=exc,
+        )
+        close_dead_connections()
         exc = ServiceUnavailable()
 
     response = drf_exception_handler(exc, context)
@@ -78,6 +97,8 @@ def exception_handler(exc, context):
         }
         if response.status_code == status.HTTP_400_BAD_REQUEST:
             response.data["errors"] = _field_errors([response.data["detail"]])
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
 
 

@@ -80,6 +80,11 @@ class AutoSchema(openapi.AutoSchema):
         if self.method == "POST":
             add("422", ErrorSerializer, "Idempotency-Key reused with a different body.")
         add("429", ErrorSerializer, "Too many requests; retry after `Retry-After` seconds.")
+        add(
+            "503",
+            ErrorSerializer,
+            "The database is unavailable; nothing was saved. Retry after `Retry-After` seconds.",
+        )
         return responses
 
     def _has_filter_params(self) -> bool:
