@@ -126,6 +126,24 @@ class Service:
         return self.log.read_text(errors="replace")
 
 
+class Broker:
+    """Sends task messages to the private Redis, as the web app or beat would.
+
+    The URL is passed on every send: Celery prefers the CELERY_BROKER_URL environment variable
+    (CI's shared Redis) to an app's configured broker, and a message sent there would be lost to
+    these tests and left for other tests' workers."""
+
+    def __init__(self, url: str):
+        from celery import Celery
+
+        self.url = url
+        self.app = Celery("faults")
+
+    def send(self, task: str, *args) -> None:
+        with self.app.connection_for_write(self.url) as connection:
+            self.app.send_task(task, args=list(args), connection=connection)
+
+
 def database_url() -> str:
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
@@ -155,6 +173,11 @@ def redis_server(tmp_path):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def broker(redis_server):
+    return Broker(redis_server.url)
 
 
 @pytest.fixture

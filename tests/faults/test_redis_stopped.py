@@ -11,7 +11,6 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
-from celery import Celery
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
@@ -49,6 +48,7 @@ class Api:
 @pytest.mark.django_db(transaction=True)
 def test_with_redis_stopped_orders_and_invoices_post_and_their_mails_go_out_once_it_is_back(
     services,
+    broker,
     redis_server,
     smtp_sink,
     accounts,  # noqa: F811
@@ -100,9 +100,7 @@ def test_with_redis_stopped_orders_and_invoices_post_and_their_mails_go_out_once
 
     redis_server.start()  # the worker reconnects by itself
     Document.objects.update(created_at=timezone.now() - timedelta(minutes=10))
-    beat = Celery("beat", broker=redis_server.url)
-    beat.send_task("salesmkt.core.tasks.resume_pending_documents")  # what beat does every 5 min
-    beat.close()
+    broker.send("salesmkt.core.tasks.resume_pending_documents")  # what beat does every 5 min
     wait_for(
         lambda: (
             not Document.objects.exclude(status="rendered").exists()
