@@ -11,6 +11,7 @@ from invoicing.api import runs as invoice_runs
 from invoicing.api import views as invoicing
 from orders.api import allocation, backorders
 from orders.api import views as orders
+from salesmkt.core.api import auth
 from salesmkt.finance.api import views as finance
 
 router = DefaultRouter()
@@ -55,6 +56,7 @@ router.register("posting-profiles", finance.PostingProfileViewSet, basename="pos
 router.register("sales-tax-codes", finance.SalesTaxCodeViewSet, basename="sales-tax-code")
 
 urlpatterns = [
+    path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
     path("price-lookup/", agreements.PriceLookupView.as_view(), name="price-lookup"),
     path("receivables/<int:customer>/", invoicing.ReceivablesView.as_view(), name="receivables"),
     path(

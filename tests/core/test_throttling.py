@@ -106,3 +106,51 @@ def test_an_api_token_is_throttled_like_a_session(tiny_user_rate):
     statuses = [client.get("/api/v1/items/").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
+
+
+def ask_token(client, username, password):
+    return client.post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
+    )
+
+
+@pytest.mark.django_db
+def test_the_token_endpoint_gives_the_users_token_for_the_right_password_only():
+    user = f.UserFactory(username="integrator")
+    client = APIClient()
+
+    wrong = ask_token(client, "integrator", "wrong")
+    right = ask_token(client, "integrator", PASSWORD)
+    again = ask_token(client, "integrator", PASSWORD)
+
+    assert wrong.status_code == 400 and "non_field_errors" in wrong.json()["errors"]
+    assert right.status_code == 200 and right.json() == again.json()  # one token per user
+    token = right.json()["token"]
+    assert user.auth_token.key == token
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/currencies/").status_code in (200, 403)  # authenticated
+
+
+@pytest.mark.django_db
+def test_the_eleventh_failed_token_request_is_refused_and_so_is_the_right_password():
+    f.UserFactory(username="integrator")
+    client = APIClient()
+    for _ in range(10):
+        assert ask_token(client, "integrator", "wrong").status_code == 400
+
+    locked = ask_token(client, "integrator", "wrong")
+    right_password = ask_token(client, "integrator", PASSWORD)
+
+    assert locked.status_code == 429 and locked.json()["code"] == "too_many_attempts"
+    assert int(locked["Retry-After"]) == 15 * 60
+    assert right_password.status_code == 429
+    assert "token" not in right_password.json()
+
+
+@pytest.mark.django_db
+def test_failed_token_requests_and_sign_ins_count_together(client):
+    f.UserFactory(username="clerk")
+    for _ in range(10):
+        sign_in(client, "clerk", "wrong")
+
+    assert ask_token(APIClient(), "clerk", PASSWORD).status_code == 429

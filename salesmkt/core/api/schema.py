@@ -50,7 +50,7 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 class AutoSchema(openapi.AutoSchema):
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
-        if self.method == "POST":
+        if self.method == "POST" and not self._public():
             parameters.append(IDEMPOTENCY_KEY)
         return parameters
 
@@ -65,19 +65,20 @@ class AutoSchema(openapi.AutoSchema):
                 response["description"] = description
                 responses[code] = response
 
-        add("401", ErrorSerializer, "Not authenticated.")
-        add("403", ErrorSerializer, "Authenticated, but not allowed.")
+        if not self._public():
+            add("401", ErrorSerializer, "Not authenticated.")
+            add("403", ErrorSerializer, "Authenticated, but not allowed.")
         if self.method in ("POST", "PUT", "PATCH") or self._has_query_params():
             add("400", ValidationErrorSerializer, "Invalid input; `errors` names the fields.")
         if "{" in self.path:
             add("404", ErrorSerializer, "Not found.")
         elif self._has_filter_params():
             add("404", ErrorSerializer, "No such page.")
-        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if self.method in ("POST", "PUT", "PATCH", "DELETE") and not self._public():
             add("409", ErrorSerializer, "The record's current state does not allow this.")
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
             add("415", ErrorSerializer, "The body's Content-Type is not one the operation reads.")
-        if self.method == "POST":
+        if self.method == "POST" and not self._public():
             add("422", ErrorSerializer, "Idempotency-Key reused with a different body.")
         add("429", ErrorSerializer, "Too many requests; retry after `Retry-After` seconds.")
         add(
@@ -86,6 +87,11 @@ class AutoSchema(openapi.AutoSchema):
             "The database is unavailable; nothing was saved. Retry after `Retry-After` seconds.",
         )
         return responses
+
+    def _public(self) -> bool:
+        """An operation open to anonymous callers (the token endpoint): no sign-in, no
+        Idempotency-Key, no record state."""
+        return not getattr(self.view, "authentication_classes", True)
 
     def _has_filter_params(self) -> bool:
         return self.method == "GET" and self._is_list_view()
