@@ -24,6 +24,7 @@ from orders.models import SalesOrder, SalesOrderLine
 from orders.services.delivery import packing_slip_post
 from salesmkt.core.models import NumberSeries
 from tests import factories as f
+from tests.forms import sales_order_form
 from tests.invoicing.conftest import accounts  # noqa: F401  (a fixture)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -112,22 +113,6 @@ def order_body() -> dict:
             {"item": item.pk, "warehouse": warehouse.pk, "quantity": "3"},
             {"item": item.pk, "warehouse": warehouse.pk, "quantity": "2"},
         ],
-    }
-
-
-def order_form() -> dict:
-    customer, item, warehouse = f.CustomerFactory(), f.ItemFactory(), f.WarehouseFactory()
-    return {
-        "customer": customer.pk,
-        "order_type": "sales",
-        "requested_ship_date": "2026-12-01",
-        "lines-TOTAL_FORMS": "1",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-item": item.pk,
-        "lines-0-warehouse": warehouse.pk,
-        "lines-0-quantity": "3",
     }
 
 
@@ -289,7 +274,7 @@ def test_posting_an_invoice_from_its_page_without_the_database_shows_the_503_pag
 
 def test_entering_an_order_in_the_ui_without_the_database_writes_no_header(client, user_in):
     client.force_login(user_in("sales clerk"))
-    data = order_form()
+    data = sales_order_form()
     before = database_state()
 
     with connection_dropped_before(ORDER_HEADER_WRITTEN) as step:

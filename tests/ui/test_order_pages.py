@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from orders.models import PackingSlip, SalesOrder
 from tests import factories as f
+from tests.forms import sales_order_form
 
 
 @pytest.fixture
@@ -16,18 +17,7 @@ def clerk(client, user_in):
 @pytest.mark.django_db
 def test_a_clerk_enters_an_order_with_lines_priced_by_the_lookup(clerk):
     customer, item, warehouse = f.CustomerFactory(), f.ItemFactory(), f.WarehouseFactory()
-    data = {
-        "customer": customer.pk,
-        "order_type": "sales",
-        "requested_ship_date": "2026-12-01",
-        "lines-TOTAL_FORMS": "1",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-item": item.pk,
-        "lines-0-warehouse": warehouse.pk,
-        "lines-0-quantity": "3",
-    }
+    data = sales_order_form(customer=customer, item=item, warehouse=warehouse)
 
     response = clerk.post(reverse("orders:sales-orders-create"), data)
 

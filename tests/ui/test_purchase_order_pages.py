@@ -12,6 +12,7 @@ from inventory.services.purchasing import purchase_order_create
 from orders.models import PackingSlip
 from orders.services.supply import sales_line_purchase
 from tests import factories as f
+from tests.forms import sales_order_form
 
 TODAY = date.today()
 
@@ -265,19 +266,7 @@ def test_a_clerk_marks_a_line_as_special_order_in_the_order_form(client, user_in
     from orders.models import SalesOrder
 
     client.force_login(user_in("sales clerk"))
-    data = {
-        "customer": f.CustomerFactory().pk,
-        "order_type": "sales",
-        "requested_ship_date": "2026-12-01",
-        "lines-TOTAL_FORMS": "1",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-item": f.ItemFactory().pk,
-        "lines-0-warehouse": f.WarehouseFactory().pk,
-        "lines-0-quantity": "3",
-        "lines-0-supply_type": "special_order",
-    }
+    data = sales_order_form(supply_type="special_order")
 
     response = client.post(reverse("orders:sales-orders-create"), data)
 
