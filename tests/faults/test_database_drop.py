@@ -317,3 +317,53 @@ def test_an_htmx_request_that_loses_the_database_gets_the_short_503_message(
     assert body.startswith('<div class="alert alert-warning" role="alert">')
     assert "nothing was saved" in body and "<html" not in body
     assert client.get(url, headers={"HX-Request": "true"}).status_code == 200
+
+
+def test_losing_the_database_while_the_response_is_finished_answers_503_not_400(user_in, settings):
+    """The session is saved by its middleware after the view returned: a database error there
+    never reaches the views' handling, and Django reports it as an interrupted session (400);
+    the 400 handler finds the database error behind it and answers 503."""
+    from django.test import Client
+
+    settings.SESSION_SAVE_EVERY_REQUEST = True
+    client = Client(raise_request_exception=False)
+    client.force_login(user_in("sales clerk"))
+    url = reverse("orders:sales-orders-list")
+
+    with connection_dropped_before(
+        "django.contrib.sessions.backends.db.SessionStore.save", autospec=True
+    ):
+        dropped = client.get(url)
+
+    assert_service_unavailable(dropped)
+    assert "<title>Service unavailable" in dropped.content.decode()
+    assert client.get(url).status_code == 200
+
+
+def test_an_api_error_that_is_not_the_database_still_answers_500_in_the_apis_shape(
+    api_as, settings
+):
+    from rest_framework.test import APIClient
+
+    settings.DEBUG, settings.ALLOWED_HOSTS = False, ["testserver"]
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(api_as("sales manager").user)
+
+    with mock.patch("orders.api.views.SalesOrderViewSet.list", side_effect=RuntimeError("a bug")):
+        response = client.get("/api/v1/sales-orders/")
+
+    assert response.status_code == 500
+    assert response.json() == {"code": "server_error", "detail": "Server error."}
+
+
+def test_a_database_error_that_reaches_the_500_handler_answers_503(rf):
+    from salesmkt.core.database_outage import server_error
+
+    request = rf.get("/orders/sales-orders/")
+    try:
+        terminate_backend(backend_pid())
+        backend_pid()
+    except OperationalError:
+        response = server_error(request)
+
+    assert_service_unavailable(response)
