@@ -177,6 +177,10 @@ MEDIA_URL = "media/"
 
 # --- Security (production values when DEBUG is off) ---------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many reverse proxies in front of the app append to X-Forwarded-For. The client's address
+# for throttling and sign-in limits is the one the outermost of them saw; with 0 the header is
+# ignored (a client writes it as it likes) and the connection's address counts.
+NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
@@ -332,6 +336,7 @@ REST_FRAMEWORK = {
         "anon": os.environ.get("API_THROTTLE_ANON", "60/minute"),
         "user": os.environ.get("API_THROTTLE_USER", "2000/minute"),
     },
+    "NUM_PROXIES": NUM_PROXIES,  # never None: DRF would then trust any X-Forwarded-For
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -13,13 +13,20 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 
+def client_address(request) -> str:
+    """The client's address: the connection's, or behind NUM_PROXIES reverse proxies the one the
+    outermost proxy saw (the entry it appended to X-Forwarded-For). Never an entry the client
+    wrote itself, or counting by address could be dodged with a new value every attempt."""
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if settings.NUM_PROXIES and forwarded:
+        addresses = [address.strip() for address in forwarded.split(",")]
+        return addresses[-min(settings.NUM_PROXIES, len(addresses))]
+    return request.META.get("REMOTE_ADDR", "")
+
+
 def failure_key(request, username: str) -> str:
-    # REMOTE_ADDR, not X-Forwarded-For: a client chooses the header, so counting by it could be
-    # dodged by sending a new value with every attempt.
     username = username.strip().lower()
-    digest = hashlib.sha256(
-        f"{request.META.get('REMOTE_ADDR', '')}|{username}".encode()
-    ).hexdigest()
+    digest = hashlib.sha256(f"{client_address(request)}|{username}".encode()).hexdigest()
     return f"login-failures:{digest}"
 
 

@@ -154,3 +154,63 @@ def test_failed_token_requests_and_sign_ins_count_together(client):
         sign_in(client, "clerk", "wrong")
 
     assert ask_token(APIClient(), "clerk", PASSWORD).status_code == 429
+
+
+@pytest.mark.django_db
+def test_a_forwarded_for_header_written_by_the_client_does_not_dodge_the_sign_in_limit(client):
+    f.UserFactory(username="clerk")
+    for attempt in range(10):
+        client.post(
+            reverse("login"),
+            {"username": "clerk", "password": "wrong"},
+            headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
+        )
+
+    response = client.post(
+        reverse("login"),
+        {"username": "clerk", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+
+    assert response.status_code == 429
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_each_client_address_counts_on_its_own(client, settings):
+    settings.NUM_PROXIES = 1
+    f.UserFactory(username="clerk")
+    for _ in range(10):  # the proxy appends the attacker's address (after what it wrote)
+        client.post(
+            reverse("login"),
+            {"username": "clerk", "password": "wrong"},
+            headers={"X-Forwarded-For": "10.9.9.9, 203.0.113.5"},
+        )
+
+    attacker = client.post(
+        reverse("login"),
+        {"username": "clerk", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.5"},
+    )
+    colleague = client.post(
+        reverse("login"),
+        {"username": "clerk", "password": PASSWORD},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
+
+    assert attacker.status_code == 429  # what it wrote before the proxy's entry is ignored
+    assert colleague.status_code == 302  # the real user elsewhere is not locked out
+
+
+@pytest.mark.django_db
+def test_the_anonymous_api_rate_is_not_dodged_with_a_forwarded_for_header(tiny_user_rate):
+    client = APIClient()
+    answers = [
+        client.post(
+            "/api/v1/auth/token/",
+            {"username": f"guess{n}", "password": "x"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert answers == [400, 400, 429]
