@@ -12,9 +12,6 @@ from inventory.models import Item
 from .models import AuditEvent
 from .money import round_money
 
-# Areas of DESIGN.md whose issue has not landed yet: their page says so.
-PLANNED_AREAS: dict = {}
-
 
 @login_required
 def dashboard(request):
@@ -95,14 +92,6 @@ def dashboard(request):
         else [],
     }
     return render(request, "core/dashboard.html", context)
-
-
-@login_required
-def planned_area(request, slug: str):
-    if slug not in PLANNED_AREAS:
-        raise Http404
-    title, area = PLANNED_AREAS[slug]
-    return render(request, "core/planned_area.html", {"title": title, "area": area})
 
 
 @login_required
