@@ -35,7 +35,7 @@ class PurchaseOrderForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["expected_receipt_date"].help_text = _("Lines without a date of their own.")
         self.fields["ship_to_name"].help_text = _("A drop shipment's customer address.")
-        if self.instance.pk and self.instance.lines.filter(received_quantity__gt=0).exists():
+        if self.instance.pk and self.instance.has_receipts():
             for name in ("vendor", "drop_shipment"):
                 self.fields[name].disabled = True
                 self.fields[name].help_text = _("Fixed: the order has receipts.")

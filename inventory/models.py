@@ -220,6 +220,10 @@ class PurchaseOrder(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.vendor.party.name if self.vendor_id else ''}".strip()
 
+    def has_receipts(self) -> bool:
+        """Something arrived (or was shipped): the vendor and the kind stay, the order stays."""
+        return self.lines.filter(received_quantity__gt=0).exists()
+
     @transition(field=status, source=Status.OPEN, target=Status.RECEIVED)
     def receive(self):
         """Every line has arrived (or, for a drop shipment, was shipped)."""

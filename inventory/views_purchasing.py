@@ -24,13 +24,12 @@ from django.views.decorators.http import require_POST
 
 from crm.forms import DateInput
 from salesmkt.core.errors import DomainError
+from salesmkt.core.money import round_money
 from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
 
 from .forms import PurchaseOrderForm, PurchaseOrderLineFormSet
 from .models import PurchaseOrder, PurchaseOrderLine
 from .services import purchasing
-
-LINE_FIELDS = ("item", "warehouse", "quantity", "unit_cost", "expected_receipt_date")
 
 
 def _open(order: PurchaseOrder) -> bool:
@@ -159,7 +158,7 @@ class PurchaseOrderViews(RecordViews):
 
     @classmethod
     def deletable(cls, obj):
-        return _open(obj) and not obj.lines.filter(received_quantity__gt=0).exists()
+        return _open(obj) and not obj.has_receipts()
 
     @classmethod
     def get_forms(cls, request, instance=None):
@@ -180,7 +179,11 @@ class PurchaseOrderViews(RecordViews):
                 "DELETE"
             ):
                 continue
-            row = {k: v for k, v in form.cleaned_data.items() if k in LINE_FIELDS and v is not None}
+            row = {
+                k: v
+                for k, v in form.cleaned_data.items()
+                if k in purchasing.LINE_FIELDS and v is not None
+            }
             if form.instance.pk is not None:
                 row["id"] = form.instance.pk
             rows.append(row)
@@ -219,7 +222,9 @@ class PurchaseOrderViews(RecordViews):
                 args=[obj.pk],
             ),
             "today": timezone.localdate(),
-            "total": sum((line.quantity * line.unit_cost for line in lines), Decimal(0)),
+            "total": round_money(
+                sum((line.quantity * line.unit_cost for line in lines), Decimal(0))
+            ),
         }
 
     @classmethod

@@ -206,22 +206,7 @@ class Invoice(FSMModelMixin, models.Model):
     def post(self, *, at):
         self.posted_at = at
 
-    def take_buyer_snapshot(self) -> list[str]:
-        """Copy the buyer's legal details from the customer; returns the fields to save."""
-        party = self.customer.party
-        address = party.invoice_address
-        self.buyer_account_number = self.customer.account_number
-        self.buyer_name = party.name
-        self.buyer_vat_number = party.vat_number
-        for field in BUYER_ADDRESS_FIELDS:
-            setattr(self, f"buyer_{field}", getattr(address, field, "") if address else "")
-        return BUYER_FIELDS
-
-    @property
-    def buyer(self) -> Buyer:
-        """Who the invoice is addressed to: as posted (the snapshot), else as the customer is."""
-        if self.status == self.Status.POSTED:
-            return Buyer(**{field: getattr(self, f"buyer_{field}") for field in Buyer.FIELDS})
+    def _customer_as_buyer(self) -> Buyer:
         party = self.customer.party
         address = party.invoice_address
         return Buyer(
@@ -233,6 +218,20 @@ class Invoice(FSMModelMixin, models.Model):
                 for field in BUYER_ADDRESS_FIELDS
             },
         )
+
+    def take_buyer_snapshot(self) -> list[str]:
+        """Copy the buyer's legal details from the customer; returns the fields to save."""
+        buyer = self._customer_as_buyer()
+        for field in Buyer.FIELDS:
+            setattr(self, f"buyer_{field}", getattr(buyer, field))
+        return BUYER_FIELDS
+
+    @property
+    def buyer(self) -> Buyer:
+        """Who the invoice is addressed to: as posted (the snapshot), else as the customer is."""
+        if self.status == self.Status.POSTED:
+            return Buyer(**{field: getattr(self, f"buyer_{field}") for field in Buyer.FIELDS})
+        return self._customer_as_buyer()
 
 
 class InvoiceLine(PricedLine):

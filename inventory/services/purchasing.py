@@ -23,7 +23,7 @@ from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
-from salesmkt.core.services import record_save
+from salesmkt.core.services import record_delete, record_save
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
 from ..models import InventoryTransaction, PurchaseOrder, PurchaseOrderLine
@@ -151,17 +151,15 @@ def purchase_order_update(*, instance: PurchaseOrder, data: dict[str, Any], acto
                 % {"status": order.get_status_display()},
                 code="purchase_order_closed",
             )
-        for field in ("vendor", "drop_shipment"):
-            if (
-                field in data
-                and data[field] != getattr(order, field)
-                and order.lines.filter(received_quantity__gt=0).exists()
-            ):
-                raise ConflictError(
-                    _("The purchase order has receipts: its %(field)s stays.")
-                    % {"field": PurchaseOrder._meta.get_field(field).verbose_name},
-                    code="purchase_order_received",
-                )
+        fixed = [
+            f for f in ("vendor", "drop_shipment") if f in data and data[f] != getattr(order, f)
+        ]
+        if fixed and order.has_receipts():
+            raise ConflictError(
+                _("The purchase order has receipts: its %(field)s stays.")
+                % {"field": PurchaseOrder._meta.get_field(fixed[0]).verbose_name},
+                code="purchase_order_received",
+            )
         for field, value in data.items():
             setattr(order, field, value)
         order = record_save(instance=order, actor=actor)
@@ -174,11 +172,9 @@ def purchase_order_update(*, instance: PurchaseOrder, data: dict[str, Any], acto
 
 
 def purchase_order_delete(*, instance: PurchaseOrder, actor) -> None:
-    from salesmkt.core.services import record_delete
-
     with transaction.atomic():
         order = lock(instance)
-        if order.lines.filter(received_quantity__gt=0).exists():
+        if order.has_receipts():
             raise ConflictError(
                 _("The purchase order has receipts; cancel what is left instead."),
                 code="purchase_order_received",
@@ -265,6 +261,47 @@ def _close_if_done(order: PurchaseOrder, actor) -> PurchaseOrder:
     return order
 
 
+def _arrive(
+    *,
+    order: PurchaseOrder,
+    lines: list[dict[str, Any]] | None,
+    actor,
+    on: date | None,
+    shipment: bool,
+) -> PurchaseOrder:
+    """Receive `lines` into our warehouses or (`shipment`) register the vendor's shipment of a
+    drop shipment, which moves nothing in our warehouses; the handlers do what it means to the
+    sales order lines the purchase lines serve."""
+    on = on or timezone.localdate()
+    handlers = SHIPMENT_HANDLERS if shipment else RECEIPT_HANDLERS
+    with transaction.atomic():
+        order = lock(order)
+        taken = _take(order, lines or [], shipment=shipment)
+        for line, quantity in taken:
+            line.save(update_fields=["receive_remainder", "received_quantity", "status"])
+            if not shipment:
+                stock.record_transaction(
+                    item=line.item,
+                    warehouse=line.warehouse,
+                    quantity=quantity,
+                    status=Status.RECEIVED,
+                    source=SOURCE,
+                    source_id=line.pk,
+                    reference=order.number,
+                    on=on,
+                )
+                apply_purchase_line_inventory(order, line)
+            for handler in handlers:
+                handler(line, quantity, on, actor)
+        record_event(
+            actor=actor,
+            obj=order,
+            action="shipment_registered" if shipment else "received",
+            data={"lines": {line.line_number: str(q) for line, q in taken}, "on": on},
+        )
+        return _close_if_done(order, actor)
+
+
 @retry_on_conflict
 def purchase_order_receive(
     *,
@@ -276,34 +313,10 @@ def purchase_order_receive(
     """Post a receipt of `lines` ({line, quantity}; none: everything still expected) into the
     lines' warehouses: on-hand rises, the expected receipt falls. Over-receipt is refused and
     changes nothing. Special orders linked to a line are reserved by the receipt handlers."""
-    on = on or timezone.localdate()
-    with transaction.atomic():
-        order = lock(order)
-        taken = _take(order, lines or [], shipment=False)
-        for line, quantity in taken:
-            line.save(update_fields=["receive_remainder", "received_quantity", "status"])
-            stock.record_transaction(
-                item=line.item,
-                warehouse=line.warehouse,
-                quantity=quantity,
-                status=Status.RECEIVED,
-                source=SOURCE,
-                source_id=line.pk,
-                reference=order.number,
-                on=on,
-            )
-            apply_purchase_line_inventory(order, line)
-            for handler in RECEIPT_HANDLERS:
-                handler(line, quantity, on, actor)
-        record_event(
-            actor=actor,
-            obj=order,
-            action="received",
-            data={"lines": {line.line_number: str(q) for line, q in taken}, "on": on},
-        )
-        return _close_if_done(order, actor)
+    return _arrive(order=order, lines=lines, actor=actor, on=on, shipment=False)
 
 
+@retry_on_conflict
 def purchase_order_register_shipment(
     *,
     order: PurchaseOrder,
@@ -313,22 +326,9 @@ def purchase_order_register_shipment(
 ) -> PurchaseOrder:
     """The vendor shipped (part of) a drop shipment to the customer: the purchase lines count as
     received, nothing moves in our warehouses, and the shipment handlers deliver the linked
-    sales order lines."""
-    on = on or timezone.localdate()
-    with transaction.atomic():
-        order = lock(order)
-        taken = _take(order, lines or [], shipment=True)
-        for line, quantity in taken:
-            line.save(update_fields=["receive_remainder", "received_quantity", "status"])
-            for handler in SHIPMENT_HANDLERS:
-                handler(line, quantity, on, actor)
-        record_event(
-            actor=actor,
-            obj=order,
-            action="shipment_registered",
-            data={"lines": {line.line_number: str(q) for line, q in taken}, "on": on},
-        )
-        return _close_if_done(order, actor)
+    sales order lines (their packing slips lock sales orders and agreement lines, hence the
+    retry on a deadlock, like any delivery)."""
+    return _arrive(order=order, lines=lines, actor=actor, on=on, shipment=True)
 
 
 def purchase_order_cancel(*, order: PurchaseOrder, actor) -> PurchaseOrder:

@@ -3,7 +3,7 @@ from rest_framework import serializers
 from orders.models import PackingSlip, SalesOrder
 from salesmkt.core.api.lines import document_lines
 
-from ..models import Invoice, InvoiceLine
+from ..models import CustomerTransaction, Invoice, InvoiceLine, Payment, PaymentApplication
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
@@ -108,8 +108,6 @@ class PostSerializer(serializers.Serializer):
 
 class PaymentSerializer(serializers.ModelSerializer):
     class Meta:
-        from ..models import Payment
-
         model = Payment
         fields = [
             "id",
@@ -128,8 +126,6 @@ class PaymentSerializer(serializers.ModelSerializer):
 
 
 class ApplySerializer(serializers.Serializer):
-    from ..models import CustomerTransaction
-
     item = serializers.PrimaryKeyRelatedField(queryset=CustomerTransaction.objects.all())
     amount = serializers.DecimalField(max_digits=20, decimal_places=2, required=False)
 
@@ -182,8 +178,6 @@ class AgingSerializer(serializers.Serializer):
 
 
 class CreditApplySerializer(serializers.Serializer):
-    from ..models import CustomerTransaction
-
     item = serializers.PrimaryKeyRelatedField(
         queryset=CustomerTransaction.objects.all(),
         help_text="The open item (an invoice of the same customer) to settle.",
@@ -198,8 +192,6 @@ class CreditApplySerializer(serializers.Serializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     class Meta:
-        from ..models import PaymentApplication
-
         model = PaymentApplication
         fields = ["id", "payment", "credit", "transaction", "amount", "applied_at"]
         read_only_fields = fields

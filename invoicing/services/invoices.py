@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import PackingSlip, SalesOrder
+from orders.models import PackingSlip, PackingSlipLine, SalesOrder
 from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
 from orders.services.orders import check_price_fields
 from salesmkt.core.audit import record_event
@@ -138,12 +138,7 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
             .filter(pk__in=chosen.values("order_id"))
             .order_by("pk")
         )
-        slips = list(
-            PackingSlip.objects.select_for_update()
-            .filter(pk__in=[s.pk for s in packing_slips])
-            .select_related("order")
-            .order_by("pk")
-        )
+        slips = list(chosen.select_for_update().select_related("order").order_by("pk"))
         if not slips:
             raise ValidationError({"packing_slips": _("Choose at least one packing slip.")})
         customers = {slip.order.customer_id for slip in slips}
@@ -153,11 +148,12 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
                 code="several_customers",
                 field="packing_slips",
             )
-        taken = [
-            slip.number
-            for slip in slips
-            if slip.invoiced or slip.invoices.filter(status=Invoice.Status.DRAFT).exists()
-        ]
+        on_draft = set(
+            Invoice.packing_slips.through.objects.filter(
+                packingslip__in=slips, invoice__status=Invoice.Status.DRAFT
+            ).values_list("packingslip_id", flat=True)
+        )
+        taken = [slip.number for slip in slips if slip.invoiced or slip.pk in on_draft]
         if taken:
             raise ConflictError(
                 _("Already invoiced or on a draft invoice: %(slips)s.")
@@ -183,20 +179,23 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
         invoice.packing_slips.set(slips)
-        new: list[InvoiceLine] = []
-        for slip in slips:
-            for slip_line in slip.lines.select_related(
-                "order_line__item", "order_line__sales_tax_code"
-            ).order_by("order_line__line_number"):
-                new.append(
-                    _line(
-                        invoice,
-                        len(new) + 1,
-                        **_from_order_line(
-                            slip_line.order_line, slip_line.quantity, packing_slip=slip
-                        ),
-                    )
-                )
+        slip_lines = (
+            PackingSlipLine.objects.filter(packing_slip__in=slips)
+            .select_related("order_line__item", "order_line__sales_tax_code")
+            .order_by("packing_slip_id", "order_line__line_number")
+        )
+        new = [
+            _line(
+                invoice,
+                number,
+                **_from_order_line(
+                    slip_line.order_line,
+                    slip_line.quantity,
+                    packing_slip_id=slip_line.packing_slip_id,
+                ),
+            )
+            for number, slip_line in enumerate(slip_lines, start=1)
+        ]
         record_event(
             actor=actor,
             obj=invoice,

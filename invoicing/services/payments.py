@@ -85,6 +85,36 @@ def update_payment_state(item: CustomerTransaction) -> None:
     ).update(payment_state=state)
 
 
+def _refuse_other_customer_or_currency(item: CustomerTransaction, source) -> None:
+    """Credit (a payment's or a credit note's) settles only its own customer's items in its
+    own currency."""
+    if item.customer_id != source.customer_id:
+        raise ConflictError(_("The open item belongs to another customer."), code="other_customer")
+    if item.currency_id != source.currency_id:
+        raise ConflictError(_("The open item is in another currency."), code="other_currency")
+
+
+def _amount_to_apply(amount: Decimal | None, *, most: Decimal) -> Decimal:
+    """The amount asked for, or when none, as much as both sides allow; never more."""
+    amount = most if amount is None else amount
+    if amount <= 0 or amount > most:
+        raise ConflictError(_("Apply at most %(max)s.") % {"max": most}, code="over_application")
+    return amount
+
+
+def _settle(
+    item: CustomerTransaction, amount: Decimal, *, actor, obj, **source
+) -> PaymentApplication:
+    """Lower the locked open item by `amount` and record the application from `source` (a
+    payment or a credit note's item) and its event on `obj`."""
+    item.remaining -= amount
+    item.save(update_fields=["remaining"])
+    update_payment_state(item)
+    application = PaymentApplication.objects.create(transaction=item, amount=amount, **source)
+    record_event(actor=actor, obj=obj, action="applied", data={"item": item.pk, "amount": amount})
+    return application
+
+
 @retry_on_conflict
 def payment_apply(
     *, payment: Payment, item: CustomerTransaction, amount: Decimal | None = None, actor
@@ -93,32 +123,13 @@ def payment_apply(
     with transaction.atomic():
         payment = lock(payment)
         item = CustomerTransaction.objects.select_for_update().get(pk=item.pk)
-        if item.customer_id != payment.customer_id:
-            raise ConflictError(
-                _("The open item belongs to another customer."), code="other_customer"
-            )
-        if item.currency_id != payment.currency_id:
-            raise ConflictError(_("The open item is in another currency."), code="other_currency")
+        _refuse_other_customer_or_currency(item, payment)
         if item.remaining <= 0:
             raise ConflictError(_("The item is not open."), code="item_not_open")
-        amount = min(payment.unapplied, item.remaining) if amount is None else amount
-        if amount <= 0 or amount > payment.unapplied or amount > item.remaining:
-            raise ConflictError(
-                _("Apply at most %(max)s.") % {"max": min(payment.unapplied, item.remaining)},
-                code="over_application",
-            )
+        amount = _amount_to_apply(amount, most=min(payment.unapplied, item.remaining))
         payment.unapplied -= amount
         payment.save(update_fields=["unapplied"])
-        item.remaining -= amount
-        item.save(update_fields=["remaining"])
-        update_payment_state(item)
-        application = PaymentApplication.objects.create(
-            payment=payment, transaction=item, amount=amount
-        )
-        record_event(
-            actor=actor, obj=payment, action="applied", data={"item": item.pk, "amount": amount}
-        )
-        return application
+        return _settle(item, amount, actor=actor, obj=payment, payment=payment)
 
 
 @retry_on_conflict
@@ -143,14 +154,16 @@ def payment_auto_apply(*, payment: Payment, actor) -> list[PaymentApplication]:
         ]
         exact = [i for i in open_items if i not in ordered and i.remaining == payment.unapplied]
         ordered += exact + [i for i in open_items if i not in ordered and i not in exact]
+        unapplied = payment.unapplied  # the payment is locked: only the applications below lower it
         for item in ordered:
-            payment.refresh_from_db(fields=["unapplied"])
-            if payment.unapplied <= 0:
+            if unapplied <= 0:
                 break
             # Listed before locking: an item settled meanwhile (a credit note) is passed over.
             if CustomerTransaction.objects.select_for_update().get(pk=item.pk).remaining <= 0:
                 continue
-            applications.append(payment_apply(payment=payment, item=item, actor=actor))
+            application = payment_apply(payment=payment, item=item, actor=actor)
+            applications.append(application)
+            unapplied = application.payment.unapplied
     return applications
 
 
@@ -185,39 +198,17 @@ def credit_note_apply(
         credit_pk = _open_credit_item(credit_note).pk
         locked = _locked_items(credit_pk, item.pk)
         credit, item = locked[credit_pk], locked[item.pk]
-        if item.customer_id != credit.customer_id:
-            raise ConflictError(
-                _("The open item belongs to another customer."), code="other_customer"
-            )
-        if item.currency_id != credit.currency_id:
-            raise ConflictError(_("The open item is in another currency."), code="other_currency")
+        _refuse_other_customer_or_currency(item, credit)
         if credit.remaining >= 0:
             raise ConflictError(
                 _("The credit note has no open credit left."), code="credit_not_open"
             )
         if item.remaining <= 0:
             raise ConflictError(_("The item is not open."), code="item_not_open")
-        most = min(-credit.remaining, item.remaining)
-        amount = most if amount is None else amount
-        if amount <= 0 or amount > most:
-            raise ConflictError(
-                _("Apply at most %(max)s.") % {"max": most}, code="over_application"
-            )
+        amount = _amount_to_apply(amount, most=min(-credit.remaining, item.remaining))
         credit.remaining += amount
         credit.save(update_fields=["remaining"])
-        item.remaining -= amount
-        item.save(update_fields=["remaining"])
-        update_payment_state(item)
-        application = PaymentApplication.objects.create(
-            credit=credit, transaction=item, amount=amount
-        )
-        record_event(
-            actor=actor,
-            obj=credit_note,
-            action="applied",
-            data={"item": item.pk, "amount": amount},
-        )
-        return application
+        return _settle(item, amount, actor=actor, obj=credit_note, credit=credit)
 
 
 @retry_on_conflict
@@ -229,11 +220,13 @@ def credit_note_auto_apply(*, credit_note: Invoice, actor) -> list[PaymentApplic
         open_items = CustomerTransaction.objects.filter(
             customer_id=credit.customer_id, currency_id=credit.currency_id, remaining__gt=0
         ).order_by("due_date", "date", "id")
+        left = credit.remaining  # read unlocked: the first application locks and checks it
         for item in open_items:
-            credit.refresh_from_db(fields=["remaining"])
-            if credit.remaining >= 0:
+            if left >= 0:
                 break
-            applications.append(credit_note_apply(credit_note=credit_note, item=item, actor=actor))
+            application = credit_note_apply(credit_note=credit_note, item=item, actor=actor)
+            applications.append(application)
+            left = application.credit.remaining  # locked from here on
     return applications
 
 
@@ -258,12 +251,15 @@ def open_items(customer: Customer):
     )
 
 
+def _unapplied_payments(customer: Customer) -> Decimal:
+    total = Payment.objects.filter(customer=customer).aggregate(total=Sum("unapplied"))["total"]
+    return total or Decimal(0)
+
+
 def customer_balance(customer: Customer) -> dict[str, Decimal]:
     """What the customer owes: open items less unapplied payments (negative: we owe them)."""
     open_amount = open_items(customer).aggregate(total=Sum("remaining"))["total"] or Decimal(0)
-    unapplied = Payment.objects.filter(customer=customer).aggregate(total=Sum("unapplied"))[
-        "total"
-    ] or Decimal(0)
+    unapplied = _unapplied_payments(customer)
     return {
         "balance": open_amount - unapplied,
         "open_items_total": open_amount,
@@ -289,9 +285,7 @@ def receivables(customer: Customer, today: date | None = None) -> dict[str, Any]
     """Balance, open items and aging of a customer (open items less unapplied payments)."""
     today = today or timezone.localdate()
     items = list(open_items(customer))
-    unapplied = Payment.objects.filter(customer=customer).aggregate(total=Sum("unapplied"))[
-        "total"
-    ] or Decimal(0)
+    unapplied = _unapplied_payments(customer)
     return {
         "balance": sum((i.remaining for i in items), Decimal(0)) - unapplied,
         "unapplied_payments": unapplied,

@@ -22,6 +22,7 @@ from ..einvoice.exports import einvoice_file
 from ..forms import FreeTextInvoiceForm, FreeTextLineFormSet, line_rows
 from ..models import CustomerTransaction, Invoice
 from ..services import credit_notes, invoices, payments
+from .common import error_text
 from .payments import apply_from_form, open_invoice_rows
 
 
@@ -139,12 +140,12 @@ class InvoiceViews(RecordViews):
     @classmethod
     def editable(cls, obj):
         """A draft free text invoice (or its pro forma) is edited here; an invoice of an order
-        or packing slips takes its lines from them."""
+        (a pro forma of one too) or of packing slips takes its lines from them, a credit note
+        from the invoice it credits."""
         return (
             obj.status == Invoice.Status.DRAFT
             and obj.sales_order_id is None
             and obj.kind in (Invoice.Kind.FREE_TEXT, Invoice.Kind.PRO_FORMA)
-            and not obj.packing_slips.exists()
         )
 
     @classmethod
@@ -173,8 +174,6 @@ class InvoiceViews(RecordViews):
                 gettext("Only a draft free text invoice is edited; post or delete the others."),
                 code="invoice_not_editable",
             )
-        data.pop("pro_forma", None)
-        data.pop("customer", None)
         return invoices.free_text_invoice_update(instance=instance, data=data, actor=actor)
 
     @classmethod
@@ -200,7 +199,7 @@ class InvoiceViews(RecordViews):
             "totals": document_totals(lines) if lines else None,
             "entries": obj.voucher.entries.select_related("account") if obj.voucher_id else [],
             "open_credit": credit,
-            "credit_targets": open_invoice_rows(obj.customer_id, credit) if credit else [],
+            "credit_targets": open_invoice_rows(obj, credit) if credit else [],
             "can_apply_credit": request.user.has_perm("invoicing.add_paymentapplication"),
             "can_view_statement": request.user.has_perm("invoicing.view_customertransaction"),
         }
@@ -217,10 +216,7 @@ def invoice_order(request, pk):
             order=order, actor=request.user, pro_forma=request.POST.get("pro_forma") == "1"
         )
     except (DomainError, ValidationError) as exc:
-        messages.error(
-            request,
-            " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message),
-        )
+        messages.error(request, error_text(exc))
         return HttpResponseRedirect(reverse("orders:sales-orders-detail", args=[pk]))
     messages.success(request, gettext("Invoice drafted."))
     return HttpResponseRedirect(reverse("invoicing:invoices-detail", args=[invoice.pk]))

@@ -17,6 +17,7 @@ from salesmkt.core.errors import DomainError
 
 from ..selectors import invoiceable_packing_slips, packing_slip_net_amount
 from ..services import invoices
+from .common import error_text
 
 # More rows than a clerk can check by hand; a narrower filter shows the rest.
 MAX_ROWS = 500
@@ -31,10 +32,6 @@ class PackingSlipFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     delivered_from = forms.DateField(label=_("delivered from"), required=False, widget=DateInput())
     delivered_to = forms.DateField(label=_("delivered to"), required=False, widget=DateInput())
-
-
-def _error_text(exc) -> str:
-    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message)
 
 
 @login_required
@@ -53,7 +50,7 @@ def invoice_packing_slips(request):
         try:
             invoice = invoices.invoice_from_packing_slips(packing_slips=chosen, actor=request.user)
         except (DomainError, ValidationError) as exc:
-            messages.error(request, _error_text(exc))
+            messages.error(request, error_text(exc))
             return HttpResponseRedirect(back)
         messages.success(
             request,

@@ -18,8 +18,9 @@ from crm.forms import DateInput
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.ui import Column, RecordAction, RecordViews
 
-from ..models import CustomerTransaction, Payment
+from ..models import CustomerTransaction, Invoice, Payment
 from ..services import payments
+from .common import form_error_messages
 
 
 class PaymentForm(forms.ModelForm):
@@ -48,20 +49,17 @@ class ApplyForm(forms.Form):
     )
 
 
-def open_invoice_rows(customer_id: int, credit: Decimal) -> list[dict]:
-    """The customer's open invoices, each with the amount an apply form suggests."""
+def open_invoice_rows(settler: Payment | Invoice, credit: Decimal) -> list[dict]:
+    """The open invoices a payment or a credit note can settle (its customer's, in its currency:
+    the services refuse any other), each with the amount an apply form suggests."""
     items = (
-        CustomerTransaction.objects.filter(customer_id=customer_id, remaining__gt=0)
+        CustomerTransaction.objects.filter(
+            customer_id=settler.customer_id, currency_id=settler.currency_id, remaining__gt=0
+        )
         .select_related("invoice")
         .order_by("due_date", "date", "id")
     )
     return [{"item": item, "suggested": min(credit, item.remaining)} for item in items]
-
-
-def form_error_messages(request, form) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
 
 
 class PaymentViews(RecordViews):
@@ -100,6 +98,8 @@ class PaymentViews(RecordViews):
             _("Auto-apply"),
             lambda p, user, data: payments.payment_auto_apply(payment=p, actor=user),
             available=lambda p: p.unapplied > 0,
+            # settling open items is its own permission, as on the Apply forms and in the API
+            permission="invoicing.add_paymentapplication",
             icon="bi-magic",
         ),
     ]
@@ -134,9 +134,7 @@ class PaymentViews(RecordViews):
         return {
             "entries": obj.voucher.entries.select_related("account") if obj.voucher_id else [],
             "applications": obj.applications.select_related("transaction__invoice").order_by("id"),
-            "open_items": open_invoice_rows(obj.customer_id, obj.unapplied)
-            if obj.unapplied > 0
-            else [],
+            "open_items": open_invoice_rows(obj, obj.unapplied) if obj.unapplied > 0 else [],
             "can_apply": request.user.has_perm("invoicing.add_paymentapplication"),
             "apply_url": reverse("invoicing:payment-apply", args=[obj.pk]),
             "statement_url": reverse("invoicing:customer-statement", args=[obj.customer_id]),

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
+from crm.models import Vendor
 from salesmkt.core.api.lines import document_lines
 
 from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
@@ -49,7 +50,7 @@ class SalesOrderLineSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "unit_price": {"required": False},
             "discount_amount": {"required": False},
-            "discount_percent": {"required": False, "max_value": Decimal("100")},
+            "discount_percent": {"required": False},
             "sales_tax_code": {"required": False},
             "description": {"required": False},
         }
@@ -127,8 +128,6 @@ class CancelRemainderSerializer(serializers.Serializer):
 class LinePurchaseSerializer(serializers.Serializer):
     """Purchase what a drop-shipment or special-order line has left to deliver."""
 
-    from crm.models import Vendor
-
     order_line = serializers.PrimaryKeyRelatedField(queryset=SalesOrderLine.objects.all())
     vendor = serializers.PrimaryKeyRelatedField(
         queryset=Vendor.objects.all(),
@@ -200,7 +199,7 @@ class SalesQuotationLineSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "unit_price": {"required": False},
             "discount_amount": {"required": False},
-            "discount_percent": {"required": False, "max_value": Decimal("100")},
+            "discount_percent": {"required": False},
             "sales_tax_code": {"required": False},
             "description": {"required": False},
         }

@@ -134,16 +134,17 @@ def packing_slip_post(
             if not line.deliver_remainder:
                 line.status = SalesOrderLine.Status.DELIVERED
             line.save(update_fields=["deliver_remainder", "delivered_quantity", "status"])
-            stock.record_transaction(
-                item=line.item,
-                warehouse=line.warehouse,
-                quantity=0 if vendor_shipment else sign * quantity,
-                status=status,
-                source=SOURCE,
-                source_id=line.pk,
-                reference=slip.number,
-                on=slip.delivery_date,
-            )
+            if not vendor_shipment:  # the vendor shipped it: nothing leaves our warehouses
+                stock.record_transaction(
+                    item=line.item,
+                    warehouse=line.warehouse,
+                    quantity=sign * quantity,
+                    status=status,
+                    source=SOURCE,
+                    source_id=line.pk,
+                    reference=slip.number,
+                    on=slip.delivery_date,
+                )
             apply_line_inventory(  # a delivery draws from the line's reservation first
                 order,
                 line,

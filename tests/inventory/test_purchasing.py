@@ -14,6 +14,7 @@ from inventory.services.purchasing import (
     purchase_order_create,
     purchase_order_receive,
     purchase_order_register_shipment,
+    purchase_order_update,
 )
 from inventory.services.stock import on_hand
 from salesmkt.core.errors import ConflictError
@@ -141,3 +142,78 @@ def test_two_clerks_receiving_at_once_never_receive_more_than_ordered(purchase):
 
     assert sorted(outcomes) == ["over_receipt", "received", "received"]
     assert PurchaseOrder.objects.get().lines.get().received_quantity == Decimal("8")
+
+
+@pytest.fixture
+def partly_received(purchase):
+    order = purchase("10")
+    line = order.lines.get()
+    purchase_order_receive(order=order, lines=[{"line": line, "quantity": 4}], actor=None)
+    return order, line
+
+
+@pytest.mark.django_db
+def test_a_received_line_keeps_its_item_and_warehouse(partly_received):
+    order, line = partly_received
+
+    with pytest.raises(ConflictError) as refused:
+        purchase_order_update(
+            instance=order,
+            data={"lines": [{"id": line.pk, "item": f.ItemFactory()}]},
+            actor=None,
+        )
+
+    assert refused.value.code == "line_received"
+    line.refresh_from_db()
+    assert on_hand(line.item, line.warehouse) == Decimal("4")
+
+
+@pytest.mark.django_db
+def test_a_line_is_never_ordered_below_what_was_received(partly_received):
+    order, line = partly_received
+
+    with pytest.raises(ConflictError) as refused:
+        purchase_order_update(
+            instance=order, data={"lines": [{"id": line.pk, "quantity": Decimal("3")}]}, actor=None
+        )
+
+    assert refused.value.code == "below_received"
+    line.refresh_from_db()
+    assert (line.quantity, line.receive_remainder) == (Decimal("10"), Decimal("6"))
+
+
+@pytest.mark.django_db
+def test_a_line_with_receipts_is_not_removed_from_its_order(partly_received):
+    order, line = partly_received
+    new = {"item": f.ItemFactory(), "warehouse": line.warehouse, "quantity": Decimal("1")}
+
+    with pytest.raises(ConflictError) as refused:
+        purchase_order_update(instance=order, data={"lines": [new]}, actor=None)
+
+    assert refused.value.code == "line_in_use"
+    assert list(order.lines.values_list("pk", flat=True)) == [line.pk]
+
+
+@pytest.mark.django_db
+def test_the_vendor_and_kind_of_a_purchase_order_with_receipts_stay(partly_received):
+    order, _line = partly_received
+
+    refused = []
+    for change in ({"vendor": f.VendorFactory()}, {"drop_shipment": True}):
+        with pytest.raises(ConflictError) as exc:
+            purchase_order_update(instance=order, data=change, actor=None)
+        refused.append(exc.value.code)
+
+    assert refused == ["purchase_order_received", "purchase_order_received"]
+    order.refresh_from_db()
+    assert not order.drop_shipment
+
+
+@pytest.mark.django_db
+def test_the_vendor_of_a_purchase_order_without_receipts_may_change(purchase):
+    order, vendor = purchase("10"), f.VendorFactory()
+
+    order = purchase_order_update(instance=order, data={"vendor": vendor}, actor=None)
+
+    order.refresh_from_db()
+    assert order.vendor == vendor

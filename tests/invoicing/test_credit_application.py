@@ -115,6 +115,29 @@ def test_credit_cannot_be_applied_to_another_customers_invoice(
 
 
 @pytest.mark.django_db
+def test_credit_is_never_applied_to_an_item_in_another_currency(invoice_for, open_credit):
+    from tests import factories as f
+
+    note = open_credit()  # in kroner
+    in_euro = CustomerTransaction.objects.create(
+        customer=invoice_for.customer,
+        date=timezone.localdate(),
+        due_date=timezone.localdate(),
+        amount=Decimal("50.00"),
+        remaining=Decimal("50.00"),
+        currency=f.CurrencyFactory(code="EUR"),
+    )
+
+    with pytest.raises(ConflictError) as refused:
+        credit_note_apply(credit_note=note, item=in_euro, actor=None)
+
+    assert refused.value.code == "other_currency"
+    assert credit_note_auto_apply(credit_note=note, actor=None) == []
+    in_euro.refresh_from_db()
+    assert (in_euro.remaining, remaining(note)) == (Decimal("50.00"), Decimal("-125.00"))
+
+
+@pytest.mark.django_db
 def test_auto_applied_credit_settles_the_oldest_open_invoices_first(invoice_for, open_credit):
     note = open_credit()  # 125.00
     newest = invoice_for("1", invoice_date=date(2026, 3, 1))  # 125.00

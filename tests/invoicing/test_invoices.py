@@ -10,13 +10,14 @@ from django.db import connections
 from invoicing.models import CustomerTransaction, Invoice, LedgerEntry, LedgerVoucher
 from invoicing.services.invoices import (
     free_text_invoice_create,
+    free_text_invoice_update,
     invoice_from_order,
     invoice_from_packing_slips,
     invoice_post,
 )
 from orders.models import SalesOrder
 from orders.services.delivery import packing_slip_post
-from salesmkt.core.errors import ConflictError
+from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.models import NumberSeries
 from salesmkt.core.tax import document_totals
 from tests import factories as f
@@ -301,3 +302,61 @@ def test_one_invoice_of_two_slips_of_a_line_sells_both_deliveries(make_order, ac
         ("sold", Decimal("-6"), invoice.number),
         ("sold", Decimal("-4"), invoice.number),
     ]
+
+
+@pytest.mark.django_db
+def test_packing_slips_of_orders_in_different_currencies_are_not_invoiced_together(
+    make_order, accounts
+):
+    customer = f.CustomerFactory()
+    in_kroner = make_order(customer=customer, quantities=["1"])
+    in_euro = make_order(
+        customer=customer, quantities=["1"], currency=f.CurrencyFactory(code="EUR")
+    )
+    slips = [deliver(in_kroner, "1"), deliver(in_euro, "1")]
+
+    with pytest.raises(DomainError) as refused:
+        invoice_from_packing_slips(packing_slips=slips, actor=None)
+
+    assert refused.value.code == "several_currencies"
+    assert not Invoice.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_invoice_of_an_order_keeps_the_orders_lines(make_order, accounts):
+    order = make_order(quantities=["2"])
+    deliver(order, "2")
+    draft = invoice_from_order(order=order, actor=None)
+    row = {
+        "ledger_account": accounts.revenue,
+        "description": "Something else",
+        "quantity": Decimal("1"),
+        "unit_price": Decimal("1.00"),
+        "sales_tax_code": accounts.tax_code,
+    }
+
+    with pytest.raises(ConflictError) as refused:
+        free_text_invoice_update(instance=draft, data={"lines": [row]}, actor=None)
+
+    assert refused.value.code == "lines_from_order"
+    assert [line.order_line_id for line in draft.lines.all()] == [order.lines.get().pk]
+
+
+@pytest.mark.django_db
+def test_invoicing_more_packing_slips_asks_no_more_queries(make_order, accounts):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    customer = f.CustomerFactory()
+
+    def queries_to_invoice(count):
+        slips = []
+        for _ in range(count):
+            order = make_order(customer=customer, quantities=["1"])
+            slips.append(deliver(order, "1"))
+        with CaptureQueriesContext(connection) as queries:
+            invoice = invoice_from_packing_slips(packing_slips=slips, actor=None)
+        assert invoice.lines.count() == count
+        return len(queries)
+
+    assert queries_to_invoice(4) == queries_to_invoice(1)

@@ -135,12 +135,12 @@ def test_the_open_items_list_query_count_does_not_grow_with_rows(api_as, invoice
 
 @pytest.mark.django_db
 def test_the_api_answers_a_customers_aging_by_days_overdue(api_as, invoice_for):
-    today = timezone.localdate()
+    as_of = timezone.localdate() + timedelta(days=100)  # not today: the parameter is heeded
     for days, amount in [(0, "10.00"), (15, "20.00"), (45, "30.00"), (120, "50.00")]:
         CustomerTransaction.objects.create(
             customer=invoice_for.customer,
-            date=today,
-            due_date=today - timedelta(days=days),
+            date=as_of,
+            due_date=as_of - timedelta(days=days),
             amount=Decimal(amount),
             remaining=Decimal(amount),
             currency=invoice_for.customer.currency,
@@ -148,7 +148,7 @@ def test_the_api_answers_a_customers_aging_by_days_overdue(api_as, invoice_for):
 
     body = (
         api_as("accountant")
-        .get(f"/api/v1/receivables/{invoice_for.customer.pk}/aging/?as_of={today.isoformat()}")
+        .get(f"/api/v1/receivables/{invoice_for.customer.pk}/aging/?as_of={as_of.isoformat()}")
         .json()
     )
 

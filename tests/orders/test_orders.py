@@ -489,3 +489,101 @@ def test_a_line_discount_above_100_percent_is_refused_and_nothing_is_written():
 
     assert "lines[0].discount_percent" in refused.value.message_dict
     assert not SalesOrder.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("document", ["sales-orders", "quotations"])
+@pytest.mark.parametrize("percent", ["100.01", "-1"])
+def test_a_line_discount_outside_0_to_100_percent_answers_400_naming_the_line_field(
+    manager_api, document, percent
+):
+    party_field = {"sales-orders": "customer", "quotations": "party"}[document]
+    customer = f.CustomerFactory()
+    payload = {
+        party_field: customer.pk if document == "sales-orders" else customer.party.pk,
+        "requested_ship_date": "2026-12-01",
+        "lines": [
+            {
+                "item": f.ItemFactory().pk,
+                "warehouse": f.WarehouseFactory().pk,
+                "quantity": "2",
+                "discount_percent": percent,
+            }
+        ],
+    }
+
+    response = manager_api.post(f"/api/v1/{document}/", payload, format="json")
+
+    assert response.status_code == 400, response.json()
+    assert "discount_percent" in response.json()["errors"]["lines"]["0"]
+
+
+@pytest.mark.django_db
+def test_a_line_discount_of_100_percent_is_accepted(manager_api):
+    payload = {
+        "customer": f.CustomerFactory().pk,
+        "requested_ship_date": "2026-12-01",
+        "lines": [
+            {
+                "item": f.ItemFactory().pk,
+                "warehouse": f.WarehouseFactory().pk,
+                "quantity": "2",
+                "discount_percent": "100",
+            }
+        ],
+    }
+
+    response = manager_api.post("/api/v1/sales-orders/", payload, format="json")
+
+    assert response.status_code == 201, response.json()
+    assert Decimal(response.json()["lines"][0]["line_amount"]) == Decimal("0")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["item", "warehouse", "supply_type"])
+def test_a_purchased_line_keeps_its_item_warehouse_and_supply(make_order, field):
+    from orders.services.orders import sales_order_update
+    from orders.services.supply import sales_line_purchase
+
+    item = f.ItemFactory(primary_vendor=f.VendorFactory())
+    order = make_order(quantities=["5"], items=[item])
+    line = order.lines.get()
+    line.supply_type = "special_order"
+    line.save()
+    sales_line_purchase(line=line, actor=None)
+    other = {
+        "item": f.ItemFactory(),
+        "warehouse": f.WarehouseFactory(code="BGO", name="Bergen"),
+        "supply_type": "stock",
+    }[field]
+
+    with pytest.raises(ConflictError) as refused:
+        sales_order_update(
+            instance=order, data={"lines": [{"id": line.pk, field: other}]}, actor=None
+        )
+
+    assert refused.value.code == "line_purchased"
+    line.refresh_from_db()
+    assert (line.item, line.warehouse.code, line.supply_type) == (item, "OSL", "special_order")
+
+
+@pytest.mark.django_db
+def test_a_purchased_line_may_still_change_its_quantity(make_order):
+    from orders.services.orders import sales_order_update
+    from orders.services.supply import sales_line_purchase
+
+    item = f.ItemFactory(primary_vendor=f.VendorFactory())
+    order = make_order(quantities=["5"], items=[item])
+    line = order.lines.get()
+    line.supply_type = "special_order"
+    line.save()
+    sales_line_purchase(line=line, actor=None)
+
+    sales_order_update(
+        instance=order,
+        data={"lines": [{"id": line.pk, "item": item, "quantity": Decimal("6")}]},
+        actor=None,
+    )
+
+    line.refresh_from_db()
+    assert line.quantity == Decimal("6")

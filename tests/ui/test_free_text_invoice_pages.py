@@ -4,8 +4,12 @@ draft, posted to the customer's summary account; an invoice of an order is not e
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from invoicing.models import Invoice
+from invoicing.services.credit_notes import credit_note_create
+from invoicing.services.invoices import free_text_invoice_create, invoice_from_order, invoice_post
+from orders.services.delivery import packing_slip_post
 from tests import factories as f
 
 
@@ -117,6 +121,63 @@ def test_a_pro_forma_is_entered_from_the_same_form(client, user_in, setup):
     assert invoice.kind == "pro_forma" and invoice.number == ""
     page = client.get(f"/invoicing/invoices/{invoice.pk}/").content.decode()
     assert "/do/post/" not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("pro_forma", [False, True])
+def test_an_invoice_of_an_order_is_not_edited_from_the_free_text_form(
+    client, user_in, make_order, pro_forma
+):
+    order = make_order(quantities=["4"])
+    packing_slip_post(
+        order=order, lines=[{"order_line": order.lines.get(), "quantity": Decimal("4")}], actor=None
+    )
+    invoice = invoice_from_order(order=order, actor=None, pro_forma=pro_forma)
+    client.force_login(user_in("accountant"))
+    edit = reverse("invoicing:invoices-update", args=[invoice.pk])
+
+    page = client.get(reverse("invoicing:invoices-detail", args=[invoice.pk])).content.decode()
+    refused = client.post(edit, {"notes": "changed", **management(0)})
+
+    assert f'href="{edit}"' not in page
+    assert refused.status_code == 400
+    assert "Only a draft free text invoice is edited" in refused.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.notes == "" and invoice.lines.get().quantity == Decimal("4")
+
+
+@pytest.mark.django_db
+def test_a_draft_credit_note_of_a_free_text_invoice_is_not_edited_from_the_form(
+    client, user_in, setup
+):
+    revenue, code, customer = setup
+    line = {
+        "ledger_account": revenue,
+        "description": "Workshop",
+        "quantity": Decimal("1"),
+        "unit_price": Decimal("100.00"),
+        "sales_tax_code": code,
+    }
+    invoice = free_text_invoice_create(data={"customer": customer, "lines": [line]}, actor=None)
+    note = credit_note_create(invoice=invoice_post(invoice=invoice, actor=None), actor=None)
+    client.force_login(user_in("accountant"))
+
+    refused = client.post(
+        reverse("invoicing:invoices-update", args=[note.pk]),
+        {
+            **management(1),
+            "lines-0-ledger_account": revenue.pk,
+            "lines-0-description": "Anything",
+            "lines-0-quantity": "5",
+            "lines-0-unit_price": "1000.00",
+            "lines-0-sales_tax_code": code.pk,
+        },
+    )
+
+    assert refused.status_code == 400
+    note.refresh_from_db()
+    assert note.total_amount == Decimal("125.00")
+    assert note.lines.get().credited_line == invoice.lines.get()
 
 
 @pytest.mark.django_db

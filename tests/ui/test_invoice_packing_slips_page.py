@@ -196,6 +196,18 @@ def test_the_invoice_list_and_the_menu_lead_to_the_page(accountant):
 
 
 @pytest.mark.django_db
+def test_the_invoice_run_button_shows_only_to_users_who_may_start_a_run(client, user_in):
+    run = f'href="{reverse("invoicing:runs-create")}"'
+    client.force_login(user_in("sales manager"))  # adds invoices, only views runs
+    manager_page = client.get(reverse(PAGE)).content.decode()
+    client.force_login(user_in("accountant"))
+    accountant_page = client.get(reverse(PAGE)).content.decode()
+
+    assert run not in manager_page
+    assert run in accountant_page
+
+
+@pytest.mark.django_db
 def test_a_slip_held_by_a_draft_drafted_from_its_order_is_not_offered(
     accountant, make_order, deliver
 ):

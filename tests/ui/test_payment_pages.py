@@ -1,9 +1,11 @@
 """Payment entry with application, credit note application and the customer statement."""
 
-from datetime import date
+import json
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
@@ -145,6 +147,51 @@ def test_the_auto_apply_button_settles_the_oldest_invoice_first(accountant, invo
 
 
 @pytest.mark.django_db
+def test_a_payment_page_offers_only_open_items_in_the_payments_currency(accountant, invoice_for):
+    invoice = invoice_for("1")  # in the customer's currency
+    euro = payment_register(
+        data={
+            "customer": invoice_for.customer,
+            "date": timezone.localdate(),
+            "amount": Decimal("10.00"),
+            "currency": f.CurrencyFactory(code="EUR"),
+        },
+        actor=None,
+    )
+    home = pay(invoice_for.customer, "10.00")
+
+    euro_page = accountant.get(reverse("invoicing:payments-detail", args=[euro.pk]))
+    home_page = accountant.get(reverse("invoicing:payments-detail", args=[home.pk]))
+
+    assert euro_page.context["open_items"] == []
+    assert invoice.number not in euro_page.content.decode()
+    assert [row["item"] for row in home_page.context["open_items"]] == [invoice.open_item]
+
+
+@pytest.mark.django_db
+def test_settling_a_payment_from_its_page_needs_the_permission_to_apply_payments(
+    client, user_in, invoice_for
+):
+    invoice = invoice_for("1")
+    payment = pay(invoice_for.customer, "125.00")
+    clerk = user_in()  # may view and change payments, not apply them
+    clerk.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="invoicing", codename__in=["view_payment", "change_payment"]
+        )
+    )
+    client.force_login(clerk)
+    auto_apply = reverse("invoicing:payments-action", args=[payment.pk, "auto_apply"])
+
+    page = client.get(reverse("invoicing:payments-detail", args=[payment.pk])).content.decode()
+    refused = client.post(auto_apply)
+
+    assert auto_apply not in page and 'name="item"' not in page
+    assert refused.status_code == 403
+    assert remaining(invoice) == Decimal("125.00")
+
+
+@pytest.mark.django_db
 def test_a_posted_payment_cannot_be_edited_or_deleted(client, user_in, invoice_for):
     payment = pay(invoice_for.customer, "100.00")
     client.force_login(user_in(is_superuser=True))
@@ -232,6 +279,31 @@ def test_the_customer_statement_shows_balance_aging_open_items_and_payments(
     assert 'id="data-aging"' in page and 'data-chart="data-aging"' in page
     register = reverse("invoicing:payments-create") + f"?customer={invoice_for.customer.pk}"
     assert register in page
+
+
+@pytest.mark.django_db
+def test_the_aging_chart_and_table_carry_each_buckets_open_amount(accountant, invoice_for):
+    customer = invoice_for.customer
+    today = timezone.localdate()
+    for days, amount in [(0, "10.00"), (15, "20.00"), (45, "30.00"), (75, "40.00"), (120, "50.00")]:
+        CustomerTransaction.objects.create(
+            customer=customer,
+            date=today,
+            due_date=today - timedelta(days=days),
+            amount=Decimal(amount),
+            remaining=Decimal(amount),
+            currency=customer.currency,
+        )
+
+    response = accountant.get(reverse("invoicing:customer-statement", args=[customer.pk]))
+
+    chart = response.context["chart"]
+    assert chart["values"] == ["10.00", "20.00", "30.00", "40.00", "50.00"]
+    assert chart["labels"] == ["Not due", "1–30 days", "31–60 days", "61–90 days", "Over 90 days"]
+    page = response.content.decode()
+    assert json.dumps(chart["values"]) in page  # the data the chart script reads
+    assert response.context["aging_total"] == Decimal("150.00")
+    assert '<span class="text-danger">120</span>' in page  # days overdue of the oldest item
 
 
 @pytest.mark.django_db

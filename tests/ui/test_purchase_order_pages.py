@@ -367,3 +367,26 @@ def test_editing_a_partly_received_order_changes_the_quantity_and_keeps_the_rece
         Decimal("4"),
         Decimal("8"),
     )
+
+
+@pytest.mark.django_db
+def test_the_order_total_is_rounded_half_up_to_cents(manager):
+    order = purchase_order_create(
+        data={
+            "vendor": f.VendorFactory(),
+            "expected_receipt_date": TODAY,
+            "lines": [
+                {
+                    "item": f.ItemFactory(),
+                    "warehouse": f.WarehouseFactory(),
+                    "quantity": Decimal("1"),
+                    "unit_cost": Decimal("10.0050"),
+                }
+            ],
+        },
+        actor=None,
+    )
+
+    response = manager.get(detail(order))
+
+    assert response.context["total"] == Decimal("10.01")
