@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -93,8 +93,6 @@ def allocation_page(request):
 
 def _allocate(request):
     if not request.user.has_perm("orders.allocate_stock"):
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     form = AllocationChoiceForm(request.POST)
     if not form.is_valid():
@@ -109,6 +107,8 @@ def _allocate(request):
                 continue
             try:
                 quantity = Decimal((raw.strip() or "0").replace(",", "."))
+                if not quantity.is_finite():  # NaN and Infinity parse, but are no quantity
+                    raise InvalidOperation
             except InvalidOperation:
                 messages.error(request, gettext("%(value)s is not a number.") % {"value": raw})
                 return _back(item.pk, warehouse and warehouse.pk)
@@ -123,11 +123,12 @@ def _allocate(request):
             " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message),
         )
         return _back(item.pk, warehouse and warehouse.pk)
-    reserved = sum((line.quantity for line in run.lines.all()), Decimal(0))
+    lines = list(run.lines.all())
+    reserved = sum((line.quantity for line in lines), Decimal(0))
     messages.success(
         request,
         gettext("Allocated: %(quantity)s reserved for %(count)d backorder lines.")
-        % {"quantity": f"{reserved.normalize():f}", "count": run.lines.count()},
+        % {"quantity": f"{reserved.normalize():f}", "count": len(lines)},
     )
     return _back(item.pk, warehouse and warehouse.pk)
 

@@ -84,10 +84,17 @@ def _headers(request, columns, ordering: str) -> list[dict]:
     return headers
 
 
-def _list_page(request, *, form, rows, columns, title, table, icon, due=None):
-    """Render a backorder list (or, for htmx, its table); `due(row)` gives the date whose
-    passing makes a row late, shown as days late."""
+# The list filters' names in the UI (short, as they show in the address) and in the selectors.
+SELECTOR_FILTERS = {"q": "search", "late": "only_late", "short": "only_short"}
+
+
+def _list_page(request, *, form_class, select, columns, title, table, icon, due=None):
+    """Render a backorder list of the rows `select` gives for the filter form (or, for htmx, its
+    table); `due(row)` gives the date whose passing makes a row late, shown as days late."""
+    form = form_class(request.GET or None)
     ordering = request.GET.get("o", "")
+    filters = {SELECTOR_FILTERS.get(name, name): value for name, value in _cleaned(form).items()}
+    rows = select(**filters, ordering=ordering)
     params = request.GET.copy()
     params.pop("page", None)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -120,15 +127,6 @@ def _cleaned(form) -> dict:
 @permission_required(VIEW_BACKORDERS, raise_exception=True)
 def backorders_by_item(request):
     """Items with backorders, per warehouse, with stock, expected receipts and shortfall."""
-    form = ByItemFilter(request.GET or None)
-    data = _cleaned(form)
-    rows = backorders.backorders_by_item(
-        search=data.get("q", ""),
-        warehouse=data.get("warehouse"),
-        only_short=data.get("short", False),
-        only_late=data.get("late", False),
-        ordering=request.GET.get("o", ""),
-    )
     columns = [
         (_("item"), "item", ""),
         (_("name"), "", ""),
@@ -145,8 +143,8 @@ def backorders_by_item(request):
     ]
     return _list_page(
         request,
-        form=form,
-        rows=rows,
+        form_class=ByItemFilter,
+        select=backorders.backorders_by_item,
         columns=columns,
         title=_("Backorders by item"),
         table="orders/_backorders_by_item.html",
@@ -158,14 +156,6 @@ def backorders_by_item(request):
 @permission_required(VIEW_BACKORDERS, raise_exception=True)
 def backorders_by_customer(request):
     """The lines customers wait for, with their lateness."""
-    form = ByCustomerFilter(request.GET or None)
-    data = _cleaned(form)
-    rows = backorders.backorders_by_customer(
-        customer=data.get("customer"),
-        search=data.get("q", ""),
-        only_late=data.get("late", False),
-        ordering=request.GET.get("o", ""),
-    )
     columns = [
         (_("order"), "order", ""),
         (_("customer"), "customer", ""),
@@ -181,8 +171,8 @@ def backorders_by_customer(request):
     ]
     return _list_page(
         request,
-        form=form,
-        rows=rows,
+        form_class=ByCustomerFilter,
+        select=backorders.backorders_by_customer,
         columns=columns,
         title=_("Backorders by customer"),
         table="orders/_backorders_by_customer.html",
@@ -195,14 +185,6 @@ def backorders_by_customer(request):
 @permission_required(VIEW_BACKORDERS, raise_exception=True)
 def backorders_by_vendor(request):
     """Purchase lines not yet received and the sales orders waiting on them."""
-    form = ByVendorFilter(request.GET or None)
-    data = _cleaned(form)
-    rows = backorders.backorders_by_vendor(
-        vendor=data.get("vendor"),
-        search=data.get("q", ""),
-        only_late=data.get("late", False),
-        ordering=request.GET.get("o", ""),
-    )
     columns = [
         (_("vendor"), "vendor", ""),
         (_("purchase order"), "purchase_order", ""),
@@ -216,8 +198,8 @@ def backorders_by_vendor(request):
     ]
     return _list_page(
         request,
-        form=form,
-        rows=rows,
+        form_class=ByVendorFilter,
+        select=backorders.backorders_by_vendor,
         columns=columns,
         title=_("Backorders by vendor"),
         table="orders/_backorders_by_vendor.html",

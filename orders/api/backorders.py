@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -50,14 +53,14 @@ class ByCustomerQuery(BackorderQuery):
     customer = serializers.PrimaryKeyRelatedField(
         queryset=Customer.objects.all(), required=False, allow_null=True
     )
-    ordering = _ordering_field([*backorders.BY_CUSTOMER_ORDERING, "days_late"])
+    ordering = _ordering_field(backorders.BY_CUSTOMER_ORDERING)
 
 
 class ByVendorQuery(BackorderQuery):
     vendor = serializers.PrimaryKeyRelatedField(
         queryset=Vendor.objects.all(), required=False, allow_null=True
     )
-    ordering = _ordering_field([*backorders.BY_VENDOR_ORDERING, "days_late"])
+    ordering = _ordering_field(backorders.BY_VENDOR_ORDERING)
 
 
 class ItemDetailQuery(serializers.Serializer):
@@ -252,16 +255,22 @@ class VendorBackorderSerializer(serializers.Serializer):
 
 
 class BackorderListView(ListAPIView):
+    """A backorder list: its query parameters (`query_class`) validated and passed to its
+    selector."""
+
     permission_classes = [require_perms(VIEW_BACKORDERS)]
     filter_backends = []
     query_class: type[serializers.Serializer]
+    selector: Callable[..., QuerySet]
 
-    def query(self) -> dict:
+    def get_queryset(self):
         query = self.query_class(data=self.request.query_params)
         query.is_valid(raise_exception=True)
-        return {key: value for key, value in query.validated_data.items() if value is not None}
+        filters = {key: value for key, value in query.validated_data.items() if value is not None}
+        return self.selector(**filters)
 
 
+@extend_schema(parameters=[ByItemQuery])
 class BackordersByItemView(BackorderListView):
     """Items with backorders, per warehouse: orders and lines waiting, demand, late demand,
     on-hand, reserved, expected purchase receipts, next receipt date and shortfall. Drop
@@ -269,43 +278,27 @@ class BackordersByItemView(BackorderListView):
 
     serializer_class = BackorderItemSerializer
     query_class = ByItemQuery
-
-    def get_queryset(self):
-        return backorders.backorders_by_item(**self.query())
-
-    @extend_schema(parameters=[ByItemQuery])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    selector = staticmethod(backorders.backorders_by_item)
 
 
+@extend_schema(parameters=[ByCustomerQuery])
 class BackordersByCustomerView(BackorderListView):
     """The order lines customers still wait for, with their lateness (requested ship date
     passed), supply type and purchase order."""
 
     serializer_class = CustomerBackorderSerializer
     query_class = ByCustomerQuery
-
-    def get_queryset(self):
-        return backorders.backorders_by_customer(**self.query())
-
-    @extend_schema(parameters=[ByCustomerQuery])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    selector = staticmethod(backorders.backorders_by_customer)
 
 
+@extend_schema(parameters=[ByVendorQuery])
 class BackordersByVendorView(BackorderListView):
     """Purchase lines not yet received, with their lateness and the sales lines waiting on
     them."""
 
     serializer_class = VendorBackorderSerializer
     query_class = ByVendorQuery
-
-    def get_queryset(self):
-        return backorders.backorders_by_vendor(**self.query())
-
-    @extend_schema(parameters=[ByVendorQuery])
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+    selector = staticmethod(backorders.backorders_by_vendor)
 
 
 class BackorderItemView(APIView):

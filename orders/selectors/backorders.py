@@ -126,10 +126,11 @@ def _physical(**outer) -> GroupCoalesce:
     )
 
 
-def _reserved(**outer) -> GroupCoalesce:
-    """Reservations are negative issues: their total is reported as a positive quantity."""
+def _reserved(*, where: dict | None = None, **outer) -> GroupCoalesce:
+    """Reservations (of the movements `where` picks) are negative issues: their total is
+    reported as a positive quantity."""
     return _correlated_total(
-        InventoryTransaction.objects.filter(status=TxStatus.RESERVED),
+        InventoryTransaction.objects.filter(status=TxStatus.RESERVED, **(where or {})),
         ExpressionWrapper(-F("quantity"), output_field=QUANTITY),
         **outer,
     )
@@ -164,14 +165,44 @@ BY_ITEM_ORDERING = {
 
 
 def _order_by(rows, ordering: str, allowed: dict[str, str], default: list[str], tie: list[str]):
+    """Order by the field `allowed` names for the `ordering` key (a leading `-`: descending); a
+    field named with a leading `-` sorts reversed (days late: the earlier the date, the later)."""
     key = ordering.lstrip("-")
     if key not in allowed:
         return rows.order_by(*default, *tie)
     name = allowed[key]
-    expression = (
-        F(name).desc(nulls_last=True) if ordering.startswith("-") else F(name).asc(nulls_last=True)
-    )
+    descending = ordering.startswith("-") != name.startswith("-")
+    name = name.lstrip("-")
+    expression = F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
     return rows.order_by(expression, *tie)
+
+
+def _partner_rows(
+    rows: QuerySet,
+    *,
+    partner: str,
+    chosen: Customer | Vendor | None,
+    due: str,
+    only_late: bool,
+    search: str,
+    today: date,
+) -> QuerySet:
+    """The filters the by-customer and by-vendor lists share: the order's `partner` (customer or
+    vendor), late (the `due` date passed) and a search in the order number, the partner's name
+    and account number, and the item number and name."""
+    if chosen is not None:
+        rows = rows.filter(**{f"order__{partner}": chosen})
+    if only_late:
+        rows = rows.filter(**{f"{due}__lt": today})
+    if search:
+        rows = rows.filter(
+            Q(order__number__icontains=search)
+            | Q(**{f"order__{partner}__party__name__icontains": search})
+            | Q(**{f"order__{partner}__account_number__icontains": search})
+            | Q(item__item_number__icontains=search)
+            | Q(item__name__icontains=search)
+        )
+    return rows
 
 
 def backorders_by_item(
@@ -367,24 +398,11 @@ def item_backorders(
     projection that says whether (and how much, by when) more must be ordered. Three queries."""
     today = today or timezone.localdate()
     where = {"item": item} if warehouse is None else {"item": item, "warehouse": warehouse}
-    line_reservation = InventoryTransaction.objects.filter(
-        status=TxStatus.RESERVED, source=SOURCE, source_id=OuterRef("pk")
-    )
-    reserved_for_line = Coalesce(
-        Subquery(
-            line_reservation.order_by()
-            .values("source_id")
-            .annotate(total=Sum(-F("quantity"), output_field=QUANTITY))
-            .values("total"),
-            output_field=QUANTITY,
-        ),
-        ZERO,
-    )
     lines = list(
         backorder_lines()
         .filter(**where)
         .select_related("order__customer__party", "warehouse")
-        .annotate(reserved=reserved_for_line)
+        .annotate(reserved=_reserved(where={"source": SOURCE}, source_id="pk"))
         .order_by("order__requested_ship_date", "order__priority", "order__created_at", "pk")
     )
     for line in lines:
@@ -431,6 +449,7 @@ BY_CUSTOMER_ORDERING = {
     "status": "status",
     "supply_type": "supply_type",
     "purchase_order": "purchase_line__order__number",
+    "days_late": "-order__requested_ship_date",
 }
 
 
@@ -443,26 +462,18 @@ def backorders_by_customer(
     today: date | None = None,
 ) -> QuerySet[SalesOrderLine]:
     """The lines customers wait for (drop shipments and special orders too), with the order,
-    item, warehouse and purchase order loaded. `days_late` sorts as the requested ship date
-    reversed (the longer it waits, the earlier the date)."""
-    today = today or timezone.localdate()
-    lines = waiting_lines().select_related(
-        "order__customer__party", "item", "warehouse", "purchase_line__order"
+    item, warehouse and purchase order loaded."""
+    lines = _partner_rows(
+        waiting_lines().select_related(
+            "order__customer__party", "item", "warehouse", "purchase_line__order"
+        ),
+        partner="customer",
+        chosen=customer,
+        due="order__requested_ship_date",
+        only_late=only_late,
+        search=search,
+        today=today or timezone.localdate(),
     )
-    if customer is not None:
-        lines = lines.filter(order__customer=customer)
-    if only_late:
-        lines = lines.filter(order__requested_ship_date__lt=today)
-    if search:
-        lines = lines.filter(
-            Q(order__number__icontains=search)
-            | Q(order__customer__party__name__icontains=search)
-            | Q(order__customer__account_number__icontains=search)
-            | Q(item__item_number__icontains=search)
-            | Q(item__name__icontains=search)
-        )
-    if ordering.lstrip("-") == "days_late":
-        ordering = "requested_ship_date" if ordering == "-days_late" else "-requested_ship_date"
     return _order_by(
         lines,
         ordering,
@@ -481,6 +492,7 @@ BY_VENDOR_ORDERING = {
     "remaining": "receive_remainder",
     "expected_receipt_date": "expected_receipt_date",
     "waiting_lines": "other_backorder_lines",
+    "days_late": "-expected_receipt_date",
 }
 
 
@@ -496,7 +508,6 @@ def backorders_by_vendor(
     them (`waiting_sales_lines`, special orders and drop shipments) and, for receipts into our
     warehouse, how many other backorder lines of the item in that warehouse wait for stock
     (`other_backorder_lines`, `other_backorder_quantity`)."""
-    today = today or timezone.localdate()
     others = backorder_lines().filter(purchase_line__isnull=True)
     other_lines = (
         others.filter(item=OuterRef("item"), warehouse=OuterRef("warehouse"))
@@ -533,20 +544,15 @@ def backorders_by_vendor(
             )
         )
     )
-    if vendor is not None:
-        rows = rows.filter(order__vendor=vendor)
-    if only_late:
-        rows = rows.filter(expected_receipt_date__lt=today)
-    if search:
-        rows = rows.filter(
-            Q(order__number__icontains=search)
-            | Q(order__vendor__party__name__icontains=search)
-            | Q(order__vendor__account_number__icontains=search)
-            | Q(item__item_number__icontains=search)
-            | Q(item__name__icontains=search)
-        )
-    if ordering.lstrip("-") == "days_late":
-        ordering = "expected_receipt_date" if ordering == "-days_late" else "-expected_receipt_date"
+    rows = _partner_rows(
+        rows,
+        partner="vendor",
+        chosen=vendor,
+        due="expected_receipt_date",
+        only_late=only_late,
+        search=search,
+        today=today or timezone.localdate(),
+    )
     return _order_by(
         rows,
         ordering,

@@ -3,8 +3,9 @@
 Rules (issue 7, item 5):
 
 - **Backorders** are the open sales lines with something left to deliver on open orders that are
-  neither journals nor returns, supplied from stock or as a special order (a drop shipment never
-  passes through our warehouses).
+  neither journals nor returns, of a stocked item, supplied from stock or as a special order (a
+  drop shipment never passes through our warehouses): the backorders the lists show
+  (`selectors.backorders.backorder_lines`).
 - **Order of service**: ship date (the confirmed ship date once the order is confirmed, since that
   is what the customer was promised; else the requested ship date), then the order's priority
   (1 first), then the order date (`created_at`), then the line id.
@@ -42,6 +43,7 @@ from salesmkt.core.money import to_decimal
 from salesmkt.core.transitions import retry_on_conflict
 
 from ..models import AllocationRun, AllocationRunLine, SalesOrder, SalesOrderLine
+from ..selectors import backorders
 from .orders import SOURCE, apply_line_inventory
 
 ZERO = Decimal(0)
@@ -55,18 +57,9 @@ ALLOCATION_ORDER = (
 
 
 def open_backorders() -> QuerySet:
-    """Every backorder line, in the order allocation serves them."""
-    return (
-        SalesOrderLine.objects.filter(
-            deliver_remainder__gt=0,
-            supply_type__in=[SupplyType.STOCK, SupplyType.SPECIAL_ORDER],
-            order__status=SalesOrder.Status.OPEN,
-        )
-        .exclude(
-            order__order_type__in=[SalesOrder.OrderType.JOURNAL, SalesOrder.OrderType.RETURNED]
-        )
-        .order_by(*ALLOCATION_ORDER)
-    )
+    """Every backorder line (as the backorder lists count them), in the order allocation serves
+    them."""
+    return backorders.backorder_lines().order_by(*ALLOCATION_ORDER)
 
 
 def backorder_lines(*, item: Item | int, warehouse: Warehouse | int | None = None) -> QuerySet:

@@ -81,9 +81,10 @@ def _reservations(line_ids: Iterable[int]) -> dict[int, Decimal]:
     }
 
 
-def _supplies(pairs: set[tuple[int, int]]) -> tuple[dict, dict[int, Decimal]]:
+def _supplies(pairs: set[tuple[int, int]], line_ids: list[int]) -> tuple[dict, dict[int, Decimal]]:
     """On-hand, reservations, expected receipts and ranked backorders of (item, warehouse)
-    pairs, in four queries whatever the number of lines; and each backorder's reservation."""
+    pairs, in four queries whatever the number of lines; and the reservation of each backorder
+    and of each of `line_ids` (the lines promised, backorders or not)."""
     items = {item for item, _house in pairs}
     houses = {house for _item, house in pairs}
     supplies = {pair: _Supply(receipts=[], ranked=[]) for pair in pairs}
@@ -125,7 +126,7 @@ def _supplies(pairs: set[tuple[int, int]]) -> tuple[dict, dict[int, Decimal]]:
             "order__created_at",
         )
     )
-    reserved = _reservations(line.pk for line in backorders)
+    reserved = _reservations({*line_ids, *(line.pk for line in backorders)})
     for line in backorders:
         supply = supplies.get((line.item_id, line.warehouse_id))
         if supply is not None:
@@ -198,9 +199,9 @@ def promises(lines: Iterable[SalesOrderLine], *, today: date | None = None) -> d
         else:
             stocked.append(line)
     if stocked:
-        supplies, reserved = _supplies({(line.item_id, line.warehouse_id) for line in stocked})
-        missing = [line.pk for line in stocked if line.pk not in reserved]
-        reserved.update(_reservations(missing) if missing else {})
+        supplies, reserved = _supplies(
+            {(line.item_id, line.warehouse_id) for line in stocked}, [line.pk for line in stocked]
+        )
         for line in stocked:
             result[line.pk] = _promise_from_supply(
                 line,

@@ -39,10 +39,7 @@ def _ship_to(order: SalesOrder) -> dict[str, str]:
             "ship_to_city": order.delivery_city,
             "ship_to_country": order.delivery_country,
         }
-    address = (
-        order.customer.party.addresses.filter(purpose="delivery").first()
-        or order.customer.party.addresses.first()
-    )
+    address = order.customer.party.delivery_address
     return {
         "ship_to_name": order.delivery_name or order.customer.party.name,
         "ship_to_street": getattr(address, "street", ""),

@@ -19,7 +19,7 @@ from orders.models import AllocationRun, SalesOrder
 from orders.services.allocation import allocation_proposal, allocation_run
 from orders.services.delivery import packing_slip_post
 from orders.services.orders import SOURCE, sales_order_confirm
-from orders.services.promising import line_promise, offered_ship_date
+from orders.services.promising import line_promise, offered_ship_date, promises
 from salesmkt.core.errors import ConflictError
 from tests import factories as f
 
@@ -127,6 +127,20 @@ def test_a_confirmed_ship_date_ranks_instead_of_the_requested_date(backorders):
     allocation_run(item=item, warehouse=warehouse, actor=None)
 
     assert (reserved(confirmed_earlier), reserved(requested_early)) == (Decimal("3"), 0)
+
+
+@pytest.mark.django_db
+def test_journal_return_and_drop_shipment_lines_are_not_allocated(backorders):
+    item, warehouse, (stocked,) = backorders(("2", 3), on_hand="9")
+    backorders(("2", 1), order_type="journal")
+    backorders(("2", 1), order_type="returned", return_reason="Broken")
+    _item, _warehouse, (drop,) = backorders(("2", 1))
+    drop.lines.update(supply_type="drop_shipment")
+
+    (split,) = allocation_proposal(item=item, warehouse=warehouse)
+
+    assert [share.line.order for share in split.shares] == [stocked]
+    assert split.shares[0].proposed == Decimal("2")
 
 
 @pytest.mark.django_db
@@ -273,6 +287,20 @@ def test_earlier_ranked_demand_is_served_before_a_later_line_from_expected_recei
 
 
 @pytest.mark.django_db
+def test_promising_takes_four_queries_whatever_the_number_of_lines(
+    make_order, django_assert_num_queries
+):
+    order = make_order(quantities=["1", "2", "3", "4", "5"])
+    lines = list(order.lines.select_related("order", "item"))
+    purchase(lines[0].item, lines[0].warehouse, "9", expected=days(5))
+
+    with django_assert_num_queries(4):
+        found = promises(lines)
+
+    assert found[lines[0].pk].atp_date == days(5)
+
+
+@pytest.mark.django_db
 def test_confirm_offers_and_uses_the_promised_date(backorders, user_in, client):
     # given an order of 6 with 2 on hand and the item's lead time of 14 days
     _item, _warehouse, (order,) = backorders(("6", 3), on_hand="2")
@@ -333,6 +361,24 @@ def test_the_allocation_page_shows_the_proposal_and_allocates_as_entered(
     )
     assert (reserved(earlier), reserved(later)) == (Decimal("1"), Decimal("3"))
     assert AllocationRun.objects.get().created_by is not None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("entered", ["two", "NaN", "Infinity"])
+def test_the_allocation_page_refuses_a_quantity_that_is_not_a_number(
+    backorders, user_in, client, entered
+):
+    item, _warehouse, (order,) = backorders(("4", 3), on_hand="5")
+    client.force_login(user_in("sales manager"))
+
+    response = client.post(
+        reverse("orders:allocation"),
+        {"item": item.pk, "method": "manual", f"quantity-{order.lines.get().pk}": entered},
+        follow=True,
+    )
+
+    assert f"{entered} is not a number." in response.content.decode()
+    assert not AllocationRun.objects.exists()
 
 
 @pytest.mark.django_db

@@ -343,6 +343,34 @@ def test_a_purchase_on_time_is_not_late(scenario):
     assert [row.order for row in backorders_by_vendor()] == [scenario.incoming]
 
 
+@pytest.mark.django_db
+def test_by_vendor_orders_by_days_late_the_longest_late_first(scenario):
+    late = purchase(scenario.item, scenario.warehouse, 1, days(-5))
+    later = purchase(scenario.item, scenario.warehouse, 1, days(-1))
+
+    most_late_first = [row.order for row in backorders_by_vendor(ordering="-days_late")]
+    least_late_first = [row.order for row in backorders_by_vendor(ordering="days_late")]
+
+    assert most_late_first == [late, later, scenario.incoming]
+    assert least_late_first == [scenario.incoming, later, late]
+
+
+@pytest.mark.django_db
+def test_by_customer_and_by_vendor_search_the_partners_name_and_account(scenario):
+    customer = f.CustomerFactory(party__name="Zebra Outfitters", account_number="ZEB-42")
+    vendor = f.VendorFactory(party__name="Quokka Supplies", account_number="QUO-7")
+    wanted = order(scenario.item, scenario.warehouse, 1, days(3), customer=customer)
+    bought = purchase(scenario.item, scenario.warehouse, 1, days(3), vendor=vendor)
+
+    by_name = [line.order for line in backorders_by_customer(search="zebra")]
+    by_account = [line.order for line in backorders_by_customer(search=customer.account_number)]
+    vendor_by_name = [row.order for row in backorders_by_vendor(search="quokka")]
+    vendor_by_account = [row.order for row in backorders_by_vendor(search=vendor.account_number)]
+
+    assert by_name == by_account == [wanted]
+    assert vendor_by_name == vendor_by_account == [bought]
+
+
 # --- API -----------------------------------------------------------------------------------------
 @pytest.fixture
 def clerk_api(user_in):
