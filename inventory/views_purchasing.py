@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from crm.forms import DateInput
 from salesmkt.core.errors import DomainError
 from salesmkt.core.money import round_money
-from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
+from salesmkt.core.ui import Column, RecordAction, RecordViews, parse_number, transition_available
 
 from .forms import PurchaseOrderForm, PurchaseOrderLineFormSet
 from .models import PurchaseOrder, PurchaseOrderLine
@@ -260,7 +260,7 @@ def _arrival(request, pk: int, *, shipment: bool):
         if not raw:
             continue
         try:
-            quantity = Decimal(raw.replace(",", "."))
+            quantity = parse_number(raw)
         except InvalidOperation:
             messages.error(
                 request, gettext("Line %(line)d: not a number.") % {"line": line.line_number}

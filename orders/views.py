@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from agreements.services.suggestions import sales_suggestions
 from salesmkt.core.errors import DomainError
-from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
+from salesmkt.core.ui import Column, RecordAction, RecordViews, parse_number, transition_available
 
 from .forms import (
     ChangeTypeForm,
@@ -322,7 +322,7 @@ def post_packing_slip(request, pk):
         if not raw:
             continue
         try:
-            quantity = Decimal(raw.replace(",", "."))
+            quantity = parse_number(raw)
         except InvalidOperation:
             messages.error(
                 request, gettext("Line %(line)d: not a number.") % {"line": line.line_number}
@@ -620,7 +620,7 @@ def line_quantity(request, pk):
     order = line.order
     error = ""
     try:
-        quantity = Decimal(request.POST.get(f"quantity-{pk}", "").replace(",", "."))
+        quantity = parse_number(request.POST.get(f"quantity-{pk}", ""))
         rows = [{"id": other.pk} for other in order.lines.all() if other.pk != line.pk]
         rows.append({"id": line.pk, "quantity": quantity})
         orders.sales_order_update(instance=order, data={"lines": rows}, actor=request.user)

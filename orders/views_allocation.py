@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Item, Warehouse
 from salesmkt.core.errors import DomainError
+from salesmkt.core.ui import parse_number
 
 from .models import AllocationRun
 from .services import allocation
@@ -106,9 +107,7 @@ def _allocate(request):
             if not key.startswith("quantity-") or not key.removeprefix("quantity-").isdigit():
                 continue
             try:
-                quantity = Decimal((raw.strip() or "0").replace(",", "."))
-                if not quantity.is_finite():  # NaN and Infinity parse, but are no quantity
-                    raise InvalidOperation
+                quantity = parse_number(raw.strip() or "0")
             except InvalidOperation:
                 messages.error(request, gettext("%(value)s is not a number.") % {"value": raw})
                 return _back(item.pk, warehouse and warehouse.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import django_filters
@@ -30,6 +31,15 @@ from . import services
 from .audit import events_for
 from .documents import documents_for
 from .errors import DomainError
+
+
+def parse_number(raw: str) -> Decimal:
+    """A number a clerk typed into a page ("3", "2,5"). InvalidOperation when it is none; NaN
+    and Infinity parse as decimals but are no quantity, so they are refused too."""
+    value = Decimal(raw.strip().replace(",", "."))
+    if not value.is_finite():
+        raise InvalidOperation(raw)
+    return value
 
 
 @dataclass

@@ -45,6 +45,24 @@ def test_the_packing_slip_form_is_prefilled_and_posts_a_partial_delivery(clerk, 
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("entered", ["four", "NaN", "-Infinity"])
+def test_a_delivery_quantity_that_is_not_a_number_is_refused_and_posts_nothing(
+    clerk, make_order, entered
+):
+    order = make_order(quantities=["10"])
+    line = order.lines.get()
+
+    response = clerk.post(
+        reverse("orders:sales-orders-packing-slip", args=[order.pk]),
+        {f"deliver-{line.pk}": entered},
+        follow=True,
+    )
+
+    assert "Line 1: not a number." in response.content.decode()
+    assert not PackingSlip.objects.exists()
+
+
+@pytest.mark.django_db
 def test_an_over_delivery_in_the_ui_is_refused_with_the_reason(clerk, make_order):
     order = make_order(quantities=["10"])
     line = order.lines.get()
@@ -100,12 +118,14 @@ def test_a_line_quantity_is_changed_in_place_and_repriced(clerk, make_order):
 
 
 @pytest.mark.django_db
-def test_a_wrong_quantity_in_place_says_why_and_changes_nothing(clerk, make_order):
+@pytest.mark.parametrize("entered", ["abc", "NaN", "Infinity"])
+def test_a_wrong_quantity_in_place_says_why_and_changes_nothing(clerk, make_order, entered):
     order = make_order(quantities=["2"])
     line = order.lines.get()
 
     row = clerk.post(
-        reverse("orders:sales-orders-line-quantity", args=[line.pk]), {f"quantity-{line.pk}": "abc"}
+        reverse("orders:sales-orders-line-quantity", args=[line.pk]),
+        {f"quantity-{line.pk}": entered},
     ).content.decode()
 
     line.refresh_from_db()

@@ -130,6 +130,25 @@ def test_the_receipt_form_is_prefilled_with_the_remainder_and_posts_a_partial_re
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("entered", ["four", "NaN", "Infinity"])
+def test_a_receipt_quantity_that_is_not_a_number_is_refused_and_receives_nothing(
+    manager, purchase, entered
+):
+    order = purchase("10")
+    line = order.lines.get()
+
+    response = manager.post(
+        reverse("inventory:purchase-orders-receive", args=[order.pk]),
+        {f"arrive-{line.pk}": entered, "date": str(TODAY)},
+        follow=True,
+    )
+
+    assert "Line 1: not a number." in response.content.decode()
+    line.refresh_from_db()
+    assert line.received_quantity == 0
+
+
+@pytest.mark.django_db
 def test_an_over_receipt_in_the_ui_is_refused_with_the_reason(manager, purchase):
     order = purchase("10")
     line = order.lines.get()
