@@ -218,25 +218,36 @@ def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = F
         return _free_text_lines(invoice, rows)
 
 
+def lines_editable(invoice: Invoice) -> bool:
+    """Whether a draft's lines are entered by hand: a free text invoice's or its pro forma's. An
+    invoice (or pro forma) of an order or of packing slips takes its lines from them, a credit
+    note from the invoice it credits."""
+    return (
+        invoice.status == Invoice.Status.DRAFT
+        and invoice.sales_order_id is None
+        and invoice.kind in (Kind.FREE_TEXT, Kind.PRO_FORMA)
+    )
+
+
 def free_text_invoice_update(*, instance: Invoice, data: dict[str, Any], actor) -> Invoice:
-    """Change a draft free text invoice (or its pro forma): date, notes and, when given, all its
-    lines. A posted invoice never changes; an invoice of an order keeps the order's lines."""
+    """Change a draft: its date and notes, and when given, all the lines of a free text invoice
+    (or its pro forma; `lines_editable`). A posted invoice never changes."""
     data = dict(data)
     rows = data.pop("lines", None)
     with transaction.atomic():
         invoice = lock(instance)
         _refuse_posted(invoice)
+        if rows is not None and not lines_editable(invoice):
+            raise ConflictError(
+                _("Only a draft free text invoice is edited; post or delete the others."),
+                code="invoice_not_editable",
+            )
         for field in ("invoice_date", "notes"):
             if field in data:
                 setattr(invoice, field, data[field])
         invoice = record_save(instance=invoice, actor=actor)
         if rows is None:
             return invoice
-        if invoice.lines.filter(order_line__isnull=False).exists():
-            raise ConflictError(
-                _("The lines of an invoice of an order come from the order."),
-                code="lines_from_order",
-            )
         invoice.lines.all().delete()
         return _free_text_lines(invoice, rows)
 
@@ -479,8 +490,19 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         return invoice
 
 
+def sendable(invoice: Invoice) -> bool:
+    """A posted invoice or credit note, or a pro forma, goes to the customer; a draft does not
+    (it has no number yet and may still change)."""
+    return invoice.status == Invoice.Status.POSTED or invoice.kind == Kind.PRO_FORMA
+
+
 def invoice_send(*, invoice: Invoice, actor, email_to: str = ""):
     """Render the invoice (or credit note, or pro forma) and mail it with the PDF attached."""
+    if not sendable(invoice):
+        raise ConflictError(
+            _("Only a posted invoice or a pro forma is sent; post the draft first."),
+            code="invoice_not_posted",
+        )
     email_to = email_to or invoice.customer.party.email
     if not email_to:
         raise DomainError(

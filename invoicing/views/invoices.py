@@ -132,21 +132,14 @@ class InvoiceViews(RecordViews):
             "send",
             _("Send"),
             lambda i, user, data: invoices.invoice_send(invoice=i, actor=user),
-            available=lambda i: bool(i.customer.party.email),
+            available=lambda i: invoices.sendable(i) and bool(i.customer.party.email),
             icon="bi-envelope",
         ),
     ]
 
     @classmethod
     def editable(cls, obj):
-        """A draft free text invoice (or its pro forma) is edited here; an invoice of an order
-        (a pro forma of one too) or of packing slips takes its lines from them, a credit note
-        from the invoice it credits."""
-        return (
-            obj.status == Invoice.Status.DRAFT
-            and obj.sales_order_id is None
-            and obj.kind in (Invoice.Kind.FREE_TEXT, Invoice.Kind.PRO_FORMA)
-        )
+        return invoices.lines_editable(obj)
 
     @classmethod
     def get_forms(cls, request, instance=None):
@@ -169,11 +162,6 @@ class InvoiceViews(RecordViews):
 
     @classmethod
     def run_update(cls, instance, data, actor):
-        if not cls.editable(instance):
-            raise ConflictError(
-                gettext("Only a draft free text invoice is edited; post or delete the others."),
-                code="invoice_not_editable",
-            )
         return invoices.free_text_invoice_update(instance=instance, data=data, actor=actor)
 
     @classmethod

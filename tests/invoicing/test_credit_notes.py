@@ -139,3 +139,24 @@ def test_invoicing_a_returned_order_produces_a_credit_note(make_order, accounts)
     )  # the customer's credit
     assert balances(note.voucher)["1500"] == Decimal("-250.00")
     assert SalesOrder.objects.get(pk=order.pk).status == "invoiced"
+
+
+@pytest.mark.django_db
+def test_a_draft_credit_notes_lines_cannot_be_replaced_through_the_api(api_as, posted, accounts):
+    note = credit_note_create(invoice=posted, actor=None)
+    credited = list(note.lines.values_list("credited_line_id", "quantity"))
+    row = {
+        "ledger_account": accounts.revenue.pk,
+        "description": "Anything",
+        "quantity": "50",
+        "unit_price": "125.00",
+        "sales_tax_code": accounts.tax_code.pk,
+    }
+
+    response = api_as("accountant").patch(
+        f"/api/v1/invoices/{note.pk}/", {"lines": [row]}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "invoice_not_editable"
+    assert list(note.lines.values_list("credited_line_id", "quantity")) == credited
