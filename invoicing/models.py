@@ -187,6 +187,8 @@ class Invoice(FSMModelMixin, models.Model):
     )
     buyer_city = models.CharField(_("buyer city"), max_length=100, blank=True, editable=False)
     buyer_country = models.CharField(_("buyer country"), max_length=2, blank=True, editable=False)
+    # The currency's code as invoiced (the chain hash reads it), copied at posting.
+    currency_code = models.CharField(_("currency code"), max_length=3, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invoice")
@@ -219,12 +221,14 @@ class Invoice(FSMModelMixin, models.Model):
             },
         )
 
-    def take_buyer_snapshot(self) -> list[str]:
-        """Copy the buyer's legal details from the customer; returns the fields to save."""
+    def take_snapshot(self) -> list[str]:
+        """Copy the buyer's legal details from the customer and the currency's code; returns
+        the fields to save."""
         buyer = self._customer_as_buyer()
         for field in Buyer.FIELDS:
             setattr(self, f"buyer_{field}", getattr(buyer, field))
-        return BUYER_FIELDS
+        self.currency_code = self.currency.code
+        return [*BUYER_FIELDS, "currency_code"]
 
     @property
     def buyer(self) -> Buyer:
@@ -286,6 +290,13 @@ class InvoiceLine(PricedLine):
     # drafts, whose totals follow the tax code (`core.tax.document_totals`).
     tax_rate = PercentField(_("tax rate (%)"), null=True, blank=True, default=None, editable=False)
     tax_category = models.CharField(_("tax category"), max_length=2, blank=True, editable=False)
+    # The identifiers as invoiced, copied at posting like the tax: the chain hash reads these, so
+    # renumbering an item, an account or a tax code later alters no posted document.
+    item_number = models.CharField(_("item number"), max_length=40, blank=True, editable=False)
+    ledger_account_number = models.CharField(
+        _("account number"), max_length=20, blank=True, editable=False
+    )
+    tax_code = models.CharField(_("tax code"), max_length=20, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("invoice line")
@@ -295,15 +306,28 @@ class InvoiceLine(PricedLine):
     def __str__(self) -> str:
         return f"{self.invoice}/{self.line_number} {self.description}"
 
-    def take_tax_snapshot(self) -> None:
-        """Fix the line's tax rate and category as invoiced. A credit note line credits at the
-        rate its invoice line was posted with, whatever the tax code says today."""
+    SNAPSHOT_FIELDS = [
+        "tax_rate",
+        "tax_category",
+        "item_number",
+        "ledger_account_number",
+        "tax_code",
+    ]
+
+    def take_snapshot(self) -> list[str]:
+        """Fix the line's legal content as invoiced: its tax rate and category (a credit note
+        line credits at the rate its invoice line was posted with, whatever the tax code says
+        today) and the item, account and tax code identifiers. Returns the fields to save."""
         source = self.credited_line if self.credited_line_id else None
         if source is not None and source.tax_rate is not None:
             self.tax_rate, self.tax_category = source.tax_rate, source.tax_category
         else:
             self.tax_rate = self.sales_tax_code.rate
             self.tax_category = self.sales_tax_code.category
+        self.item_number = self.item.item_number if self.item_id else ""
+        self.ledger_account_number = self.ledger_account.number if self.ledger_account_id else ""
+        self.tax_code = self.sales_tax_code.code
+        return self.SNAPSHOT_FIELDS
 
 
 class CustomerTransaction(models.Model):

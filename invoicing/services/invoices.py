@@ -437,11 +437,11 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
             days=invoice.customer.payment_terms.net_days
         )
         # The legal content is fixed before it is totalled, posted and hashed: from here on
-        # the invoice reads its own buyer and tax rates, never the master data.
-        buyer = invoice.take_buyer_snapshot()
+        # the invoice reads its own buyer, tax rates and identifiers, never the master data.
+        snapshot = invoice.take_snapshot()
         for line in lines:
-            line.take_tax_snapshot()
-        InvoiceLine.objects.bulk_update(lines, ["tax_rate", "tax_category"])
+            line.take_snapshot()
+        InvoiceLine.objects.bulk_update(lines, InvoiceLine.SNAPSHOT_FIELDS)
         _apply_totals(invoice, lines)
         invoice.voucher = _voucher(invoice, lines, reverse=credit)
         chained = chain(invoice, lines)
@@ -451,7 +451,7 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
                 "invoice_date",
                 "due_date",
                 "voucher",
-                *buyer,
+                *snapshot,
                 *TOTAL_FIELDS,
                 *chained,
             ]

@@ -73,12 +73,10 @@ def _instant(value) -> str:
 def content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str:
     """The document's legal content, serialised canonically (sorted keys, decimals with their
     stored places, dates ISO, instants UTC). `lines` in line number order, else read. Read
-    from the document alone (its buyer and tax snapshots), never from master data that may
+    from the document alone (its buyer, tax and identifier snapshots), never from master data that may
     change after posting."""
     if lines is None:
-        lines = invoice.lines.select_related("item", "ledger_account", "sales_tax_code").order_by(
-            "line_number"
-        )
+        lines = invoice.lines.order_by("line_number")
     data = {
         "series": series_of(invoice),
         "number": invoice.number,
@@ -93,18 +91,18 @@ def content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str
             "name": invoice.buyer_name,
             "vat_number": invoice.buyer_vat_number,
         },
-        "currency": invoice.currency.code,
+        "currency": invoice.currency_code,
         "lines": [
             {
                 "line_number": line.line_number,
-                "item": line.item.item_number if line.item_id else "",
-                "ledger_account": line.ledger_account.number if line.ledger_account_id else "",
+                "item": line.item_number,
+                "ledger_account": line.ledger_account_number,
                 "description": line.description,
                 "quantity": _fixed(line, "quantity"),
                 "unit_price": _fixed(line, "unit_price"),
                 "discount_amount": _fixed(line, "discount_amount"),
                 "discount_percent": _fixed(line, "discount_percent"),
-                "tax_code": line.sales_tax_code.code,
+                "tax_code": line.tax_code,
                 "tax_rate": _fixed(line, "tax_rate"),
                 "line_amount": _fixed(line, "line_amount"),
             }
@@ -140,10 +138,10 @@ def chain(invoice: Invoice, lines: Iterable[InvoiceLine]) -> list[str]:
 
 
 def _documents(documents: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    lines = InvoiceLine.objects.select_related("item", "ledger_account", "sales_tax_code")
+    lines = InvoiceLine.objects.all()
     return (
         _in_number_order(documents)
-        .select_related("currency", "credited_invoice")
+        .select_related("credited_invoice")
         .prefetch_related(Prefetch("lines", queryset=lines.order_by("line_number")))
     )
 

@@ -179,3 +179,41 @@ def test_the_migration_fills_the_snapshot_of_invoices_posted_before_it_and_the_c
 
 def _buyer_fields() -> list[str]:
     return [field.name for field in Invoice._meta.fields if field.name.startswith("buyer_")]
+
+
+@pytest.mark.django_db
+def test_renumbering_items_accounts_tax_codes_and_currencies_after_posting_alters_no_document(
+    invoice_for, accounts
+):
+    invoice = invoice_for("3")
+    line = invoice.lines.select_related("item").get()
+    before = (line.item.item_number, accounts.tax_code.code, invoice.currency.code)
+
+    for record, field, value in [
+        (line.item, "item_number", "RENUMBERED-1"),
+        (accounts.tax_code, "code", "NEW25"),
+        (invoice.currency, "code", "XXX"),
+        (accounts.revenue, "number", "3999"),
+    ]:
+        setattr(record, field, value)
+        record.save()
+
+    stored = Invoice.objects.get(pk=invoice.pk)
+    stored_line = stored.lines.get()
+    assert (stored_line.item_number, stored_line.tax_code, stored.currency_code) == before
+    assert verify() == []
+
+
+@pytest.mark.django_db
+def test_the_migration_fills_the_identifiers_of_documents_posted_before_it(invoice_for):
+    invoice = invoice_for("2")
+    InvoiceLine.objects.update(item_number="", ledger_account_number="", tax_code="")
+    Invoice.objects.update(currency_code="")
+    assert verify() != []  # without the identifiers the hash no longer matches
+
+    migration = importlib.import_module("invoicing.migrations.0009_identifier_snapshot")
+    migration.fill_snapshot(apps, None)
+
+    line = InvoiceLine.objects.select_related("item", "sales_tax_code").get(invoice=invoice)
+    assert (line.item_number, line.tax_code) == (line.item.item_number, line.sales_tax_code.code)
+    assert verify() == []
