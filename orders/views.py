@@ -26,7 +26,7 @@ from .forms import (
     quotation_line_formset,
 )
 from .models import Project, SalesOrder, SalesOrderLine, SalesQuotation
-from .services import approval, delivery, orders, projects, quotations
+from .services import approval, delivery, orders, projects, quotations, supply
 from .services.promising import offered_ship_date
 from .views_allocation import ConfirmForm, promising_context
 
@@ -382,18 +382,10 @@ def _purchase_context(request, order, lines) -> dict:
     """Drop-shipment and special-order lines not purchased yet get a Purchase button."""
     from crm.models import Vendor
 
-    to_purchase = [
-        line.pk
-        for line in lines
-        if line.supply_type != SalesOrderLine.SupplyType.STOCK
-        and not line.purchase_line_id
-        and line.deliver_remainder > 0
-    ]
+    to_purchase = [line.pk for line in lines if supply.line_purchasable(line)]
     can_purchase = (
         bool(to_purchase)
-        and _open(order)
-        and not order.is_journal
-        and not order.is_return
+        and supply.order_purchasable(order)
         and request.user.has_perms(["orders.change_salesorder", "inventory.add_purchaseorder"])
     )
     return {
@@ -415,13 +407,11 @@ def purchase_line(request, pk):
     vendor chosen."""
     from crm.models import Vendor
 
-    from .services.supply import sales_line_purchase
-
     line = get_object_or_404(SalesOrderLine, pk=pk)
     vendor_id = request.POST.get("vendor", "").strip()
     vendor = get_object_or_404(Vendor, pk=vendor_id) if vendor_id.isdigit() else None
     try:
-        purchase = sales_line_purchase(line=line, vendor=vendor, actor=request.user)
+        purchase = supply.sales_line_purchase(line=line, vendor=vendor, actor=request.user)
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
         return _detail(line.order_id)

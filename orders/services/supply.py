@@ -49,6 +49,21 @@ def _ship_to(order: SalesOrder) -> dict[str, str]:
     }
 
 
+def order_purchasable(order: SalesOrder) -> bool:
+    """An open sales order that delivers to a customer is supplied by purchases."""
+    return order.status == SalesOrder.Status.OPEN and not order.is_journal and not order.is_return
+
+
+def line_purchasable(line: SalesOrderLine) -> bool:
+    """A drop-shipment or special-order line not purchased yet, with something left to deliver
+    (its order must be `order_purchasable` too)."""
+    return (
+        line.supply_type != SupplyType.STOCK
+        and not line.purchase_line_id
+        and line.deliver_remainder > 0
+    )
+
+
 def sales_line_purchase(
     *, line: SalesOrderLine, actor, vendor: Vendor | None = None
 ) -> PurchaseOrderLine:
@@ -72,7 +87,7 @@ def sales_line_purchase(
                 % {"line": line.line_number, "purchase": line.purchase_line.order.number},
                 code="line_purchased",
             )
-        if order.status != SalesOrder.Status.OPEN or order.is_journal or order.is_return:
+        if not order_purchasable(order):
             raise ConflictError(
                 _("Only an open sales order is supplied by a purchase."), code="order_not_open"
             )
