@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from agreements.services.pricing import net_amount
 from crm.models import Customer
 from orders.models import PackingSlip, PackingSlipLine, SalesOrder
 
-from .models import Invoice, InvoiceRunCustomer
+from .models import Invoice, InvoiceRun, InvoiceRunCustomer
 
 
 def invoiceable_packing_slips(
@@ -81,4 +81,39 @@ def packing_slip_net_amount(slip: PackingSlip) -> Decimal:
             for line in slip.lines.all()
         ),
         Decimal(0),
+    )
+
+
+def _progress(*, posted: int, failed: int, pending: int) -> dict[str, int]:
+    total = posted + failed + pending
+    return {
+        "total": total,
+        "posted": posted,
+        "failed": failed,
+        "pending": pending,
+        "percent": round(100 * (total - pending) / total) if total else 100,
+    }
+
+
+def runs_with_progress(queryset: QuerySet[InvoiceRun]) -> QuerySet[InvoiceRun]:
+    """Invoice runs with their rows counted by status, for a page of runs in one query."""
+    status = InvoiceRunCustomer.Status
+    return queryset.annotate(
+        rows_posted=Count("rows", filter=Q(rows__status=status.POSTED)),
+        rows_failed=Count("rows", filter=Q(rows__status=status.FAILED)),
+        rows_pending=Count("rows", filter=Q(rows__status=status.PENDING)),
+    )
+
+
+def run_progress(run: InvoiceRun) -> dict[str, int]:
+    """A run's customers posted, failed and pending, and the percent done: from the
+    annotations of `runs_with_progress` when present, else counted."""
+    if hasattr(run, "rows_pending"):
+        return _progress(posted=run.rows_posted, failed=run.rows_failed, pending=run.rows_pending)
+    counts = dict(run.rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    status = InvoiceRunCustomer.Status
+    return _progress(
+        posted=counts.get(status.POSTED, 0),
+        failed=counts.get(status.FAILED, 0),
+        pending=counts.get(status.PENDING, 0),
     )

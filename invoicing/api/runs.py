@@ -1,13 +1,13 @@
 """API of invoice runs: POST starts one ("every invoiceable packing slip up to a date, one
 invoice per customer"), GET follows its progress and lists each customer's invoice or reason."""
 
-from django.db.models import Count, Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
 from ..models import InvoiceRun, InvoiceRunCustomer
+from ..selectors import run_progress, runs_with_progress
 from ..services import runs
 
 
@@ -62,31 +62,7 @@ class InvoiceRunSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RunProgressSerializer)
     def get_progress(self, run):
-        return progress_of(run)
-
-
-def progress_of(run: InvoiceRun) -> dict[str, int]:
-    """From the list's annotations when present (one query for the page), else counted."""
-    if not hasattr(run, "rows_total"):
-        return runs.invoice_run_progress(run)
-    done = run.rows_total - run.rows_pending
-    return {
-        "total": run.rows_total,
-        "posted": run.rows_posted,
-        "failed": run.rows_failed,
-        "pending": run.rows_pending,
-        "percent": round(100 * done / run.rows_total) if run.rows_total else 100,
-    }
-
-
-def with_progress(queryset):
-    status = InvoiceRunCustomer.Status
-    return queryset.annotate(
-        rows_total=Count("rows"),
-        rows_posted=Count("rows", filter=Q(rows__status=status.POSTED)),
-        rows_failed=Count("rows", filter=Q(rows__status=status.FAILED)),
-        rows_pending=Count("rows", filter=Q(rows__status=status.PENDING)),
-    )
+        return run_progress(run)
 
 
 def _create(*, data, actor):
@@ -101,7 +77,7 @@ class InvoiceRunViewSet(ServiceModelViewSet):
     http_method_names = ["get", "post", "head", "options"]
     # The progress counts group the rows, which drops the model's ordering: order again so that
     # pages are stable.
-    queryset = with_progress(
+    queryset = runs_with_progress(
         InvoiceRun.objects.prefetch_related(
             "rows__customer__party", "rows__invoice", "rows__packing_slips"
         )

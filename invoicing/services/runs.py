@@ -14,7 +14,6 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
-from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,7 @@ from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError, DomainError
 
 from ..models import InvoiceRun, InvoiceRunCustomer
-from ..selectors import invoiceable_packing_slips
+from ..selectors import invoiceable_packing_slips, run_progress
 from . import invoices
 
 log = logging.getLogger(__name__)
@@ -130,7 +129,7 @@ def invoice_run_process(run_id: int) -> dict[str, int]:
                 row.status, row.error = InvoiceRunCustomer.Status.FAILED, _reason(exc)[:500]
             row.save(update_fields=["status", "invoice", "error"])
     _finish(run_id)
-    return invoice_run_progress(InvoiceRun.objects.get(pk=run_id))
+    return run_progress(InvoiceRun.objects.get(pk=run_id))
 
 
 def _finish(run_id: int) -> None:
@@ -142,20 +141,7 @@ def _finish(run_id: int) -> None:
             return  # another worker still holds a row; it finishes the run
         run.status, run.finished_at = InvoiceRun.Status.DONE, timezone.now()
         run.save(update_fields=["status", "finished_at"])
-        record_event(actor=None, obj=run, action="finished", data=invoice_run_progress(run))
-
-
-def invoice_run_progress(run: InvoiceRun) -> dict[str, int]:
-    counts = dict(run.rows.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
-    total = sum(counts.values())
-    pending = counts.get(InvoiceRunCustomer.Status.PENDING, 0)
-    return {
-        "total": total,
-        "posted": counts.get(InvoiceRunCustomer.Status.POSTED, 0),
-        "failed": counts.get(InvoiceRunCustomer.Status.FAILED, 0),
-        "pending": pending,
-        "percent": round(100 * (total - pending) / total) if total else 100,
-    }
+        record_event(actor=None, obj=run, action="finished", data=run_progress(run))
 
 
 def unfinished_runs() -> list[int]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from crm.forms import DateInput
 from salesmkt.core.ui import Column, RecordViews
 
-from ..api.runs import progress_of, with_progress
+from .. import selectors
 from ..models import InvoiceRun
 from ..services import runs
 
@@ -33,7 +33,7 @@ class InvoiceRunForm(forms.ModelForm):
 
 
 def _percent(run):
-    return f"{progress_of(run)['percent']} %"
+    return f"{selectors.run_progress(run)['percent']} %"
 
 
 class InvoiceRunViews(RecordViews):
@@ -76,13 +76,15 @@ class InvoiceRunViews(RecordViews):
 
     @classmethod
     def get_queryset(cls):
-        return with_progress(InvoiceRun.objects.select_related("customer_group", "created_by"))
+        return selectors.runs_with_progress(
+            InvoiceRun.objects.select_related("customer_group", "created_by")
+        )
 
     @classmethod
     def detail_context(cls, request, obj):
         return {
             "run": obj,
-            "progress": progress_of(obj),
+            "progress": selectors.run_progress(obj),
             "rows": obj.rows.select_related("customer__party", "currency", "invoice")
             .prefetch_related("packing_slips")
             .order_by("status", "customer__party__name", "id"),
@@ -103,7 +105,9 @@ def run_progress(request, pk):
     page reloads the customers' table once."""
     run = get_object_or_404(InvoiceRunViews.get_queryset(), pk=pk)
     response = render(
-        request, "invoicing/_run_progress.html", {"run": run, "progress": progress_of(run)}
+        request,
+        "invoicing/_run_progress.html",
+        {"run": run, "progress": selectors.run_progress(run)},
     )
     if run.status == InvoiceRun.Status.DONE:
         response.status_code = 286

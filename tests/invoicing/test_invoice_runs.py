@@ -11,7 +11,7 @@ from django.db import connections
 from django.utils import timezone
 
 from invoicing.models import Invoice, InvoiceRun, InvoiceRunCustomer, LedgerVoucher
-from invoicing.selectors import invoiceable_packing_slips
+from invoicing.selectors import invoiceable_packing_slips, run_progress
 from invoicing.services import runs
 from invoicing.services.runs import invoice_run_create, invoice_run_process
 from invoicing.tasks import resume_invoice_runs
@@ -64,7 +64,7 @@ def test_a_run_posts_one_invoice_per_customer_of_the_slips_up_to_its_date(
     assert [s.number for s in posted[second].packing_slips.all()] == [slip_c.number]
     later.refresh_from_db()
     assert later.invoiced is False
-    assert runs.invoice_run_progress(run) == {
+    assert run_progress(run) == {
         "total": 2,
         "posted": 2,
         "failed": 0,
