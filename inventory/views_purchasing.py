@@ -158,7 +158,7 @@ class PurchaseOrderViews(RecordViews):
 
     @classmethod
     def deletable(cls, obj):
-        return _open(obj) and not obj.has_receipts()
+        return purchasing.purchase_order_deletable(obj)
 
     @classmethod
     def get_forms(cls, request, instance=None):

@@ -171,10 +171,16 @@ def purchase_order_update(*, instance: PurchaseOrder, data: dict[str, Any], acto
         return order
 
 
+def purchase_order_deletable(order: PurchaseOrder) -> bool:
+    """A purchase order nothing was received on may be deleted (open or canceled); one with
+    receipts stays, its rest is canceled instead."""
+    return not order.has_receipts()
+
+
 def purchase_order_delete(*, instance: PurchaseOrder, actor) -> None:
     with transaction.atomic():
         order = lock(instance)
-        if order.has_receipts():
+        if not purchase_order_deletable(order):
             raise ConflictError(
                 _("The purchase order has receipts; cancel what is left instead."),
                 code="purchase_order_received",

@@ -409,3 +409,20 @@ def test_the_order_total_is_rounded_half_up_to_cents(manager):
     response = manager.get(detail(order))
 
     assert response.context["total"] == Decimal("10.01")
+
+
+@pytest.mark.django_db
+def test_a_canceled_purchase_order_without_receipts_is_deleted_from_its_page_as_in_the_api(
+    manager, purchase
+):
+    from inventory.services.purchasing import purchase_order_cancel
+
+    order = purchase_order_cancel(order=purchase("5"), actor=None)
+    delete = reverse("inventory:purchase-orders-delete", args=[order.pk])
+
+    page = manager.get(detail(order)).content.decode()
+    response = manager.post(delete)
+
+    assert delete in page
+    assert response.status_code == 302
+    assert not PurchaseOrder.objects.filter(pk=order.pk).exists()
