@@ -25,7 +25,14 @@ from django.views.decorators.http import require_POST
 from crm.forms import DateInput
 from salesmkt.core.errors import DomainError
 from salesmkt.core.money import round_money
-from salesmkt.core.ui import Column, RecordAction, RecordViews, parse_number, transition_available
+from salesmkt.core.ui import (
+    Column,
+    RecordAction,
+    RecordViews,
+    error_text,
+    parse_number,
+    transition_available,
+)
 
 from .forms import PurchaseOrderForm, PurchaseOrderLineFormSet
 from .models import PurchaseOrder, PurchaseOrderLine
@@ -278,11 +285,8 @@ def _arrival(request, pk: int, *, shipment: bool):
     )
     try:
         service(order=order, lines=rows, on=on, actor=request.user)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        return detail
-    except DomainError as exc:
-        messages.error(request, str(exc.message))
+    except (DomainError, ValidationError) as exc:
+        messages.error(request, error_text(exc))
         return detail
     messages.success(
         request,

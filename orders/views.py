@@ -14,7 +14,14 @@ from django.views.decorators.http import require_POST
 
 from agreements.services.suggestions import sales_suggestions
 from salesmkt.core.errors import DomainError
-from salesmkt.core.ui import Column, RecordAction, RecordViews, parse_number, transition_available
+from salesmkt.core.ui import (
+    Column,
+    RecordAction,
+    RecordViews,
+    error_text,
+    parse_number,
+    transition_available,
+)
 
 from .forms import (
     ChangeTypeForm,
@@ -305,9 +312,7 @@ def _detail(pk):
 
 
 def _report(request, exc):
-    messages.error(
-        request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message)
-    )
+    messages.error(request, error_text(exc))
 
 
 @login_required
@@ -617,7 +622,7 @@ def line_quantity(request, pk):
     except InvalidOperation:
         error = gettext("Not a number.")
     except (DomainError, ValidationError) as exc:
-        error = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message)
+        error = error_text(exc)
     line = SalesOrderLine.objects.select_related("item__unit", "warehouse").get(pk=pk)
     order.refresh_from_db()
     return render(

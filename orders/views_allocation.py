@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Item, Warehouse
 from salesmkt.core.errors import DomainError
-from salesmkt.core.ui import parse_number
+from salesmkt.core.ui import error_text, parse_number
 
 from .models import AllocationRun
 from .services import allocation
@@ -117,10 +117,7 @@ def _allocate(request):
             item=item, warehouse=warehouse, lines=rows, actor=request.user
         )
     except (DomainError, ValidationError) as exc:
-        messages.error(
-            request,
-            " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message),
-        )
+        messages.error(request, error_text(exc))
         return _back(item.pk, warehouse and warehouse.pk)
     lines = list(run.lines.all())
     reserved = sum((line.quantity for line in lines), Decimal(0))

@@ -16,13 +16,12 @@ from django.views.decorators.http import require_POST
 from orders.models import SalesOrder
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.tax import document_totals
-from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
+from salesmkt.core.ui import Column, RecordAction, RecordViews, error_text, transition_available
 
 from ..einvoice.exports import einvoice_file
 from ..forms import FreeTextInvoiceForm, FreeTextLineFormSet, line_rows
 from ..models import CustomerTransaction, Invoice
 from ..services import credit_notes, invoices, payments
-from .common import error_text
 from .payments import apply_from_form, open_invoice_rows
 
 

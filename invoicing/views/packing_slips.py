@@ -14,10 +14,10 @@ from crm.forms import DateInput
 from crm.models import Customer
 from orders.models import PackingSlip
 from salesmkt.core.errors import DomainError
+from salesmkt.core.ui import error_text
 
 from ..selectors import invoiceable_packing_slips, packing_slip_net_amount
 from ..services import invoices
-from .common import error_text
 
 # More rows than a clerk can check by hand; a narrower filter shows the rest.
 MAX_ROWS = 500

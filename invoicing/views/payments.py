@@ -16,11 +16,10 @@ from django.views.decorators.http import require_POST
 
 from crm.forms import DateInput
 from salesmkt.core.errors import ConflictError, DomainError
-from salesmkt.core.ui import Column, RecordAction, RecordViews
+from salesmkt.core.ui import Column, RecordAction, RecordViews, form_error_messages
 
 from ..models import CustomerTransaction, Invoice, Payment
 from ..services import payments
-from .common import form_error_messages
 
 
 class PaymentForm(forms.ModelForm):

@@ -33,6 +33,19 @@ from .documents import documents_for
 from .errors import DomainError
 
 
+def error_text(exc: DomainError | ValidationError) -> str:
+    """What a page tells the clerk when a service refuses: the domain error's message, or all
+    the messages of a validation error."""
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc.message)
+
+
+def form_error_messages(request, form) -> None:
+    """A form's errors as messages, each prefixed with its field's label."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+
+
 def parse_number(raw: str) -> Decimal:
     """A number a clerk typed into a page ("3", "2,5"). InvalidOperation when it is none; NaN
     and Infinity parse as decimals but are no quantity, so they are refused too."""
@@ -467,11 +480,8 @@ class RecordActionView(ResourceView):
             data = form.cleaned_data
         try:
             result = record_action.run(obj, request.user, data)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return HttpResponseRedirect(detail)
-        except DomainError as exc:
-            messages.error(request, str(exc.message))
+        except (DomainError, ValidationError) as exc:
+            messages.error(request, error_text(exc))
             return HttpResponseRedirect(detail)
         messages.success(request, _("%(action)s: done.") % {"action": record_action.label})
         target = record_action.redirect(obj, result) if record_action.redirect else detail
