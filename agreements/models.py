@@ -372,15 +372,30 @@ class PricedLine(models.Model):
     sales_tax_code = models.ForeignKey(
         SalesTaxCode, verbose_name=_("sales tax code"), on_delete=models.PROTECT, related_name="+"
     )
+    # The quantity the unit price is for (EN 16931 BT-149): a price per 12 or per 1,000.
+    price_base_quantity = QuantityField(
+        _("price per"),
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.0001"))],
+        help_text=_("The quantity the unit price is for, e.g. 1,000 for a price per thousand."),
+    )
     line_amount = MoneyField(_("line amount"), editable=False)
 
     class Meta:
         abstract = True
 
-    def compute_line_amount(self) -> Decimal:
+    def net_amount_of(self, quantity: Decimal) -> Decimal:
+        """What `quantity` of this line comes to at its price, discounts and price base."""
         from .services.pricing import net_amount
 
-        self.line_amount = net_amount(
-            self.quantity, self.unit_price, self.discount_amount, self.discount_percent
+        return net_amount(
+            quantity,
+            self.unit_price,
+            self.discount_amount,
+            self.discount_percent,
+            self.price_base_quantity,
         )
+
+    def compute_line_amount(self) -> Decimal:
+        self.line_amount = self.net_amount_of(self.quantity)
         return self.line_amount

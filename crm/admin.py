@@ -39,8 +39,8 @@ class ContactPersonInline(admin.TabularInline):
 @admin.register(Party)
 class PartyAdmin(ServiceAdmin):
     list_display = ["name", "party_type", "email", "phone", "vat_number", "language"]
-    list_filter = ["party_type", "language"]
-    search_fields = ["name", "email", "vat_number", "phone"]
+    search_fields = ["name", "email", "vat_number", "phone", "registration_id", "endpoint_id"]
+    list_filter = ["party_type", "language", "peppol_receiver"]
     inlines = [PartyAddressInline, ContactPersonInline]
 
 

@@ -23,7 +23,7 @@ CUSTOMERS = [
         "Fjordkjøkken AS",
         "innkjop@fjordkjokken.no",
         "+47 55 12 34 56",
-        "NO923456781MVA",
+        "NO923456783MVA",
         "nb",
         "Bryggen 12",
         "5003",
@@ -41,7 +41,7 @@ CUSTOMERS = [
         "Nordhandel Dagligvare AS",
         "orders@nordhandel.no",
         "+47 22 98 76 54",
-        "NO987654321MVA",
+        "NO987654325MVA",
         "nb",
         "Storgata 40",
         "0182",
@@ -59,7 +59,7 @@ CUSTOMERS = [
         "Trondheim Café & Bakeri",
         "post@tdcafe.no",
         "+47 73 55 10 20",
-        "NO912345670MVA",
+        "NO914345677MVA",
         "nb",
         "Munkegata 5",
         "7011",
@@ -77,7 +77,7 @@ CUSTOMERS = [
         "De Molen Groothandel B.V.",
         "inkoop@demolen.nl",
         "+31 20 555 0101",
-        "NL853746123B01",
+        "NL853746126B01",
         "nl",
         "Prinsengracht 263",
         "1016 GV",
@@ -163,14 +163,46 @@ CUSTOMERS = [
         "200000",
         ("Fiona", "MacLeod", "Head of buying"),
     ),
+    (
+        "Antwerpse Fijnkost BV",
+        "aankoop@antwerpsefijnkost.be",
+        "+32 3 555 01 23",
+        "BE0456789034",
+        "nl",
+        "Meir 50",
+        "2000",
+        "Antwerpen",
+        "BE",
+        "RETAIL",
+        "EXPORT",
+        "EU",
+        "EUR",
+        "N30",
+        "150000",
+        ("Lotte", "Peeters", "Aankoper"),
+    ),
 ]
 
+# The customers' identifiers on e-invoices: legal registration (scheme, id), electronic address
+# (scheme, id) and whether they receive e-invoices over Peppol (EHF in Norway, mandatory for
+# Belgian B2B). The numbers pass their registries' check digits; they are made up for the demo.
+IDENTIFIERS = {
+    "Fjordkjøkken AS": ("0192", "923456783", "0192", "923456783", True),
+    "Nordhandel Dagligvare AS": ("0192", "987654325", "0192", "987654325", True),
+    "Trondheim Café & Bakeri": ("0192", "914345677", "0192", "914345677", True),
+    "De Molen Groothandel B.V.": ("0106", "34125678", "0106", "34125678", True),
+    "Utrechtse Webwinkel B.V.": ("0106", "30276543", "0106", "30276543", False),
+    "Göta Livs AB": ("0007", "5566778899", "0007", "5566778899", True),
+    "Stockholms Restauranggrossist AB": ("0007", "5599887766", "0007", "5599887766", False),
+    "Antwerpse Fijnkost BV": ("0208", "0456789034", "0208", "0456789034", True),
+}
+
 VENDORS = [
-    ("Lofoten Sjømat AS", "salg@lofotensjomat.no", "NO998877665MVA", "nb", "NOK", "N30"),
+    ("Lofoten Sjømat AS", "salg@lofotensjomat.no", "NO998877660MVA", "nb", "NOK", "N30"),
     (
         "Hollandse Kaas Coöperatie U.A.",
         "sales@hollandsekaas.nl",
-        "NL801234567B01",
+        "NL801234566B01",
         "nl",
         "EUR",
         "N30",
@@ -212,6 +244,19 @@ def _address(street, postal_code, city, country):
     return [{"purpose": "invoice", **base}, {"purpose": "delivery", **base}]
 
 
+def _identifiers(name: str) -> dict:
+    if name not in IDENTIFIERS:
+        return {}
+    registration_scheme, registration_id, endpoint_scheme, endpoint_id, peppol = IDENTIFIERS[name]
+    return {
+        "registration_scheme": registration_scheme,
+        "registration_id": registration_id,
+        "endpoint_scheme": endpoint_scheme,
+        "endpoint_id": endpoint_id,
+        "peppol_receiver": peppol,
+    }
+
+
 def load(actor=None) -> None:
     for model, rows in (
         (CustomerGroup, GROUPS),
@@ -248,6 +293,7 @@ def load(actor=None) -> None:
                     "email": email,
                     "phone": phone,
                     "vat_number": vat,
+                    **_identifiers(name),
                     "language": language,
                     "addresses": _address(street, postal, city, country),
                     "contacts": [

@@ -21,7 +21,25 @@ from .models import (
 )
 from .models.campaigns import TARGET_SOURCES
 
-PARTY_FIELDS = ["party_type", "name", "email", "phone", "vat_number", "language", "email_opt_out"]
+# A party's identifiers on e-invoices.
+IDENTIFIER_FIELDS = [
+    "registration_scheme",
+    "registration_id",
+    "endpoint_scheme",
+    "endpoint_id",
+    "peppol_receiver",
+]
+
+PARTY_FIELDS = [
+    "party_type",
+    "name",
+    "email",
+    "phone",
+    "vat_number",
+    *IDENTIFIER_FIELDS,
+    "language",
+    "email_opt_out",
+]
 
 
 class PartyForm(forms.ModelForm):
@@ -133,7 +151,7 @@ class PartyBasicsForm(forms.ModelForm):
 
     class Meta:
         model = Party
-        fields = ["name", "email", "phone", "vat_number", "language"]
+        fields = ["name", "email", "phone", "vat_number", *IDENTIFIER_FIELDS, "language"]
 
 
 # --- relationship flow and campaigns ----------------------------------------------------------

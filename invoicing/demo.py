@@ -19,10 +19,16 @@ from orders.models import SalesOrder
 from orders.services.delivery import packing_slip_post
 from orders.services.orders import sales_order_create
 from salesmkt.core.money import round_money
+from salesmkt.finance.models import LedgerAccount, SalesTaxCode
 
 from .models import Invoice
 from .services.credit_notes import credit_note_create
-from .services.invoices import invoice_from_packing_slips, invoice_post
+from .services.invoices import (
+    free_text_invoice_create,
+    free_text_invoice_update,
+    invoice_from_packing_slips,
+    invoice_post,
+)
 from .services.payments import payment_apply, payment_auto_apply, payment_register
 
 # The orders behind these invoices carry this reference: loading the demo again adds nothing.
@@ -151,3 +157,102 @@ def load(actor=None) -> None:
             actor=actor,
             delivery_date=today - timedelta(days=days_ago),
         )
+
+    _einvoice_cases(actor)
+
+
+def _einvoice_cases(actor) -> None:
+    """Invoices that show what an e-invoice carries: a document allowance and a freight charge
+    (a Norwegian EHF receiver), a prepaid amount in euros with the VAT also in kroner (a
+    Belgian Peppol receiver), and a free text invoice with a VAT-exempt line in kronor."""
+    today = timezone.localdate()
+    s15, s25, e0 = (SalesTaxCode.objects.get(code=code) for code in ("S15", "S25", "E0"))
+
+    # A volume discount of 5 % on the goods and the freight, both on the invoice as a whole.
+    draft = _invoice_of_delivery(
+        "ALLOWANCE", "Fjordkjøkken AS", [("1000", "30"), ("1001", "10")], today, actor
+    )
+    goods = draft.net_amount
+    draft = free_text_invoice_update(
+        instance=draft,
+        data={
+            "allowance_charges": [
+                {
+                    "is_charge": False,
+                    "reason": "Volume discount",
+                    "reason_code": "95",
+                    "percent": Decimal("5"),
+                    "base_amount": goods,
+                    "sales_tax_code": s15,
+                },
+                {
+                    "is_charge": True,
+                    "reason": "Freight",
+                    "reason_code": "FC",
+                    "amount": Decimal("450.00"),
+                    "sales_tax_code": s25,
+                },
+            ]
+        },
+        actor=actor,
+    )
+    invoice_post(invoice=draft, actor=actor, invoice_date=today - timedelta(days=1))
+
+    # Half paid in advance: the invoice shows the prepaid amount and what is left to pay.
+    draft = _invoice_of_delivery(
+        "PREPAID", "Antwerpse Fijnkost BV", [("1000", "40"), ("2000", "12")], today, actor
+    )
+    prepaid = round_money(draft.total_amount / 2)
+    payment_register(
+        data={
+            "customer": draft.customer,
+            "date": today - timedelta(days=12),
+            "amount": prepaid,
+            "reference": "Prepayment, order DEMO-AR-PREPAID",
+        },
+        actor=actor,
+    )
+    draft = free_text_invoice_update(instance=draft, data={"prepaid_amount": prepaid}, actor=actor)
+    invoice_post(invoice=draft, actor=actor, invoice_date=today - timedelta(days=2))
+
+    # Freight and a food safety course (exempt from VAT), invoiced as free text.
+    customer = Customer.objects.get(party__name="Göta Livs AB")
+    draft = free_text_invoice_create(
+        data={
+            "customer": customer,
+            "notes": "Course and freight, week 48",
+            "buyer_reference": "Inköp/Anna Berg",
+            "lines": [
+                {
+                    "ledger_account": LedgerAccount.objects.get(number="3900"),
+                    "description": "Freight Oslo-Göteborg",
+                    "quantity": Decimal("1"),
+                    "unit_price": Decimal("1250.00"),
+                    "sales_tax_code": s25,
+                },
+                {
+                    "ledger_account": LedgerAccount.objects.get(number="3100"),
+                    "description": "Food safety course (exempt)",
+                    "quantity": Decimal("6"),
+                    "unit_code": "HUR",
+                    "unit_price": Decimal("850.00"),
+                    "sales_tax_code": e0,
+                },
+            ],
+        },
+        actor=actor,
+    )
+    invoice_post(invoice=draft, actor=actor, invoice_date=today - timedelta(days=3))
+
+
+def _invoice_of_delivery(suffix: str, customer_name: str, lines, today, actor) -> Invoice:
+    customer = Customer.objects.get(party__name=customer_name)
+    delivered = today - timedelta(days=4)
+    order = _order(suffix, customer, lines, delivered, actor)
+    slip = packing_slip_post(
+        order=order,
+        lines=[{"order_line": line, "quantity": line.quantity} for line in order.lines.all()],
+        actor=actor,
+        delivery_date=delivered,
+    )
+    return invoice_from_packing_slips(packing_slips=[slip], actor=actor)

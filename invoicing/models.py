@@ -13,9 +13,10 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from agreements.models import PricedLine
 from crm.models import Customer
+from crm.models.parties import country_code
 from inventory.models import Item
 from orders.models import PackingSlip, SalesOrder, SalesOrderLine
-from salesmkt.core.money import MoneyField, PercentField
+from salesmkt.core.money import MoneyField, PercentField, QuantityField
 from salesmkt.finance.models import Currency, LedgerAccount
 
 
@@ -57,13 +58,25 @@ class LedgerEntry(models.Model):
 
 
 BUYER_ADDRESS_FIELDS = ["street", "street2", "postal_code", "city", "country"]
+BUYER_IDENTIFIER_FIELDS = [
+    "registration_scheme",
+    "registration_id",
+    "endpoint_scheme",
+    "endpoint_id",
+]
 
 
 @dataclass(frozen=True)
 class Buyer:
     """An invoice's buyer (EN 16931 BG-7): what its PDF, e-invoice and chain hash show."""
 
-    FIELDS: ClassVar[list[str]] = ["account_number", "name", "vat_number", *BUYER_ADDRESS_FIELDS]
+    FIELDS: ClassVar[list[str]] = [
+        "account_number",
+        "name",
+        "vat_number",
+        *BUYER_ADDRESS_FIELDS,
+        *BUYER_IDENTIFIER_FIELDS,
+    ]
 
     account_number: str
     name: str
@@ -73,6 +86,11 @@ class Buyer:
     postal_code: str
     city: str
     country: str
+    # The legal registration (BT-47) and electronic address (BT-49), each with its scheme.
+    registration_scheme: str = ""
+    registration_id: str = ""
+    endpoint_scheme: str = ""
+    endpoint_id: str = ""
 
     @property
     def has_address(self) -> bool:
@@ -80,6 +98,20 @@ class Buyer:
 
 
 BUYER_FIELDS = [f"buyer_{field}" for field in Buyer.FIELDS]
+# An invoice's own document data (references, delivery, period): kept by its credit notes.
+DOCUMENT_FIELDS = [
+    "buyer_reference",
+    "order_reference",
+    "delivery_date",
+    "period_start",
+    "period_end",
+    "delivery_name",
+    "delivery_street",
+    "delivery_street2",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_country",
+]
 
 
 class Invoice(FSMModelMixin, models.Model):
@@ -150,6 +182,35 @@ class Invoice(FSMModelMixin, models.Model):
         editable=False,
     )
     notes = models.TextField(_("notes"), blank=True)
+    # What the buyer's accounts payable matches the invoice with: its own reference (BT-10) and
+    # the number of its purchase order (BT-13); drafted from the sales order.
+    buyer_reference = models.CharField(_("buyer reference"), max_length=100, blank=True)
+    order_reference = models.CharField(_("buyer's order number"), max_length=50, blank=True)
+    # When the goods were delivered (BT-72), or the period invoiced (BG-14): drafted from the
+    # packing slips or the subscription period.
+    delivery_date = models.DateField(_("delivery date"), null=True, blank=True)
+    period_start = models.DateField(_("invoicing period from"), null=True, blank=True)
+    period_end = models.DateField(_("invoicing period to"), null=True, blank=True)
+    # Where the goods went (BG-13, BG-15): an intra-community supply must name it (BR-IC-11/12).
+    delivery_name = models.CharField(_("deliver to"), max_length=200, blank=True)
+    delivery_street = models.CharField(_("delivery street"), max_length=200, blank=True)
+    delivery_street2 = models.CharField(_("delivery street (line 2)"), max_length=200, blank=True)
+    delivery_postal_code = models.CharField(_("delivery postal code"), max_length=20, blank=True)
+    delivery_city = models.CharField(_("delivery city"), max_length=100, blank=True)
+    delivery_country = models.CharField(
+        _("delivery country"), max_length=2, blank=True, validators=[country_code]
+    )
+    # Paid before this invoice (BT-113): covered at posting by the customer's unapplied
+    # payments, so the open item is the amount due.
+    prepaid_amount = MoneyField(_("prepaid amount"), validators=[MinValueValidator(0)])
+    # Company currency per unit of the invoice's currency on the invoice date, copied at posting
+    # from the exchange rates (the VAT in the company's currency, BT-6/BT-111).
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True, editable=False
+    )
+    tax_currency_code = models.CharField(
+        _("tax currency"), max_length=3, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
@@ -187,8 +248,31 @@ class Invoice(FSMModelMixin, models.Model):
     )
     buyer_city = models.CharField(_("buyer city"), max_length=100, blank=True, editable=False)
     buyer_country = models.CharField(_("buyer country"), max_length=2, blank=True, editable=False)
+    buyer_registration_scheme = models.CharField(
+        _("buyer registration scheme"), max_length=4, blank=True, editable=False
+    )
+    buyer_registration_id = models.CharField(
+        _("buyer organisation number"), max_length=40, blank=True, editable=False
+    )
+    buyer_endpoint_scheme = models.CharField(
+        _("buyer electronic address scheme"), max_length=4, blank=True, editable=False
+    )
+    buyer_endpoint_id = models.CharField(
+        _("buyer electronic address"), max_length=60, blank=True, editable=False
+    )
     # The currency's code as invoiced (the chain hash reads it), copied at posting.
     currency_code = models.CharField(_("currency code"), max_length=3, blank=True, editable=False)
+    # The seller as invoiced (`salesmkt.finance.company.seller_snapshot`: name, address,
+    # identifiers, legal texts, the bank account it is paid into), copied from the company
+    # profile at posting: changing the profile later alters no posted document.
+    seller = models.JSONField(_("seller"), default=dict, blank=True, editable=False)
+    # The structured reference the customer pays with (KID, OCR or RF), made at posting.
+    payment_reference = models.CharField(
+        _("payment reference"), max_length=35, blank=True, editable=False, db_index=True
+    )
+    # Which legal content the chain hash covers: 1 before the seller, the buyer's identifiers
+    # and the payment reference were frozen on the document, 2 since.
+    chain_version = models.PositiveSmallIntegerField(_("chain version"), default=1, editable=False)
 
     class Meta:
         verbose_name = _("invoice")
@@ -219,16 +303,31 @@ class Invoice(FSMModelMixin, models.Model):
                 field: getattr(address, field, "") if address else ""
                 for field in BUYER_ADDRESS_FIELDS
             },
+            **{field: getattr(party, field) for field in BUYER_IDENTIFIER_FIELDS},
         )
 
     def take_snapshot(self) -> list[str]:
-        """Copy the buyer's legal details from the customer and the currency's code; returns
-        the fields to save."""
+        """Copy the buyer's legal details from the customer, the seller's from the company
+        profile, and the currency's code; returns the fields to save."""
+        from salesmkt.finance.company import current_company, seller_snapshot
+
         buyer = self._customer_as_buyer()
         for field in Buyer.FIELDS:
             setattr(self, f"buyer_{field}", getattr(buyer, field))
         self.currency_code = self.currency.code
-        return [*BUYER_FIELDS, "currency_code"]
+        self.seller = seller_snapshot(current_company(), self.currency_code)
+        self.chain_version = 2
+        return [*BUYER_FIELDS, "currency_code", "seller", "chain_version"]
+
+    @property
+    def seller_as_invoiced(self) -> dict:
+        """The seller as posted (the snapshot); a draft, or a document posted before the
+        snapshot existed, shows today's company profile."""
+        if self.status == self.Status.POSTED and self.seller:
+            return self.seller
+        from salesmkt.finance.company import current_company, seller_snapshot
+
+        return seller_snapshot(current_company(), self.currency.code)
 
     @property
     def buyer(self) -> Buyer:
@@ -243,6 +342,11 @@ class InvoiceLine(PricedLine):
         Invoice, verbose_name=_("invoice"), on_delete=models.CASCADE, related_name="lines"
     )
     line_number = models.PositiveIntegerField(_("line"))
+    # Negative on a correction line of a free text invoice (EN 16931 allows it); never zero.
+    quantity = QuantityField(_("quantity"))
+    # The line's unit (UN/ECE Rec. 20, BT-130): an item line's comes from its item at posting,
+    # a free text line names its own.
+    unit_code = models.CharField(_("unit"), max_length=3, blank=True, default="C62")
     order_line = models.ForeignKey(
         SalesOrderLine,
         verbose_name=_("order line"),
@@ -312,6 +416,7 @@ class InvoiceLine(PricedLine):
         "item_number",
         "ledger_account_number",
         "tax_code",
+        "unit_code",
     ]
 
     def take_snapshot(self) -> list[str]:
@@ -325,7 +430,80 @@ class InvoiceLine(PricedLine):
             self.tax_rate = self.sales_tax_code.rate
             self.tax_category = self.sales_tax_code.category
         self.item_number = self.item.item_number if self.item_id else ""
+        if self.item_id and self.item.unit_id and self.item.unit.un_ece_code:
+            self.unit_code = self.item.unit.un_ece_code
+        self.unit_code = self.unit_code or "C62"
         self.ledger_account_number = self.ledger_account.number if self.ledger_account_id else ""
+        self.tax_code = self.sales_tax_code.code
+        return self.SNAPSHOT_FIELDS
+
+
+class InvoiceAllowanceCharge(models.Model):
+    """A document-level allowance (a discount on the whole invoice) or charge (freight,
+    handling): EN 16931 BG-20 and BG-21. An amount, or a percentage of a base amount; it is
+    taxed in its own tax category and rate and counted in that category's taxable amount."""
+
+    invoice = models.ForeignKey(
+        Invoice,
+        verbose_name=_("invoice"),
+        on_delete=models.CASCADE,
+        related_name="allowance_charges",
+    )
+    is_charge = models.BooleanField(_("charge"), default=False)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # UNTDID 5189 (allowances, e.g. 95 discount) or 7161 (charges, e.g. FC freight).
+    reason_code = models.CharField(_("reason code"), max_length=3, blank=True)
+    percent = PercentField(
+        _("percent"), null=True, blank=True, default=None, validators=[MinValueValidator(0)]
+    )
+    base_amount = MoneyField(_("base amount"), null=True, blank=True, default=None)
+    amount = MoneyField(_("amount"), validators=[MinValueValidator(0)])
+    sales_tax_code = models.ForeignKey(
+        "finance.SalesTaxCode",
+        verbose_name=_("sales tax code"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ledger_account = models.ForeignKey(
+        LedgerAccount,
+        verbose_name=_("ledger account"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("Empty: the posting profile's revenue account."),
+    )
+    # Fixed at posting, like a line's.
+    tax_rate = PercentField(_("tax rate (%)"), null=True, blank=True, default=None, editable=False)
+    tax_category = models.CharField(_("tax category"), max_length=2, blank=True, editable=False)
+    tax_code = models.CharField(_("tax code"), max_length=20, blank=True, editable=False)
+
+    SNAPSHOT_FIELDS = ["tax_rate", "tax_category", "tax_code"]
+
+    class Meta:
+        verbose_name = _("allowance or charge")
+        verbose_name_plural = _("allowances and charges")
+        ordering = ["invoice", "id"]
+
+    def __str__(self) -> str:
+        kind = _("Charge") if self.is_charge else _("Allowance")
+        return f"{kind} {self.reason} {self.amount}".strip()
+
+    @property
+    def signed_amount(self):
+        """What it adds to the taxable amount: a charge adds, an allowance takes off."""
+        return self.amount if self.is_charge else -self.amount
+
+    def compute_amount(self):
+        from salesmkt.core.money import percent_of
+
+        if self.percent is not None and self.base_amount is not None:
+            self.amount = percent_of(self.base_amount, self.percent)
+        return self.amount
+
+    def take_snapshot(self) -> list[str]:
+        self.tax_rate = self.sales_tax_code.rate
+        self.tax_category = self.sales_tax_code.category
         self.tax_code = self.sales_tax_code.code
         return self.SNAPSHOT_FIELDS
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from agreements.services.pricing import net_amount
 from crm.models import Customer
 from orders.models import PackingSlip, PackingSlipLine, SalesOrder
 
@@ -71,15 +70,7 @@ def packing_slip_net_amount(slip: PackingSlip) -> Decimal:
     """What the slip's lines come to at their order lines' prices and discounts, before tax:
     the amount an invoice of the slip has (each line by the one line-amount rule)."""
     return sum(
-        (
-            net_amount(
-                line.quantity,
-                line.order_line.unit_price,
-                line.order_line.discount_amount,
-                line.order_line.discount_percent,
-            )
-            for line in slip.lines.all()
-        ),
+        (line.order_line.net_amount_of(line.quantity) for line in slip.lines.all()),
         Decimal(0),
     )
 

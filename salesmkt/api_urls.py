@@ -57,6 +57,7 @@ router.register("sales-tax-codes", finance.SalesTaxCodeViewSet, basename="sales-
 
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
+    path("company/", finance.CompanyProfileView.as_view(), name="company"),
     path("price-lookup/", agreements.PriceLookupView.as_view(), name="price-lookup"),
     path("receivables/<int:customer>/", invoicing.ReceivablesView.as_view(), name="receivables"),
     path(

@@ -235,21 +235,22 @@ CAMPAIGN_SEND_STALE_AFTER = timedelta(
     minutes=int(os.environ.get("CAMPAIGN_SEND_STALE_MINUTES", "10"))
 )
 
-# The seller printed on documents.
+# The seller: these only seed the company profile (finance.CompanyProfile) on a fresh database;
+# from then on it is edited in the app.
 COMPANY_NAME = os.environ.get("COMPANY_NAME", "Nordlys Engros AS")
 COMPANY_ADDRESS = os.environ.get("COMPANY_ADDRESS", "Alnabru 10, 0668 Oslo, Norway")
-COMPANY_VAT_NUMBER = os.environ.get("COMPANY_VAT_NUMBER", "NO999888777MVA")
+COMPANY_VAT_NUMBER = os.environ.get("COMPANY_VAT_NUMBER", "NO999888771MVA")
 # The seller on e-invoices (EN 16931 BG-4): structured address, legal registration, the
 # electronic address (Peppol EAS scheme and id) and the bank account payments go to.
 COMPANY_STREET = os.environ.get("COMPANY_STREET", "Alnabru 10")
 COMPANY_POSTAL_CODE = os.environ.get("COMPANY_POSTAL_CODE", "0668")
 COMPANY_CITY = os.environ.get("COMPANY_CITY", "Oslo")
 COMPANY_COUNTRY = os.environ.get("COMPANY_COUNTRY", "NO")
-COMPANY_REGISTRATION = os.environ.get("COMPANY_REGISTRATION", "999888777")
+COMPANY_REGISTRATION = os.environ.get("COMPANY_REGISTRATION", "999888771")
 # ISO 6523 ICD of the registration: 0192 is the Norwegian organization number (Enhetsregisteret).
 COMPANY_REGISTRATION_SCHEME = os.environ.get("COMPANY_REGISTRATION_SCHEME", "0192")
 COMPANY_ENDPOINT_SCHEME = os.environ.get("COMPANY_ENDPOINT_SCHEME", "0192")
-COMPANY_ENDPOINT_ID = os.environ.get("COMPANY_ENDPOINT_ID", "999888777")
+COMPANY_ENDPOINT_ID = os.environ.get("COMPANY_ENDPOINT_ID", "999888771")
 COMPANY_IBAN = os.environ.get("COMPANY_IBAN", "NO9386011117947")
 # An 8-character BIC: the bank's head office.
 COMPANY_BIC = os.environ.get("COMPANY_BIC", "DNBANOKK")

@@ -26,10 +26,14 @@ from ..models import SalesAgreement, SalesAgreementLine, TradeAgreement
 ZERO = Decimal("0")
 
 
-def net_amount(quantity, unit_price, discount_amount=ZERO, discount_percent=ZERO) -> Decimal:
-    """Line net amount: quantity × (price − discount per unit) less the discount percent, rounded
-    once to cents. Every line amount (orders, releases, invoices) is computed here."""
-    gross = to_decimal(quantity) * (to_decimal(unit_price) - to_decimal(discount_amount))
+def net_amount(
+    quantity, unit_price, discount_amount=ZERO, discount_percent=ZERO, base_quantity=1
+) -> Decimal:
+    """Line net amount: quantity × (price − discount per unit) / price base quantity less the
+    discount percent, rounded once to cents (EN 16931 BR-DEC and BT-131 with BT-149). Every line
+    amount (orders, releases, invoices) is computed here."""
+    net_price = to_decimal(unit_price) - to_decimal(discount_amount)
+    gross = to_decimal(quantity) * net_price / to_decimal(base_quantity)
     return round_money(gross * (Decimal(100) - to_decimal(discount_percent)) / Decimal(100))
 
 

@@ -1,6 +1,7 @@
 """Parties and the roles they take: customer, vendor, contact person (prospects come with CRM)."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +26,31 @@ class Party(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=30, blank=True)
+    # The party's identifiers on e-invoices: its legal registration (BT-47, with its ISO 6523
+    # scheme, e.g. 0192 and the Norwegian organisation number) and its electronic address
+    # (BT-49: the Peppol endpoint its invoices are delivered to, e.g. 0088 and a GLN). An
+    # e-mail address is never an endpoint.
+    registration_scheme = models.CharField(
+        _("registration scheme"),
+        max_length=4,
+        blank=True,
+        help_text=_(
+            "ISO 6523 code of the register: 0192 Norway, 0007 Sweden, 0106 KvK, 0208 Belgium."
+        ),
+    )
+    registration_id = models.CharField(_("organisation number"), max_length=40, blank=True)
+    endpoint_scheme = models.CharField(
+        _("electronic address scheme"),
+        max_length=4,
+        blank=True,
+        help_text=_("Peppol EAS code, e.g. 0192 (organisation number) or 0088 (GLN)."),
+    )
+    endpoint_id = models.CharField(_("electronic address"), max_length=60, blank=True)
+    peppol_receiver = models.BooleanField(
+        _("receives e-invoices over Peppol"),
+        default=False,
+        help_text=_("Its invoices must pass the Peppol BIS Billing 3.0 rules before posting."),
+    )
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
@@ -50,6 +76,37 @@ class Party(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self):
+        from salesmkt.finance.company import (
+            identifier_problem,
+            normalise_identifiers,
+            vat_problem,
+        )
+
+        normalise_identifiers(self, ("vat_number", "registration_id", "endpoint_id"))
+        errors = {}
+        if self.vat_number:
+            problem = vat_problem(self.vat_number, None)
+            if problem:
+                errors["vat_number"] = problem
+        for scheme_field, id_field in (
+            ("registration_scheme", "registration_id"),
+            ("endpoint_scheme", "endpoint_id"),
+        ):
+            scheme, value = getattr(self, scheme_field), getattr(self, id_field)
+            if bool(scheme) != bool(value):
+                errors[id_field if scheme else scheme_field] = _(
+                    "Give both the scheme and the identifier, or neither."
+                )
+            elif scheme:
+                problem = identifier_problem(scheme, value)
+                if problem:
+                    errors[id_field] = problem
+        if self.peppol_receiver and not self.endpoint_id:
+            errors["endpoint_id"] = _("A Peppol receiver needs its electronic address.")
+        if errors:
+            raise ValidationError(errors)
 
     def primary_address(self, purpose: str):
         """The primary address for `purpose`, else any of that purpose, else any address."""

@@ -69,6 +69,11 @@ class PartyViews(RecordViews):
         "email",
         "phone",
         "vat_number",
+        "registration_scheme",
+        "registration_id",
+        "endpoint_scheme",
+        "endpoint_id",
+        "peppol_receiver",
         "language",
         (_("roles"), lambda p: ", ".join(str(r) for r in party_roles(p))),
     ]

@@ -3,7 +3,14 @@ from rest_framework import serializers
 from orders.models import PackingSlip, SalesOrder
 from salesmkt.core.api.lines import document_lines
 
-from ..models import CustomerTransaction, Invoice, InvoiceLine, Payment, PaymentApplication
+from ..models import (
+    CustomerTransaction,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceLine,
+    Payment,
+    PaymentApplication,
+)
 
 
 class InvoiceLineSerializer(serializers.ModelSerializer):
@@ -21,6 +28,8 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
             "unit_price",
             "discount_amount",
             "discount_percent",
+            "price_base_quantity",
+            "unit_code",
             "sales_tax_code",
             "line_amount",
         ]
@@ -28,11 +37,44 @@ class InvoiceLineSerializer(serializers.ModelSerializer):
         extra_kwargs = {
             "discount_amount": {"required": False},
             "discount_percent": {"required": False},
+            "price_base_quantity": {"required": False},
+            "unit_code": {"required": False},
+            "quantity": {
+                "help_text": "Negative on a correction line of a free text invoice; never zero."
+            },
         }
+
+
+class AllowanceChargeSerializer(serializers.ModelSerializer):
+    """A document-level allowance (`is_charge` false) or charge: `amount`, or `percent` of a
+    `base_amount` (the amount is then computed), with a `reason` or `reason_code` (UNTDID 5189
+    for allowances, 7161 for charges) and the sales tax code it is taxed with."""
+
+    class Meta:
+        model = InvoiceAllowanceCharge
+        fields = [
+            "id",
+            "is_charge",
+            "reason",
+            "reason_code",
+            "percent",
+            "base_amount",
+            "amount",
+            "sales_tax_code",
+            "ledger_account",
+            "tax_rate",
+            "tax_category",
+        ]
+        read_only_fields = ["id", "tax_rate", "tax_category"]
+        extra_kwargs = {"amount": {"required": False}}
 
 
 class InvoiceSerializer(serializers.ModelSerializer):
     lines = document_lines(InvoiceLineSerializer(), required=False)
+    allowance_charges = AllowanceChargeSerializer(many=True, required=False, max_length=100)
+    seller = serializers.JSONField(
+        read_only=True, help_text="The seller as posted: the company profile frozen at posting."
+    )
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
 
     class Meta:
@@ -55,6 +97,23 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "payment_state",
             "voucher",
             "notes",
+            "buyer_reference",
+            "order_reference",
+            "delivery_date",
+            "period_start",
+            "period_end",
+            "delivery_name",
+            "delivery_street",
+            "delivery_street2",
+            "delivery_postal_code",
+            "delivery_city",
+            "delivery_country",
+            "prepaid_amount",
+            "payment_reference",
+            "exchange_rate",
+            "tax_currency_code",
+            "seller",
+            "allowance_charges",
             "lines",
             "created_at",
             "posted_at",
@@ -62,6 +121,9 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "previous_hash",
         ]
         read_only_fields = [
+            "payment_reference",
+            "exchange_rate",
+            "tax_currency_code",
             "number",
             "status",
             "sales_order",

@@ -152,7 +152,9 @@ class InvoiceViewSet(
     forma) invoice; customer invoices come from an order or packing slips."""
 
     queryset = Invoice.objects.select_related("customer__party").prefetch_related(
-        "packing_slips", Prefetch("lines", queryset=InvoiceLine.objects.order_by("line_number"))
+        "packing_slips",
+        Prefetch("lines", queryset=InvoiceLine.objects.order_by("line_number")),
+        "allowance_charges",
     )
     serializer_class = serializers.InvoiceSerializer
     filterset_fields = {

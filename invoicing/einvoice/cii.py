@@ -21,6 +21,8 @@ NSMAP = {"rsm": RSM, "qdt": QDT, "ram": RAM, "udt": UDT}
 
 DISCOUNT_REASON_CODE = "95"  # UNTDID 5189: discount
 DISCOUNT_REASON = "Discount"
+CORRECTION_REASON_CODE = "ZZZ"  # UNTDID 7161: mutually defined (see ubl.py)
+CORRECTION_REASON = "Discount on a correction line"
 # Category O (not subject to VAT) carries no rate (BR-O-05); every other category does.
 CATEGORIES_WITHOUT_RATE = {"O"}
 
@@ -46,6 +48,18 @@ def _party(parent: etree._Element, tag: str, party: TradeParty) -> None:
         legal = _el(element, "ram:SpecifiedLegalOrganization")
         attrs = {"schemeID": party.registration_scheme} if party.registration_scheme else {}
         _el(legal, "ram:ID", party.registration, **attrs)
+    if party.contact_name or party.phone or party.email:
+        contact = _el(element, "ram:DefinedTradeContact")
+        if party.contact_name:
+            _el(contact, "ram:PersonName", party.contact_name)
+        if party.phone:
+            _el(
+                _el(contact, "ram:TelephoneUniversalCommunication"),
+                "ram:CompleteNumber",
+                party.phone,
+            )
+        if party.email:
+            _el(_el(contact, "ram:EmailURIUniversalCommunication"), "ram:URIID", party.email)
     address = _el(element, "ram:PostalTradeAddress")
     if party.address.postal_code:
         _el(address, "ram:PostcodeCode", party.address.postal_code)
@@ -90,15 +104,21 @@ def _line(parent: etree._Element, line: Line) -> None:
         _el(product, "ram:SellerAssignedID", line.seller_item_id)
     _el(product, "ram:Name", line.name)
     agreement = _el(item, "ram:SpecifiedLineTradeAgreement")
+    per = {"unitCode": line.unit_code}
+    base = fmt.quantity(line.base_quantity) if line.base_quantity != 1 else None
     if line.gross_price is not None:
         gross = _el(agreement, "ram:GrossPriceProductTradePrice")
         _el(gross, "ram:ChargeAmount", fmt.price(line.gross_price))
+        if base:
+            _el(gross, "ram:BasisQuantity", base, **per)
         if line.price_discount:
             discount = _el(gross, "ram:AppliedTradeAllowanceCharge")
             _el(_el(discount, "ram:ChargeIndicator"), "udt:Indicator", "false")
             _el(discount, "ram:ActualAmount", fmt.price(line.price_discount))
     net = _el(agreement, "ram:NetPriceProductTradePrice")
     _el(net, "ram:ChargeAmount", fmt.price(line.net_price))
+    if base:
+        _el(net, "ram:BasisQuantity", base, **per)
     delivery = _el(item, "ram:SpecifiedLineTradeDelivery")
     _el(delivery, "ram:BilledQuantity", fmt.quantity(line.quantity), unitCode=line.unit_code)
     settlement = _el(item, "ram:SpecifiedLineTradeSettlement")
@@ -109,6 +129,12 @@ def _line(parent: etree._Element, line: Line) -> None:
         _el(allowance, "ram:ActualAmount", fmt.amount(line.allowance))
         _el(allowance, "ram:ReasonCode", DISCOUNT_REASON_CODE)
         _el(allowance, "ram:Reason", DISCOUNT_REASON)
+    if line.charge:
+        charge = _el(settlement, "ram:SpecifiedTradeAllowanceCharge")
+        _el(_el(charge, "ram:ChargeIndicator"), "udt:Indicator", "true")
+        _el(charge, "ram:ActualAmount", fmt.amount(line.charge))
+        _el(charge, "ram:ReasonCode", CORRECTION_REASON_CODE)
+        _el(charge, "ram:Reason", CORRECTION_REASON)
     summation = _el(settlement, "ram:SpecifiedTradeSettlementLineMonetarySummation")
     _el(summation, "ram:LineTotalAmount", fmt.amount(line.net_amount))
 
@@ -124,21 +150,79 @@ def _agreement(parent: etree._Element, invoice: EInvoice) -> None:
         _el(order, "ram:IssuerAssignedID", invoice.order_reference)
 
 
+def _delivery(parent: etree._Element, invoice: EInvoice) -> None:
+    """BG-13: where the goods went (name and address) and when."""
+    delivery = _el(parent, "ram:ApplicableHeaderTradeDelivery")
+    if invoice.deliver_to or invoice.deliver_to_name:
+        ship_to = _el(delivery, "ram:ShipToTradeParty")
+        if invoice.deliver_to_name:
+            _el(ship_to, "ram:Name", invoice.deliver_to_name)
+        if invoice.deliver_to:
+            address = _el(ship_to, "ram:PostalTradeAddress")
+            if invoice.deliver_to.postal_code:
+                _el(address, "ram:PostcodeCode", invoice.deliver_to.postal_code)
+            if invoice.deliver_to.street:
+                _el(address, "ram:LineOne", invoice.deliver_to.street)
+            if invoice.deliver_to.additional:
+                _el(address, "ram:LineTwo", invoice.deliver_to.additional)
+            if invoice.deliver_to.city:
+                _el(address, "ram:CityName", invoice.deliver_to.city)
+            _el(address, "ram:CountryID", invoice.deliver_to.country)
+    if invoice.delivery_date:
+        event = _el(delivery, "ram:ActualDeliverySupplyChainEvent")
+        _date(event, "ram:OccurrenceDateTime", invoice.delivery_date)
+
+
+def _header_allowance_charges(settlement: etree._Element, invoice: EInvoice) -> None:
+    for entry in invoice.allowance_charges:
+        element = _el(settlement, "ram:SpecifiedTradeAllowanceCharge")
+        _el(
+            _el(element, "ram:ChargeIndicator"),
+            "udt:Indicator",
+            "true" if entry.is_charge else "false",
+        )
+        if entry.percent is not None:
+            _el(element, "ram:CalculationPercent", fmt.percent(entry.percent))
+        if entry.base_amount is not None:
+            _el(element, "ram:BasisAmount", fmt.amount(entry.base_amount))
+        _el(element, "ram:ActualAmount", fmt.amount(entry.amount))
+        if entry.reason_code:
+            _el(element, "ram:ReasonCode", entry.reason_code)
+        if entry.reason:
+            _el(element, "ram:Reason", entry.reason)
+        tax = _el(element, "ram:CategoryTradeTax")
+        _el(tax, "ram:TypeCode", "VAT")
+        _el(tax, "ram:CategoryCode", entry.tax_category)
+        if entry.tax_category not in CATEGORIES_WITHOUT_RATE:
+            _el(tax, "ram:RateApplicablePercent", fmt.percent(entry.tax_rate))
+
+
 def _settlement(parent: etree._Element, invoice: EInvoice) -> None:
     settlement = _el(parent, "ram:ApplicableHeaderTradeSettlement")
     if invoice.payment_reference:
         _el(settlement, "ram:PaymentReference", invoice.payment_reference)
+    if invoice.tax_currency:
+        _el(settlement, "ram:TaxCurrencyCode", invoice.tax_currency)
     _el(settlement, "ram:InvoiceCurrencyCode", invoice.currency)
     means = _el(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
     _el(means, "ram:TypeCode", invoice.payment_means_code)
-    if invoice.iban:
+    if invoice.account_id:
         account = _el(means, "ram:PayeePartyCreditorFinancialAccount")
-        _el(account, "ram:IBANID", invoice.iban)
-    if invoice.bic:
+        _el(
+            account,
+            "ram:IBANID" if invoice.account_is_iban else "ram:ProprietaryID",
+            invoice.account_id,
+        )
+    if invoice.account_is_iban and invoice.account_branch:
         institution = _el(means, "ram:PayeeSpecifiedCreditorFinancialInstitution")
-        _el(institution, "ram:BICID", invoice.bic)
+        _el(institution, "ram:BICID", invoice.account_branch)
     for group in invoice.tax_groups:
         _trade_tax(settlement, group.category, group.rate, group)
+    if invoice.period_start and invoice.period_end:
+        period = _el(settlement, "ram:BillingSpecifiedPeriod")
+        _date(period, "ram:StartDateTime", invoice.period_start)
+        _date(period, "ram:EndDateTime", invoice.period_end)
+    _header_allowance_charges(settlement, invoice)
     if invoice.payment_terms or invoice.due_date:
         terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
         if invoice.payment_terms:
@@ -153,6 +237,13 @@ def _settlement(parent: etree._Element, invoice: EInvoice) -> None:
         _el(totals, "ram:AllowanceTotalAmount", fmt.amount(invoice.allowance_total))
     _el(totals, "ram:TaxBasisTotalAmount", fmt.amount(invoice.tax_exclusive))
     _el(totals, "ram:TaxTotalAmount", fmt.amount(invoice.tax_total), currencyID=invoice.currency)
+    if invoice.tax_currency and invoice.tax_total_in_tax_currency is not None:
+        _el(
+            totals,
+            "ram:TaxTotalAmount",
+            fmt.amount(invoice.tax_total_in_tax_currency),
+            currencyID=invoice.tax_currency,
+        )
     _el(totals, "ram:GrandTotalAmount", fmt.amount(invoice.tax_inclusive))
     _el(totals, "ram:TotalPrepaidAmount", fmt.amount(invoice.prepaid))
     _el(totals, "ram:DuePayableAmount", fmt.amount(invoice.payable))
@@ -187,6 +278,6 @@ def to_cii(einvoice: EInvoice) -> bytes:
     for line in einvoice.lines:
         _line(transaction, line)
     _agreement(transaction, einvoice)
-    _el(transaction, "ram:ApplicableHeaderTradeDelivery")
+    _delivery(transaction, einvoice)
     _settlement(transaction, einvoice)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

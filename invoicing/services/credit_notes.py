@@ -14,7 +14,13 @@ from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.transitions import lock, retry_on_conflict
 
-from ..models import CustomerTransaction, Invoice, InvoiceLine
+from ..models import (
+    DOCUMENT_FIELDS,
+    CustomerTransaction,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceLine,
+)
 from .invoices import _line, _save_lines, invoice_post
 
 Kind = Invoice.Kind
@@ -53,7 +59,10 @@ def credit_note_create(
             currency=invoice.currency,
             credited_invoice=invoice,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            **_document_data(invoice),
         )
+        if lines is None:  # all of it: its document allowances and charges too
+            _copy_allowance_charges(invoice, note)
         new: list[InvoiceLine] = []
         for row in wanted:
             line = originals.get(getattr(row["invoice_line"], "pk", row["invoice_line"]))
@@ -63,11 +72,13 @@ def credit_note_create(
                     code="line_not_on_invoice",
                     field="lines",
                 )
+            # A correction line (negative quantity) is credited with a negative quantity.
+            sign = -1 if line.quantity < 0 else 1
             quantity = to_decimal(row["quantity"])
             left = line.quantity - _credited_so_far(line)
-            if quantity <= 0 and lines is None:
+            if sign * quantity <= 0 and lines is None:
                 continue
-            if quantity <= 0 or quantity > left:
+            if sign * quantity <= 0 or sign * quantity > sign * left:
                 raise ConflictError(
                     _("Line %(line)d: %(quantity)s is more than the %(left)s left to credit.")
                     % {"line": line.line_number, "quantity": quantity, "left": left},
@@ -86,6 +97,8 @@ def credit_note_create(
                     unit_price=line.unit_price,
                     discount_amount=line.discount_amount,
                     discount_percent=line.discount_percent,
+                    price_base_quantity=line.price_base_quantity,
+                    unit_code=line.unit_code,
                     sales_tax_code=line.sales_tax_code,
                 )
             )
@@ -95,6 +108,31 @@ def credit_note_create(
             )
         record_event(actor=actor, obj=note, action="created", data={"credits": invoice.number})
         return _save_lines(note, new)
+
+
+def _document_data(invoice: Invoice) -> dict[str, Any]:
+    """What a credit note or a corrected copy keeps of the invoice: the buyer's references and
+    where and when the goods went (an intra-community supply's credit note names them too)."""
+    return {field: getattr(invoice, field) for field in DOCUMENT_FIELDS}
+
+
+def _copy_allowance_charges(source: Invoice, target: Invoice) -> None:
+    InvoiceAllowanceCharge.objects.bulk_create(
+        [
+            InvoiceAllowanceCharge(
+                invoice=target,
+                is_charge=entry.is_charge,
+                reason=entry.reason,
+                reason_code=entry.reason_code,
+                percent=entry.percent,
+                base_amount=entry.base_amount,
+                amount=entry.amount,
+                sales_tax_code=entry.sales_tax_code,
+                ledger_account=entry.ledger_account,
+            )
+            for entry in source.allowance_charges.all()
+        ]
+    )
 
 
 def _refuse_paid(invoice: Invoice) -> None:
@@ -131,8 +169,11 @@ def invoice_correct(*, invoice: Invoice, actor) -> Invoice:
             sales_order=invoice.sales_order,
             currency=invoice.currency,
             notes=invoice.notes,
+            prepaid_amount=invoice.prepaid_amount,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            **_document_data(invoice),
         )
+        _copy_allowance_charges(invoice, draft)
         new = [
             _line(
                 draft,
@@ -146,6 +187,8 @@ def invoice_correct(*, invoice: Invoice, actor) -> Invoice:
                 unit_price=line.unit_price,
                 discount_amount=line.discount_amount,
                 discount_percent=line.discount_percent,
+                price_base_quantity=line.price_base_quantity,
+                unit_code=line.unit_code,
                 sales_tax_code=line.sales_tax_code,
             )
             for line in invoice.lines.select_related("sales_tax_code").order_by("line_number")

@@ -25,10 +25,19 @@ from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_delete, record_save
 from salesmkt.core.tax import document_totals
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
+from salesmkt.finance.company import current_company, payment_reference_for, take_exchange_rate
 
-from ..models import CustomerTransaction, Invoice, InvoiceLine, LedgerEntry, LedgerVoucher
+from ..einvoice.checks import refuse_invalid
+from ..models import (
+    CustomerTransaction,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceLine,
+    LedgerEntry,
+    LedgerVoucher,
+)
 from .ledger_chain import chain, series_of
-from .payments import update_payment_state
+from .payments import settle_prepaid, update_payment_state
 
 Kind = Invoice.Kind
 
@@ -62,8 +71,25 @@ def _from_order_line(order_line, quantity, **extra) -> dict[str, Any]:
         "unit_price": order_line.unit_price,
         "discount_amount": order_line.discount_amount,
         "discount_percent": order_line.discount_percent,
+        "price_base_quantity": order_line.price_base_quantity,
         "sales_tax_code": order_line.sales_tax_code,
         **extra,
+    }
+
+
+def _from_order(order: SalesOrder, slips=()) -> dict[str, Any]:
+    """What an invoice of `order` (and of these packing slips) takes from it: the buyer's
+    references, where the goods went and when (the last slip's date)."""
+    dates = [slip.delivery_date for slip in slips if slip.delivery_date]
+    return {
+        "buyer_reference": order.customer_reference,
+        "order_reference": order.customer_reference[:50],
+        "delivery_date": max(dates) if dates else None,
+        "delivery_name": order.delivery_name,
+        "delivery_street": order.delivery_street,
+        "delivery_postal_code": order.delivery_postal_code,
+        "delivery_city": order.delivery_city,
+        "delivery_country": order.delivery_country,
     }
 
 
@@ -100,6 +126,7 @@ def invoice_from_order(
             sales_order=order,
             currency=order.currency,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            **_from_order(order, order.packing_slips.all()),
         )
         new: list[InvoiceLine] = []
         for line in lines:
@@ -177,6 +204,7 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
             currency=order.currency,
             sales_order=order if len({slip.order_id for slip in slips}) == 1 else None,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            **_from_order(order, slips),
         )
         invoice.packing_slips.set(slips)
         slip_lines = (
@@ -210,11 +238,15 @@ def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = F
     price and sales tax code, and no item."""
     data = dict(data)
     rows = data.pop("lines", [])
+    charges = data.pop("allowance_charges", None)
     with transaction.atomic():
         invoice = Invoice(kind=Kind.PRO_FORMA if pro_forma else Kind.FREE_TEXT, **data)
         if invoice.currency_id is None:
             invoice.currency = invoice.customer.currency
+        _check_header(invoice)
         invoice = record_save(instance=invoice, actor=actor)
+        if charges:
+            _write_allowance_charges(invoice, charges)
         return _free_text_lines(invoice, rows)
 
 
@@ -229,11 +261,32 @@ def lines_editable(invoice: Invoice) -> bool:
     )
 
 
+# What a draft's header takes from the clerk or the integrator, whatever its kind.
+HEADER_FIELDS = [
+    "invoice_date",
+    "notes",
+    "buyer_reference",
+    "order_reference",
+    "delivery_date",
+    "period_start",
+    "period_end",
+    "delivery_name",
+    "delivery_street",
+    "delivery_street2",
+    "delivery_postal_code",
+    "delivery_city",
+    "delivery_country",
+    "prepaid_amount",
+]
+
+
 def free_text_invoice_update(*, instance: Invoice, data: dict[str, Any], actor) -> Invoice:
-    """Change a draft: its date and notes, and when given, all the lines of a free text invoice
+    """Change a draft: its header (dates, references, delivery, prepaid amount), its document
+    allowances and charges when given, and when given, all the lines of a free text invoice
     (or its pro forma; `lines_editable`). A posted invoice never changes."""
     data = dict(data)
     rows = data.pop("lines", None)
+    charges = data.pop("allowance_charges", None)
     with transaction.atomic():
         invoice = lock(instance)
         _refuse_posted(invoice)
@@ -242,14 +295,61 @@ def free_text_invoice_update(*, instance: Invoice, data: dict[str, Any], actor) 
                 _("Only a draft free text invoice is edited; post or delete the others."),
                 code="invoice_not_editable",
             )
-        for field in ("invoice_date", "notes"):
+        for field in HEADER_FIELDS:
             if field in data:
                 setattr(invoice, field, data[field])
+        _check_header(invoice)
         invoice = record_save(instance=invoice, actor=actor)
+        if charges is not None:
+            invoice.allowance_charges.all().delete()
+            _write_allowance_charges(invoice, charges)
         if rows is None:
-            return invoice
+            return _set_totals(invoice, list(invoice.lines.select_related("sales_tax_code")))
         invoice.lines.all().delete()
         return _free_text_lines(invoice, rows)
+
+
+def _check_header(invoice: Invoice) -> None:
+    errors = {}
+    if invoice.period_start and invoice.period_end and invoice.period_end < invoice.period_start:
+        errors["period_end"] = _("The invoicing period ends before it starts.")
+    if bool(invoice.period_start) != bool(invoice.period_end):
+        field = "period_end" if invoice.period_start else "period_start"
+        errors[field] = _("Give the invoicing period's start and end.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _write_allowance_charges(invoice: Invoice, rows: list[dict[str, Any]]) -> None:
+    """Document-level allowances and charges: an amount, or a percentage of a base amount (the
+    amount is then computed), with a reason and a tax code."""
+    entries = []
+    for index, row in enumerate(rows):
+        entry = InvoiceAllowanceCharge(
+            invoice=invoice, **{k: v for k, v in row.items() if k != "id"}
+        )
+        errors = {}
+        if entry.percent is not None and entry.base_amount is None:
+            errors["base_amount"] = [_("A percentage needs the base amount it is taken of.")]
+        if entry.percent is None and row.get("amount") is None:
+            errors["amount"] = [_("Give the amount, or a percentage of a base amount.")]
+        if not entry.reason and not entry.reason_code:
+            errors["reason"] = [_("Give the reason or its code.")]
+        if not errors:
+            entry.compute_amount()
+            try:
+                entry.full_clean(exclude=["invoice"])
+            except ValidationError as exc:
+                errors = exc.message_dict
+        if errors:
+            raise ValidationError(
+                {
+                    f"allowance_charges[{index}].{field}": messages
+                    for field, messages in errors.items()
+                }
+            )
+        entries.append(entry)
+    InvoiceAllowanceCharge.objects.bulk_create(entries)
 
 
 def _free_text_lines(invoice: Invoice, rows: list[dict[str, Any]]) -> Invoice:
@@ -282,9 +382,15 @@ def _free_text_lines(invoice: Invoice, rows: list[dict[str, Any]]) -> Invoice:
                 unit_price=to_decimal(row["unit_price"]),
                 discount_amount=to_decimal(row.get("discount_amount") or 0),
                 discount_percent=to_decimal(row.get("discount_percent") or 0),
+                price_base_quantity=to_decimal(row.get("price_base_quantity") or 1),
+                unit_code=row.get("unit_code") or "C62",
                 sales_tax_code=row["sales_tax_code"],
             )
         )
+        if new[-1].quantity == 0:
+            raise ValidationError(
+                {f"lines[{index - 1}].quantity": _("A line needs a quantity other than zero.")}
+            )
     for index, line in enumerate(new):
         check_price_fields(line, index)
     return _save_lines(invoice, new)
@@ -293,8 +399,15 @@ def _free_text_lines(invoice: Invoice, rows: list[dict[str, Any]]) -> Invoice:
 TOTAL_FIELDS = ["net_amount", "tax_amount", "total_amount"]
 
 
-def _apply_totals(invoice: Invoice, lines) -> None:
-    totals = document_totals(lines)
+def invoice_totals(invoice: Invoice, lines, allowance_charges=None):
+    """The invoice's EN 16931 totals: its lines and its document allowances and charges."""
+    if allowance_charges is None:
+        allowance_charges = list(invoice.allowance_charges.select_related("sales_tax_code"))
+    return document_totals(lines, allowance_charges)
+
+
+def _apply_totals(invoice: Invoice, lines, allowance_charges=None) -> None:
+    totals = invoice_totals(invoice, lines, allowance_charges)
     invoice.net_amount, invoice.tax_amount, invoice.total_amount = (
         totals.net,
         totals.tax,
@@ -313,7 +426,7 @@ def invoice_delete(*, instance: Invoice, actor) -> None:
     record_delete(instance=instance, actor=actor)
 
 
-def _open_item(invoice: Invoice, credit: bool) -> None:
+def _open_item(invoice: Invoice, credit: bool) -> CustomerTransaction:
     """An invoice opens a receivable; a credit note first settles what is open on the invoice it
     credits, and any rest is the customer's credit."""
     amount = -invoice.total_amount if credit else invoice.total_amount
@@ -340,7 +453,7 @@ def _open_item(invoice: Invoice, credit: bool) -> None:
             )
         elif original is not None:  # settled in part: partly paid (or paid)
             update_payment_state(original)
-    CustomerTransaction.objects.create(
+    return CustomerTransaction.objects.create(
         customer=invoice.customer,
         invoice=invoice,
         date=invoice.invoice_date,
@@ -351,12 +464,24 @@ def _open_item(invoice: Invoice, credit: bool) -> None:
     )
 
 
-def _voucher(invoice: Invoice, lines: list[InvoiceLine], reverse: bool = False) -> LedgerVoucher:
+def _voucher(
+    invoice: Invoice, lines: list[InvoiceLine], charges: list, reverse: bool = False
+) -> LedgerVoucher:
     """Receivable debit on the posting profile's summary account; revenue credits per line
-    account; tax credits per tax code. Refused unless it balances."""
+    account (document allowances lower it, charges raise it); tax credits per tax code. Refused
+    unless it balances."""
     profile = invoice.customer.posting_profile
-    totals = document_totals(lines)
+    totals = document_totals(lines, charges)
     credits: dict[Any, Decimal] = defaultdict(Decimal)
+    for entry in charges:
+        account = entry.ledger_account or profile.revenue_account
+        if account is None:
+            raise ConflictError(
+                _("Posting profile %(profile)s has no sales revenue account.")
+                % {"profile": profile},
+                code="posting_setup_missing",
+            )
+        credits[account] += entry.signed_amount
     for line in lines:
         account = line.ledger_account or profile.revenue_account
         if account is None:
@@ -366,7 +491,7 @@ def _voucher(invoice: Invoice, lines: list[InvoiceLine], reverse: bool = False) 
                 code="posting_setup_missing",
             )
         credits[account] += line.line_amount
-    codes = {line.sales_tax_code.pk: line.sales_tax_code for line in lines}
+    codes = {entry.sales_tax_code.pk: entry.sales_tax_code for entry in [*lines, *charges]}
     for group in totals.breakdown:
         if group.tax:
             account = codes[group.code_id].tax_account
@@ -442,8 +567,26 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         for line in lines:
             line.take_snapshot()
         InvoiceLine.objects.bulk_update(lines, InvoiceLine.SNAPSHOT_FIELDS)
-        _apply_totals(invoice, lines)
-        invoice.voucher = _voucher(invoice, lines, reverse=credit)
+        charges = list(invoice.allowance_charges.select_related("sales_tax_code", "ledger_account"))
+        for entry in charges:
+            entry.take_snapshot()
+        if charges:
+            InvoiceAllowanceCharge.objects.bulk_update(
+                charges, InvoiceAllowanceCharge.SNAPSHOT_FIELDS
+            )
+        snapshot += take_exchange_rate(invoice)
+        if not credit:  # the reference the customer pays with (a credit note is not paid)
+            invoice.payment_reference = payment_reference_for(
+                current_company(),
+                invoice_number=invoice.number,
+                customer_number=invoice.buyer_account_number,
+            )
+        _apply_totals(invoice, lines, charges)
+        if invoice.prepaid_amount > invoice.total_amount:
+            raise ValidationError(
+                {"prepaid_amount": _("The prepaid amount is more than the invoice's total.")}
+            )
+        invoice.voucher = _voucher(invoice, lines, charges, reverse=credit)
         chained = chain(invoice, lines)
         invoice.save(
             update_fields=[
@@ -451,12 +594,18 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
                 "invoice_date",
                 "due_date",
                 "voucher",
+                "payment_reference",
                 *snapshot,
                 *TOTAL_FIELDS,
                 *chained,
             ]
         )
-        _open_item(invoice, credit)
+        # Judged by the official rules as the e-invoice it now is: a document that breaks a
+        # fatal one rolls back with everything above (no number is used up).
+        refuse_invalid(invoice)
+        item = _open_item(invoice, credit)
+        if invoice.prepaid_amount:
+            settle_prepaid(item=item, amount=invoice.prepaid_amount, actor=actor)
         by_order: dict[int, list] = defaultdict(list)
         for line in lines:
             if line.order_line is None:
@@ -507,6 +656,10 @@ def invoice_send(*, invoice: Invoice, actor, email_to: str = ""):
     if not email_to:
         raise DomainError(
             _("The customer has no email address; give one."), code="no_email", field="email_to"
+        )
+    if invoice.status == Invoice.Status.POSTED:
+        refuse_invalid(
+            invoice, message=_("The e-invoice breaks the official rules; it was not sent.")
         )
     with transaction.atomic():
         document = document_request(

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from salesmkt.core.models import NumberSeries
 
-from ..models import Invoice, InvoiceLine
+from ..models import BUYER_IDENTIFIER_FIELDS, DOCUMENT_FIELDS, Invoice, InvoiceLine
 
 GENESIS = "0" * 64
 SERIES = ("invoice", "credit-note")
@@ -77,6 +77,7 @@ def content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str
     change after posting."""
     if lines is None:
         lines = invoice.lines.order_by("line_number")
+    lines = list(lines)
     data = {
         "series": series_of(invoice),
         "number": invoice.number,
@@ -114,6 +115,45 @@ def content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str
         "credited_invoice": invoice.credited_invoice.number if invoice.credited_invoice_id else "",
         "posted_at": _instant(invoice.posted_at),
     }
+    if invoice.chain_version >= 2:
+        # Since the seller, the buyer's identifiers and the payment reference are frozen on
+        # the document, the hash covers them too; documents chained before keep their content.
+        data["chain_version"] = invoice.chain_version
+        data["seller"] = invoice.seller
+        data["buyer_identifiers"] = {
+            field: getattr(invoice, f"buyer_{field}") for field in BUYER_IDENTIFIER_FIELDS
+        }
+        data["payment_reference"] = invoice.payment_reference
+        data["document"] = {
+            field: _date(value) if hasattr(value, "isoformat") else value
+            for field in DOCUMENT_FIELDS
+            for value in [getattr(invoice, field)]
+        }
+        data["prepaid_amount"] = _fixed(invoice, "prepaid_amount")
+        data["exchange_rate"] = _fixed(invoice, "exchange_rate")
+        data["tax_currency_code"] = invoice.tax_currency_code
+        data["line_units"] = [
+            {
+                "line_number": line.line_number,
+                "price_base_quantity": _fixed(line, "price_base_quantity"),
+                "unit_code": line.unit_code,
+            }
+            for line in lines
+        ]
+        data["allowance_charges"] = [
+            {
+                "is_charge": entry.is_charge,
+                "reason": entry.reason,
+                "reason_code": entry.reason_code,
+                "percent": _fixed(entry, "percent"),
+                "base_amount": _fixed(entry, "base_amount"),
+                "amount": _fixed(entry, "amount"),
+                "tax_code": entry.tax_code,
+                "tax_rate": _fixed(entry, "tax_rate"),
+                "tax_category": entry.tax_category,
+            }
+            for entry in sorted(invoice.allowance_charges.all(), key=lambda e: e.pk)
+        ]
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
@@ -142,7 +182,9 @@ def _documents(documents: QuerySet[Invoice]) -> QuerySet[Invoice]:
     return (
         _in_number_order(documents)
         .select_related("credited_invoice")
-        .prefetch_related(Prefetch("lines", queryset=lines.order_by("line_number")))
+        .prefetch_related(
+            Prefetch("lines", queryset=lines.order_by("line_number")), "allowance_charges"
+        )
     )
 
 

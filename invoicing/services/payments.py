@@ -5,6 +5,7 @@ note's open credit is applied the same way, by hand or to the oldest open invoic
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -115,6 +116,35 @@ def _settle(
     return application
 
 
+def settle_prepaid(*, item: CustomerTransaction, amount: Decimal, actor) -> None:
+    """The prepaid amount of an invoice being posted (BT-113) is settled at once by the
+    customer's unapplied payments in its currency, oldest first, so its open item is the amount
+    due. Refused when the customer has not paid that much in advance. Runs inside posting."""
+    payments = list(
+        Payment.objects.select_for_update()
+        .filter(customer_id=item.customer_id, currency_id=item.currency_id, unapplied__gt=0)
+        .order_by("date", "pk")
+    )
+    if sum((p.unapplied for p in payments), Decimal(0)) < amount:
+        raise ConflictError(
+            _(
+                "The prepaid amount %(amount)s is more than the customer's unapplied payments; "
+                "register the prepayment first."
+            )
+            % {"amount": amount},
+            code="prepayment_not_received",
+        )
+    left = amount
+    for payment in payments:
+        if left <= 0:
+            break
+        part = min(payment.unapplied, left)
+        payment.unapplied -= part
+        payment.save(update_fields=["unapplied"])
+        _settle(item, part, actor=actor, obj=payment, payment=payment)
+        left -= part
+
+
 @retry_on_conflict
 def payment_apply(
     *, payment: Payment, item: CustomerTransaction, amount: Decimal | None = None, actor
@@ -132,10 +162,38 @@ def payment_apply(
         return _settle(item, amount, actor=actor, obj=payment, payment=payment)
 
 
+def reference_names(text: str, payment_reference: str) -> bool:
+    """Whether a bank payment's reference `text` carries `payment_reference`: the whole text, or
+    one of its words, equals it once spaces are ignored (banks print KIDs and RF references in
+    groups: "RF18 5390 0754 7034"); a structured reference never matches inside a longer one."""
+    wanted = payment_reference.replace(" ", "").upper()
+    if text.replace(" ", "").upper() == wanted:
+        return True
+    upper = text.upper()
+    if wanted in re.split(r"[^0-9A-Z-]+", upper):
+        return True
+    # An RF reference printed in groups of four inside the payer's text: the groups from "RF"
+    # on, as many as it takes (the payer's next word may follow).
+    if not wanted.startswith("RF"):
+        return False
+    words = re.split(r"[^0-9A-Z]+", upper)
+    for start, word in enumerate(words):
+        if word.startswith("RF"):
+            joined = ""
+            for group in words[start:]:
+                joined += group
+                if joined == wanted:
+                    return True
+                if len(joined) >= len(wanted):
+                    break
+    return False
+
+
 @retry_on_conflict
 def payment_auto_apply(*, payment: Payment, actor) -> list[PaymentApplication]:
-    """Apply automatically: an invoice whose number is in the reference first, then an open item
-    of exactly the unapplied amount, then the oldest open items."""
+    """Apply automatically: the invoice whose KID, OCR or RF reference the payment carries
+    first, then an invoice whose number is in the reference, then an open item of exactly the
+    unapplied amount, then the oldest open items."""
     applications = []
     with transaction.atomic():
         payment = lock(payment)
@@ -147,10 +205,22 @@ def payment_auto_apply(*, payment: Payment, actor) -> list[PaymentApplication]:
             .order_by("due_date", "date", "id")
         )
         reference = payment.reference.upper()
+        # The structured reference the invoice printed (KID, OCR, RF) first: it names one
+        # invoice for certain; then an invoice number written in the payment's text.
         ordered = [
             i
             for i in open_items
-            if i.invoice and i.invoice.number and i.invoice.number.upper() in reference
+            if i.invoice
+            and i.invoice.payment_reference
+            and reference_names(payment.reference, i.invoice.payment_reference)
+        ]
+        ordered += [
+            i
+            for i in open_items
+            if i not in ordered
+            and i.invoice
+            and i.invoice.number
+            and i.invoice.number.upper() in reference
         ]
         exact = [i for i in open_items if i not in ordered and i.remaining == payment.unapplied]
         ordered += exact + [i for i in open_items if i not in ordered and i not in exact]

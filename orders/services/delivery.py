@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.services.pricing import net_amount
 from agreements.services.sales_agreements import agreement_lines_lock, agreement_record_delivery
 from inventory.models import InventoryTransaction
 from inventory.services import stock
@@ -154,9 +153,7 @@ def packing_slip_post(
                 agreement_record_delivery(
                     line=line.agreement_line,
                     quantity=quantity,
-                    amount=net_amount(
-                        quantity, line.unit_price, line.discount_amount, line.discount_percent
-                    ),
+                    amount=line.net_amount_of(quantity),
                 )
         if not order.is_return and all(
             line.invoiced_quantity >= line.delivered_quantity for line, _q in planned

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from agreements.services.pricing import net_amount
 from agreements.services.sales_agreements import agreement_lines_lock, agreement_record_invoice
 from inventory.models import InventoryTransaction
 from salesmkt.core.audit import record_event
@@ -142,9 +141,7 @@ def sales_order_lines_invoiced(
             if not line.invoice_remainder and not line.deliver_remainder:
                 line.status = SalesOrderLine.Status.INVOICED
             invoiced.append((line, quantity))
-            line_amount = net_amount(
-                quantity, line.unit_price, line.discount_amount, line.discount_percent
-            )
+            line_amount = line.net_amount_of(quantity)
             amount += line_amount
             if line.agreement_line_id:
                 agreement_record_invoice(

@@ -95,14 +95,16 @@ def documents_for(obj: models.Model):
     )
 
 
-def company() -> dict[str, str]:
-    """The seller as printed on documents (settings; company master data comes with e-invoices)."""
-    return {
-        "name": settings.COMPANY_NAME,
-        "address": settings.COMPANY_ADDRESS,
-        "vat_number": settings.COMPANY_VAT_NUMBER,
-        "email": settings.DEFAULT_FROM_EMAIL,
-    }
+# The seller as printed on documents: the finance app provides the company profile (it lives
+# above core, so core asks for it instead of importing it).
+company_provider: Callable[[], dict[str, Any]] | None = None
+
+
+def company() -> dict[str, Any]:
+    """The seller as printed on a document that does not freeze its own (a posted invoice does)."""
+    if company_provider is not None:
+        return company_provider()
+    return {"name": settings.COMPANY_NAME, "address": settings.COMPANY_ADDRESS}
 
 
 def storage_dir() -> Path:
@@ -121,7 +123,7 @@ def render(document_id: int) -> Document:
     record = document.content_type.get_object_for_this_type(pk=document.object_id)
     with translation.override(document.language):
         template, context, _subject = BUILDERS[document.kind](record)
-        html = render_to_string(template, {**context, "document": document, "company": company()})
+        html = render_to_string(template, {"company": company(), **context, "document": document})
     finisher = FINISHERS.get(document.kind)
     finish = finisher(record) if finisher else None
     pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
@@ -183,7 +185,7 @@ def _mail_message(document: Document) -> EmailMessage:
     with translation.override(document.language):
         _template, context, subject = BUILDERS[document.kind](record)
         body = render_to_string(
-            "documents/mail_body.txt", {**context, "document": document, "company": company()}
+            "documents/mail_body.txt", {"company": company(), **context, "document": document}
         )
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     message = EmailMessage(

@@ -51,6 +51,7 @@ MENU = [
         (_("Payments"), "invoicing:payments-list", "invoicing.view_payment"),
     ]),
     (_("Setup"), "bi-gear", [
+        (_("Company"), "finance:company", "finance.view_companyprofile"),
         (_("Sales tax codes"), "finance:sales-tax-codes-list", "finance.view_salestaxcode"),
         (_("Ledger accounts"), "finance:ledger-accounts-list", "finance.view_ledgeraccount"),
         (_("Posting profiles"), "finance:posting-profiles-list", "finance.view_postingprofile"),

@@ -22,6 +22,8 @@ FINANCE = [
     "finance.salestaxcode",
     "finance.ledgeraccount",
     "finance.postingprofile",
+    "finance.companyprofile",
+    "finance.companybankaccount",
 ]
 PARTY_DETAILS = ["crm.partyaddress", "crm.contactperson"]
 PIPELINE = ["crm.prospect", "crm.lead", "crm.opportunity"]

@@ -6,3 +6,11 @@ class FinanceConfig(AppConfig):
     name = "salesmkt.finance"
     label = "finance"
     verbose_name = _("Finance setup")
+
+    def ready(self):
+        from salesmkt.core import documents
+
+        from . import checks  # noqa: F401  (registers the company profile check)
+        from .company import printed_company
+
+        documents.company_provider = printed_company

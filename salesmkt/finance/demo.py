@@ -2,7 +2,16 @@
 
 from decimal import Decimal
 
-from .models import Currency, LedgerAccount, PaymentTerms, PostingProfile, SalesTaxCode
+from django.utils import timezone
+
+from .models import (
+    Currency,
+    ExchangeRate,
+    LedgerAccount,
+    PaymentTerms,
+    PostingProfile,
+    SalesTaxCode,
+)
 
 CURRENCIES = [
     ("NOK", "Norwegian krone"),
@@ -10,6 +19,8 @@ CURRENCIES = [
     ("SEK", "Swedish krona"),
     ("USD", "US dollar"),
 ]
+# Kroner per unit, from the start of the year (the VAT of foreign-currency invoices in NOK).
+EXCHANGE_RATES = [("EUR", "11.7250"), ("SEK", "1.0130"), ("USD", "10.9800")]
 PAYMENT_TERMS = [
     ("N14", "Net 14 days", 14),
     ("N30", "Net 30 days", 30),
@@ -77,4 +88,11 @@ def load(actor=None) -> None:
                 "exemption_reason": reason,
                 "tax_account": LedgerAccount.objects.get(number=account) if account else None,
             },
+        )
+    start_of_year = timezone.localdate().replace(month=1, day=1)
+    for code, rate in EXCHANGE_RATES:
+        ExchangeRate.objects.get_or_create(
+            currency=Currency.objects.get(code=code),
+            valid_from=start_of_year.replace(year=start_of_year.year - 1),
+            defaults={"rate": Decimal(rate)},
         )

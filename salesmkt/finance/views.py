@@ -1,6 +1,26 @@
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from salesmkt.core.audit import events_for
 from salesmkt.core.ui import simple_views
 
-from .models import Currency, LedgerAccount, PaymentTerms, PostingProfile, SalesTaxCode
+from . import company
+from .models import (
+    CompanyBankAccount,
+    CompanyProfile,
+    Currency,
+    LedgerAccount,
+    PaymentTerms,
+    PostingProfile,
+    SalesTaxCode,
+)
 
 SalesTaxCodeViews = simple_views(
     SalesTaxCode,
@@ -40,3 +60,135 @@ CurrencyViews = simple_views(
     fields=["code", "name"],
     search_fields=["code", "name"],
 )
+
+
+# --- the company profile: one record, shown and edited on its own pages --------------------
+class CompanyForm(forms.ModelForm):
+    legend = _("Company")
+
+    class Meta:
+        model = CompanyProfile
+        fields = [
+            "legal_name",
+            "street",
+            "street2",
+            "postal_code",
+            "city",
+            "country",
+            "org_number_scheme",
+            "org_number",
+            "vat_number",
+            "in_business_register",
+            "f_tax_approved",
+            "registered_office",
+            "legal_text",
+            "endpoint_scheme",
+            "endpoint_id",
+            "email",
+            "phone",
+            "website",
+            "contact_name",
+            "default_payment_terms",
+            "payment_reference",
+            "payment_reference_length",
+            "payment_reference_with_customer",
+        ]
+        widgets = {"org_number_scheme": forms.Select(choices=[])}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_number_scheme"].widget.choices = scheme_choices()
+
+
+BankAccountFormSet = forms.inlineformset_factory(
+    CompanyProfile,
+    CompanyBankAccount,
+    fields=list(company.BANK_ACCOUNT_FIELDS),
+    extra=1,
+    can_delete=True,
+)
+
+
+def scheme_choices() -> list[tuple[str, str]]:
+    from .identifiers import SCHEMES
+
+    return [("", "---------"), *((code, f"{code} {label}") for code, label in SCHEMES.items())]
+
+
+class CompanyProfileView(LoginRequiredMixin, View):
+    def get(self, request):
+        if not request.user.has_perm("finance.view_companyprofile"):
+            raise PermissionDenied
+        profile = company.current_company()
+        snapshot = company.seller_snapshot(profile, "")
+        return render(
+            request,
+            "finance/company.html",
+            {
+                "profile": profile,
+                "legal_lines": snapshot["legal_lines"],
+                "bank_accounts": list(profile.bank_accounts.all()),
+                "can_change": request.user.has_perm("finance.change_companyprofile"),
+                "history": events_for(profile)[:20],
+            },
+        )
+
+
+class CompanyProfileEditView(LoginRequiredMixin, View):
+    def _forms(self, request, profile):
+        data = request.POST if request.method == "POST" else None
+        return (
+            CompanyForm(data, request.FILES or None, instance=profile),
+            BankAccountFormSet(data, instance=profile, prefix="bank"),
+        )
+
+    def _page(self, request, form, formset):
+        return render(
+            request,
+            "ui/record_form.html",
+            {
+                "obj": form.instance,
+                "verbose_name": CompanyProfile._meta.verbose_name,
+                "verbose_name_plural": CompanyProfile._meta.verbose_name_plural,
+                "list_url": reverse("finance:company"),
+                "cancel_url": reverse("finance:company"),
+                "plain_forms": [form],
+                "formsets": [(_("bank accounts"), formset)],
+            },
+        )
+
+    def get(self, request):
+        if not request.user.has_perm("finance.change_companyprofile"):
+            raise PermissionDenied
+        return self._page(request, *self._forms(request, company.current_company()))
+
+    def post(self, request):
+        if not request.user.has_perm("finance.change_companyprofile"):
+            raise PermissionDenied
+        form, formset = self._forms(request, company.current_company())
+        if not (form.is_valid() and formset.is_valid()):
+            return self._page(request, form, formset)
+        data = {name: form.cleaned_data[name] for name in form._meta.fields}
+        try:
+            company.company_profile_update(
+                data=data, bank_accounts=_account_rows(formset), actor=request.user
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                target = field if field in form.fields else None
+                for error in errors:
+                    form.add_error(target, error)
+            return self._page(request, form, formset)
+        messages.success(request, _("The company profile was saved."))
+        return HttpResponseRedirect(reverse("finance:company"))
+
+
+def _account_rows(formset) -> list[dict]:
+    rows = []
+    for row in formset.forms:
+        if not row.has_changed() and row.instance.pk is None:
+            continue
+        if row.cleaned_data.get("DELETE"):
+            continue
+        rows.append({name: row.cleaned_data[name] for name in company.BANK_ACCOUNT_FIELDS})
+    return rows

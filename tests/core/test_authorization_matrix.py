@@ -39,6 +39,7 @@ RESOURCE_MODELS = {
     "currencies": "finance.currency",
     "customer-groups": "crm.customergroup",
     "customer-templates": "crm.customertemplate",
+    "company": "finance.companyprofile",
     "customers": "crm.customer",
     "invoice-runs": "invoicing.invoicerun",
     "invoices": "invoicing.invoice",

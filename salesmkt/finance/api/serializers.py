@@ -1,6 +1,14 @@
 from rest_framework import serializers
 
-from ..models import Currency, LedgerAccount, PaymentTerms, PostingProfile, SalesTaxCode
+from ..models import (
+    CompanyBankAccount,
+    CompanyProfile,
+    Currency,
+    LedgerAccount,
+    PaymentTerms,
+    PostingProfile,
+    SalesTaxCode,
+)
 
 
 class CurrencySerializer(serializers.ModelSerializer):
@@ -31,3 +39,64 @@ class SalesTaxCodeSerializer(serializers.ModelSerializer):
     class Meta:
         model = SalesTaxCode
         fields = ["id", "code", "name", "rate", "category", "exemption_reason", "tax_account"]
+
+
+class CompanyBankAccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CompanyBankAccount
+        fields = [
+            "id",
+            "kind",
+            "bank_name",
+            "iban",
+            "bic",
+            "account_number",
+            "currency",
+            "is_default",
+        ]
+        read_only_fields = ["id"]
+
+
+class CompanyProfileSerializer(serializers.ModelSerializer):
+    """The seller. `bank_accounts`, when given, replaces the accounts; identifiers are checked
+    by their registries' check digits (400 naming the field)."""
+
+    bank_accounts = CompanyBankAccountSerializer(many=True, required=False)
+    legal_lines = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CompanyProfile
+        fields = [
+            "legal_name",
+            "street",
+            "street2",
+            "postal_code",
+            "city",
+            "country",
+            "org_number_scheme",
+            "org_number",
+            "vat_number",
+            "in_business_register",
+            "f_tax_approved",
+            "registered_office",
+            "legal_text",
+            "legal_lines",
+            "endpoint_scheme",
+            "endpoint_id",
+            "email",
+            "phone",
+            "website",
+            "contact_name",
+            "default_payment_terms",
+            "payment_reference",
+            "payment_reference_length",
+            "payment_reference_with_customer",
+            "bank_accounts",
+            "updated_at",
+        ]
+        read_only_fields = ["updated_at"]
+
+    def get_legal_lines(self, profile) -> list[str]:
+        from ..company import seller_snapshot
+
+        return seller_snapshot(profile, "")["legal_lines"]

@@ -1,6 +1,18 @@
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+
+from salesmkt.core.api.permissions import ModelPermissions
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
-from ..models import Currency, LedgerAccount, PaymentTerms, PostingProfile, SalesTaxCode
+from .. import company
+from ..models import (
+    CompanyProfile,
+    Currency,
+    LedgerAccount,
+    PaymentTerms,
+    PostingProfile,
+    SalesTaxCode,
+)
 from . import serializers
 
 
@@ -39,3 +51,36 @@ class SalesTaxCodeViewSet(ServiceModelViewSet):
     filterset_fields = ["category"]
     search_fields = ["code", "name"]
     ordering_fields = ["code", "rate"]
+
+
+class CompanyProfileView(GenericAPIView):
+    """The company (seller) profile: one record, read by everyone who reads finance setup and
+    changed by those who may change it. Posted invoices keep the seller they were posted with."""
+
+    serializer_class = serializers.CompanyProfileSerializer
+    queryset = CompanyProfile.objects.all()
+    permission_classes = [ModelPermissions]
+
+    def get_object(self):
+        return company.current_company()
+
+    def get(self, request):
+        return Response(self.get_serializer(self.get_object()).data)
+
+    def put(self, request):
+        return self._update(request, partial=False)
+
+    def patch(self, request):
+        return self._update(request, partial=True)
+
+    def _update(self, request, *, partial: bool):
+        serializer = self.get_serializer(self.get_object(), data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        accounts = data.pop("bank_accounts", None)
+        profile = company.company_profile_update(
+            data=data,
+            bank_accounts=[dict(row) for row in accounts] if accounts is not None else None,
+            actor=request.user,
+        )
+        return Response(self.get_serializer(profile).data)
