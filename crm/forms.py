@@ -42,7 +42,19 @@ PARTY_FIELDS = [
 ]
 
 
-class PartyForm(forms.ModelForm):
+class IdentifierSchemesMixin:
+    """Scheme fields as a choice of the known schemes instead of a code to remember."""
+
+    def __init__(self, *args, **kwargs):
+        from salesmkt.finance.company import scheme_choices
+
+        super().__init__(*args, **kwargs)
+        for name in ("registration_scheme", "endpoint_scheme"):
+            if name in self.fields:
+                self.fields[name].widget = forms.Select(choices=scheme_choices())
+
+
+class PartyForm(IdentifierSchemesMixin, forms.ModelForm):
     class Meta:
         model = Party
         fields = PARTY_FIELDS
@@ -144,7 +156,7 @@ class VendorForm(forms.ModelForm):
         fields = ["currency", "payment_terms", "blocked"]
 
 
-class PartyBasicsForm(forms.ModelForm):
+class PartyBasicsForm(IdentifierSchemesMixin, forms.ModelForm):
     """Editing a customer or vendor edits its party's name and contact data alongside."""
 
     legend = _("Party")

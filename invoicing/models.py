@@ -306,16 +306,17 @@ class Invoice(FSMModelMixin, models.Model):
             **{field: getattr(party, field) for field in BUYER_IDENTIFIER_FIELDS},
         )
 
-    def take_snapshot(self) -> list[str]:
+    def take_snapshot(self, company=None) -> list[str]:
         """Copy the buyer's legal details from the customer, the seller's from the company
-        profile, and the currency's code; returns the fields to save."""
+        profile (`company`, read when not given), and the currency's code; returns the fields
+        to save."""
         from salesmkt.finance.company import current_company, seller_snapshot
 
         buyer = self._customer_as_buyer()
         for field in Buyer.FIELDS:
             setattr(self, f"buyer_{field}", getattr(buyer, field))
         self.currency_code = self.currency.code
-        self.seller = seller_snapshot(current_company(), self.currency_code)
+        self.seller = seller_snapshot(company or current_company(), self.currency_code)
         self.chain_version = 2
         return [*BUYER_FIELDS, "currency_code", "seller", "chain_version"]
 

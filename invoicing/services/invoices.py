@@ -29,6 +29,7 @@ from salesmkt.finance.company import current_company, payment_reference_for, tak
 
 from ..einvoice.checks import refuse_invalid
 from ..models import (
+    DOCUMENT_FIELDS,
     CustomerTransaction,
     Invoice,
     InvoiceAllowanceCharge,
@@ -262,22 +263,7 @@ def lines_editable(invoice: Invoice) -> bool:
 
 
 # What a draft's header takes from the clerk or the integrator, whatever its kind.
-HEADER_FIELDS = [
-    "invoice_date",
-    "notes",
-    "buyer_reference",
-    "order_reference",
-    "delivery_date",
-    "period_start",
-    "period_end",
-    "delivery_name",
-    "delivery_street",
-    "delivery_street2",
-    "delivery_postal_code",
-    "delivery_city",
-    "delivery_country",
-    "prepaid_amount",
-]
+HEADER_FIELDS = ["invoice_date", "notes", *DOCUMENT_FIELDS, "prepaid_amount"]
 
 
 def free_text_invoice_update(*, instance: Invoice, data: dict[str, Any], actor) -> Invoice:
@@ -563,7 +549,8 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         )
         # The legal content is fixed before it is totalled, posted and hashed: from here on
         # the invoice reads its own buyer, tax rates and identifiers, never the master data.
-        snapshot = invoice.take_snapshot()
+        company = current_company()
+        snapshot = invoice.take_snapshot(company)
         for line in lines:
             line.take_snapshot()
         InvoiceLine.objects.bulk_update(lines, InvoiceLine.SNAPSHOT_FIELDS)
@@ -574,10 +561,10 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
             InvoiceAllowanceCharge.objects.bulk_update(
                 charges, InvoiceAllowanceCharge.SNAPSHOT_FIELDS
             )
-        snapshot += take_exchange_rate(invoice)
+        snapshot += take_exchange_rate(invoice, company)
         if not credit:  # the reference the customer pays with (a credit note is not paid)
             invoice.payment_reference = payment_reference_for(
-                current_company(),
+                company,
                 invoice_number=invoice.number,
                 customer_number=invoice.buyer_account_number,
             )

@@ -80,6 +80,14 @@ def default_reference_for(country: str) -> str:
     return {"NO": Ref.KID_MOD10, "SE": Ref.OCR_LENGTH}.get(country, Ref.RF)
 
 
+def scheme_choices() -> list[tuple[str, str]]:
+    """The identifier schemes (ISO 6523 ICD / Peppol EAS) a page offers for a number."""
+    return [
+        ("", "---------"),
+        *((code, f"{code} {label}") for code, label in identifiers.SCHEMES.items()),
+    ]
+
+
 # --- validation ---------------------------------------------------------------------------
 def identifier_problem(scheme: str, value: str) -> str | None:
     """A translated reason why `value` is not an identifier of `scheme` (ISO 6523 / EAS)."""
@@ -433,14 +441,14 @@ def payment_reference_for(
     return payment_references.ocr(digits, length_digit=with_length)
 
 
-def take_exchange_rate(invoice) -> list[str]:
+def take_exchange_rate(invoice, profile: CompanyProfile | None = None) -> list[str]:
     """At posting, an invoice in a currency other than the company's accounting currency keeps
     the rate valid on its invoice date, for its VAT in the accounting currency (EN 16931 BT-6,
     BT-111; required on Norwegian invoices). No rate on record: none is made up. Returns the
     fields to save."""
     from .models import ExchangeRate
 
-    accounting = current_company().accounting_currency
+    accounting = (profile or current_company()).accounting_currency
     if invoice.currency_code == accounting:
         invoice.exchange_rate, invoice.tax_currency_code = None, ""
     else:

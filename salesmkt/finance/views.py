@@ -93,11 +93,11 @@ class CompanyForm(forms.ModelForm):
             "payment_reference_length",
             "payment_reference_with_customer",
         ]
-        widgets = {"org_number_scheme": forms.Select(choices=[])}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["org_number_scheme"].widget.choices = scheme_choices()
+        for name in ("org_number_scheme", "endpoint_scheme"):
+            self.fields[name].widget = forms.Select(choices=company.scheme_choices())
 
 
 BankAccountFormSet = forms.inlineformset_factory(
@@ -107,12 +107,6 @@ BankAccountFormSet = forms.inlineformset_factory(
     extra=1,
     can_delete=True,
 )
-
-
-def scheme_choices() -> list[tuple[str, str]]:
-    from .identifiers import SCHEMES
-
-    return [("", "---------"), *((code, f"{code} {label}") for code, label in SCHEMES.items())]
 
 
 class CompanyProfileView(LoginRequiredMixin, View):

@@ -104,3 +104,35 @@ def test_factur_x_attachment_of_a_10_line_invoice(benchmark, invoice):
         f" attach + XMP + pinned dates {ms(benchmark.stats.stats.median)};"
         f" the package's XSD check (not run when rendering) {ms(xsd_time)}"
     )
+
+
+@pytest.fixture(params=[10, 1000], ids=lambda n: f"{n} lines")
+def posted(request, setup):
+    (customer,) = customers(1, setup)
+    order = delivered_order(customer, setup, request.param)
+    return invoice_post(
+        invoice=invoice_from_order(order=order, actor=None), actor=None, invoice_date=SHIP_DATE
+    )
+
+
+@pytest.mark.parametrize("gate", ["ubl only (baseline)", "cen", "cen+peppol"])
+def test_posting_gate(benchmark, posted, gate):
+    """What judging a document by the official rules costs at posting: the UBL written from the
+    posted invoice (the baseline: what posting did before), then validated by the CEN rules,
+    then by the CEN and Peppol rules (a Peppol receiver's invoice)."""
+    from invoicing.einvoice.ubl import to_ubl
+    from invoicing.einvoice.validation import validate, warm_up
+
+    warm_up()
+
+    def run():
+        xml = to_ubl(from_invoice(posted))
+        if gate == "ubl only (baseline)":
+            return None
+        return validate(xml, "ubl", peppol=gate == "cen+peppol")
+
+    result = benchmark.pedantic(run, rounds=7, iterations=1, warmup_rounds=1)
+    assert result is None or result.xsd_errors == []
+    print(
+        f"\nposting gate, {posted.lines.count()} lines, {gate}: {ms(benchmark.stats.stats.median)}"
+    )
