@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin import TransitionAdminMixin
-from salesmkt.core.admin_base import ReadOnlyAdmin
+from salesmkt.core.admin_base import ReadOnlyAdmin, ServiceAdmin
 
+from .forms import AllowanceChargeForm, allowance_charge_rows
 from .models import (
+    Buyer,
     CustomerTransaction,
     Invoice,
+    InvoiceAllowanceCharge,
     InvoiceLine,
     InvoiceRun,
     InvoiceRunCustomer,
@@ -28,7 +31,9 @@ class InvoiceLineInline(admin.TabularInline):
         "ledger_account",
         "description",
         "quantity",
+        "unit_code",
         "unit_price",
+        "price_base_quantity",
         "discount_percent",
         "sales_tax_code",
         "line_amount",
@@ -39,8 +44,129 @@ class InvoiceLineInline(admin.TabularInline):
         return False
 
 
+def _draft(obj) -> bool:
+    return obj is not None and obj.status == Invoice.Status.DRAFT
+
+
+class InvoiceAllowanceChargeInline(admin.TabularInline):
+    """A draft's document allowances and charges, saved with it by the service (which replaces
+    them all); a posted invoice's are read-only, like its lines. Part of the invoice: whoever
+    may see or change the invoice may see or change them."""
+
+    model = InvoiceAllowanceCharge
+    form = AllowanceChargeForm
+    extra = 0
+    fields = [
+        "is_charge",
+        "reason",
+        "reason_code",
+        "percent",
+        "base_amount",
+        "amount",
+        "sales_tax_code",
+        "ledger_account",
+        "tax_rate",
+        "tax_category",
+        "tax_code",
+    ]
+    readonly_fields = ["tax_rate", "tax_category", "tax_code"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if _draft(obj) else self.fields
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("invoicing.view_invoice") or self.has_change_permission(
+            request, obj
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.has_perm("invoicing.change_invoice") and (obj is None or _draft(obj))
+
+    def has_add_permission(self, request, obj=None):
+        return _draft(obj) and request.user.has_perm("invoicing.change_invoice")
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+
+# The invoice's fields in the admin, grouped; a draft's header (`HEADER_FIELDS`) is edited, the
+# rest (set by drafting and posting, `editable=False` on the model) is shown.
+INVOICE_FIELDSETS = [
+    (
+        None,
+        {
+            "fields": [
+                "number",
+                "kind",
+                "status",
+                "customer",
+                "sales_order",
+                "credited_invoice",
+                "currency",
+                "invoice_date",
+                "due_date",
+                "notes",
+            ]
+        },
+    ),
+    (_("Buyer's references"), {"fields": ["buyer_reference", "order_reference"]}),
+    (
+        _("Delivery"),
+        {
+            "fields": [
+                "delivery_date",
+                "period_start",
+                "period_end",
+                "delivery_name",
+                "delivery_street",
+                "delivery_street2",
+                "delivery_postal_code",
+                "delivery_city",
+                "delivery_country",
+            ]
+        },
+    ),
+    (
+        _("Amounts and payment"),
+        {
+            "fields": [
+                "net_amount",
+                "tax_amount",
+                "total_amount",
+                "prepaid_amount",
+                "payment_state",
+                "payment_reference",
+                "exchange_rate",
+                "tax_currency_code",
+                "currency_code",
+            ]
+        },
+    ),
+    (
+        _("Buyer as invoiced"),
+        {"classes": ["collapse"], "fields": [f"buyer_{name}" for name in Buyer.FIELDS]},
+    ),
+    (_("Seller as invoiced"), {"classes": ["collapse"], "fields": ["seller"]}),
+    (
+        _("Posting"),
+        {
+            "fields": [
+                "voucher",
+                "packing_slips",
+                "created_by",
+                "created_at",
+                "posted_at",
+                "chain_version",
+                "chain_hash",
+                "previous_hash",
+            ]
+        },
+    ),
+]
+
+
 @admin.register(Invoice)
-class InvoiceAdmin(TransitionAdminMixin, admin.ModelAdmin):
+class InvoiceAdmin(TransitionAdminMixin, ServiceAdmin):
     list_display = [
         "number",
         "kind",
@@ -54,15 +180,58 @@ class InvoiceAdmin(TransitionAdminMixin, admin.ModelAdmin):
     list_filter = ["kind", "status", "payment_state"]
     search_fields = ["number", "customer__party__name", "customer__account_number"]
     list_select_related = ["customer__party"]
-    readonly_fields = [f.name for f in Invoice._meta.fields]
-    inlines = [InvoiceLineInline]
+    fieldsets = INVOICE_FIELDSETS
+    readonly_fields = [
+        *[f.name for f in Invoice._meta.fields if f.name not in invoices.HEADER_FIELDS],
+        "packing_slips",
+    ]
+    inlines = [InvoiceAllowanceChargeInline, InvoiceLineInline]
     actions = ["post"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if _draft(obj):
+            return self.readonly_fields
+        return [*(f.name for f in Invoice._meta.fields), "packing_slips"]
 
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        # A posted invoice never changes: its page is read-only.
+        return super().has_change_permission(request, obj) and (obj is None or _draft(obj))
+
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_model(self, request, obj, form, change):
+        """Nothing here: `save_related` saves the header with the allowances and charges, in
+        one call of the service."""
+
+    def save_related(self, request, form, formsets, change):
+        data = {
+            name: form.cleaned_data[name]
+            for name in invoices.HEADER_FIELDS
+            if name in form.cleaned_data
+        }
+        for formset in formsets:
+            if formset.model is InvoiceAllowanceCharge and formset.is_bound:
+                data["allowance_charges"] = allowance_charge_rows(formset)
+            # What the admin's change message reads (`formset.save` would have set it).
+            formset.new_objects = [
+                form.instance
+                for form in formset.forms
+                if form.instance.pk is None
+                and form.has_changed()
+                and form not in formset.deleted_forms
+            ]
+            formset.changed_objects = [
+                (form.instance, form.changed_data)
+                for form in formset.initial_forms
+                if form.has_changed() and form not in formset.deleted_forms
+            ]
+            formset.deleted_objects = [form.instance for form in formset.deleted_forms]
+        stored = Invoice.objects.get(pk=form.instance.pk)
+        invoices.free_text_invoice_update(instance=stored, data=data, actor=request.user)
 
     @admin.action(description=_("Post the selected invoices"), permissions=["post"])
     def post(self, request, queryset):

@@ -33,6 +33,13 @@ def einvoice_result(invoice: Invoice, *, peppol: bool | None = None) -> Validati
     return validate(to_ubl(from_invoice(invoice)), "ubl", peppol=peppol)
 
 
+def _rule_text(rule: dict) -> str:
+    """"[BR-11] The buyer..." once: the CEN rules' texts already begin with their id."""
+    text = rule["text"]
+    prefix = f"[{rule['id']}]"
+    return text if text.startswith(prefix) else f"{prefix} {text}"
+
+
 def refuse_invalid(invoice: Invoice, *, message=None) -> ValidationResult:
     """Raise `EInvoiceInvalid` (409 `einvoice_invalid`) listing each broken rule's id and text
     when the document's e-invoice has XSD errors or fatal rule failures."""
@@ -42,7 +49,7 @@ def refuse_invalid(invoice: Invoice, *, message=None) -> ValidationResult:
     rules = [{"id": "XSD", "text": error} for error in result.xsd_errors] + [
         {"id": failure.id, "text": failure.text} for failure in result.fatal
     ]
-    listed = "; ".join(f"[{rule['id']}] {rule['text']}" for rule in rules[:10])
+    listed = "; ".join(_rule_text(rule) for rule in rules[:10])
     raise EInvoiceInvalid(
         f"{message or EInvoiceInvalid.default_message} {listed}",
         params={"rules": rules},

@@ -1,25 +1,46 @@
-"""Clerk UI of invoices: list, detail with lines and totals, post; invoice an order; apply a
-credit note's open credit to the customer's open invoices; download a posted one's e-invoice."""
+"""Clerk UI of invoices: list, detail with lines, allowances and charges, totals and the
+e-invoice's validation, post; the free text invoice form and the header form of any other draft;
+invoice an order; apply a credit note's open credit to the customer's open invoices; download a
+posted one's e-invoice."""
 
+import re
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
+from django.forms.formsets import BaseFormSet
 from django.http import HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
+from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from orders.models import SalesOrder
 from salesmkt.core.errors import ConflictError, DomainError
-from salesmkt.core.tax import document_totals
-from salesmkt.core.ui import Column, RecordAction, RecordViews, error_text, transition_available
+from salesmkt.core.ui import (
+    Column,
+    RecordAction,
+    RecordFormView,
+    RecordViews,
+    error_text,
+    transition_available,
+)
 
+from ..einvoice.checks import einvoice_result, peppol_applies
 from ..einvoice.exports import einvoice_file
-from ..forms import FreeTextInvoiceForm, FreeTextLineFormSet, line_rows
+from ..einvoice.validation import ValidatorUnavailable
+from ..forms import (
+    AllowanceChargeFormSet,
+    FreeTextInvoiceForm,
+    FreeTextLineFormSet,
+    InvoiceHeaderForm,
+    allowance_charge_rows,
+    entered_forms,
+    line_rows,
+)
 from ..models import CustomerTransaction, Invoice
 from ..services import credit_notes, invoices, payments
 from .payments import apply_from_form, open_invoice_rows
@@ -40,6 +61,85 @@ def open_credit(invoice: Invoice) -> Decimal:
 def _posted_invoice(invoice: Invoice) -> bool:
     """Credit, cancel and correct apply to a posted invoice (not to a credit note)."""
     return invoice.status == Invoice.Status.POSTED and invoice.kind != Invoice.Kind.CREDIT_NOTE
+
+
+def shown_unit(invoice: Invoice, line) -> str:
+    """The unit a line is invoiced in: as posted, else an item line's item's (posting copies
+    it), else the line's own."""
+    if invoice.status == Invoice.Status.DRAFT and line.item_id and line.item.unit_id:
+        return line.item.unit.un_ece_code or line.unit_code
+    return line.unit_code
+
+
+def record_fields(resource: type[RecordViews], obj) -> list[tuple]:
+    """The record's `detail_fields` as the generic detail page lists them."""
+    fields = []
+    for name in resource.detail_fields:
+        display = getattr(obj, f"get_{name}_display", None)
+        fields.append(
+            (obj._meta.get_field(name).verbose_name, display() if display else getattr(obj, name))
+        )
+    return fields
+
+
+def _label(name: str):
+    return Invoice._meta.get_field(name).verbose_name
+
+
+def document_data(invoice: Invoice) -> list[tuple]:
+    """The invoice's references, delivery (or period), deliver-to address, prepaid amount,
+    payment reference and exchange rate: those it has."""
+    rows = [
+        (_label(name), getattr(invoice, name))
+        for name in ("buyer_reference", "order_reference", "delivery_date")
+        if getattr(invoice, name)
+    ]
+    if invoice.period_start or invoice.period_end:
+        period = " – ".join(
+            formats.localize(day) if day else "…"
+            for day in (invoice.period_start, invoice.period_end)
+        )
+        rows.append((_("invoicing period"), period))
+    city = " ".join(filter(None, [invoice.delivery_postal_code, invoice.delivery_city]))
+    address = ", ".join(
+        filter(
+            None,
+            [
+                invoice.delivery_name,
+                invoice.delivery_street,
+                invoice.delivery_street2,
+                city,
+                invoice.delivery_country,
+            ],
+        )
+    )
+    if address:
+        rows.append((_label("delivery_name"), address))
+    if invoice.prepaid_amount:
+        rows.append((_label("prepaid_amount"), invoice.prepaid_amount))
+    if invoice.payment_reference:
+        rows.append((_label("payment_reference"), invoice.payment_reference))
+    if invoice.exchange_rate is not None:
+        rate = formats.number_format(
+            Decimal(format(invoice.exchange_rate.normalize(), "f")), use_l10n=True
+        )
+        per = invoice.currency_code or invoice.currency.code
+        unit = f"{invoice.tax_currency_code} / {per}" if invoice.tax_currency_code else ""
+        rows.append((_label("exchange_rate"), f"{rate} {unit}".strip()))
+    if invoice.tax_currency_code:
+        rows.append((_label("tax_currency_code"), invoice.tax_currency_code))
+    return rows
+
+
+def allowance_charge_formset(request, instance):
+    """The document allowances and charges of the form. A POST without them (an older form, a
+    script) leaves the draft's as they are: the formset is then only shown, not bound."""
+    posted = request.method == "POST" and "allowance_charges-TOTAL_FORMS" in request.POST
+    return AllowanceChargeFormSet(
+        request.POST if posted else None,
+        instance=instance or Invoice(),
+        prefix="allowance_charges",
+    )
 
 
 class InvoiceViews(RecordViews):
@@ -146,12 +246,16 @@ class InvoiceViews(RecordViews):
         return {
             "form": FreeTextInvoiceForm(data, instance=instance),
             "lines": FreeTextLineFormSet(data, instance=instance or Invoice(), prefix="lines"),
+            "allowance_charges": allowance_charge_formset(request, instance),
         }
 
     @classmethod
     def forms_to_data(cls, bound, instance=None):
         data = dict(bound["form"].cleaned_data)
-        data["lines"] = line_rows(bound["lines"])
+        if "lines" in bound:
+            data["lines"] = line_rows(bound["lines"])
+        if bound["allowance_charges"].is_bound:
+            data["allowance_charges"] = allowance_charge_rows(bound["allowance_charges"])
         return data
 
     @classmethod
@@ -176,20 +280,152 @@ class InvoiceViews(RecordViews):
     @classmethod
     def detail_context(cls, request, obj):
         lines = list(
-            obj.lines.select_related("item", "ledger_account", "sales_tax_code").order_by(
+            obj.lines.select_related("item__unit", "ledger_account", "sales_tax_code").order_by(
                 "line_number"
             )
         )
+        for line in lines:
+            line.shown_unit = shown_unit(obj, line)
+        charges = list(obj.allowance_charges.select_related("sales_tax_code", "ledger_account"))
+        totals = invoices.invoice_totals(obj, lines, charges) if lines else None
         credit = open_credit(obj)
+        header_edit = (
+            obj.status == Invoice.Status.DRAFT
+            and not invoices.lines_editable(obj)
+            and request.user.has_perm(cls.perm("change"))
+        )
         return {
+            "fields": [*record_fields(cls, obj), *document_data(obj)],
             "lines": lines,
-            "totals": document_totals(lines) if lines else None,
+            "allowance_charges": charges,
+            "totals": totals,
+            "amount_due": totals.total - obj.prepaid_amount if totals else None,
+            "allowance_deduction": -totals.allowance_total if totals else None,
+            "prepaid_deduction": -obj.prepaid_amount,
+            "show_price_base": any(line.price_base_quantity != 1 for line in lines),
+            "einvoice_checked": obj.status == Invoice.Status.POSTED
+            and obj.kind != Invoice.Kind.PRO_FORMA,
+            "header_edit_url": (
+                reverse("invoicing:invoices-header", args=[obj.pk]) if header_edit else ""
+            ),
             "entries": obj.voucher.entries.select_related("account") if obj.voucher_id else [],
             "open_credit": credit,
             "credit_targets": open_invoice_rows(obj, credit) if credit else [],
             "can_apply_credit": request.user.has_perm("invoicing.add_paymentapplication"),
             "can_view_statement": request.user.has_perm("invoicing.view_customertransaction"),
         }
+
+
+# A service's error key for one row of a formset: `lines[1].quantity`.
+ROW_ERROR = re.compile(r"^(?P<rows>lines|allowance_charges)\[(?P<index>\d+)\]\.(?P<field>\w+)$")
+ROW_NAMES = {
+    "lines": _("Line %(number)d"),
+    "allowance_charges": _("Allowance or charge %(number)d"),
+}
+
+
+def place_service_errors(bound: dict, exc: ValidationError) -> None:
+    """Show a service's refusal on the form: a header field's error next to the field, a row's
+    (`lines[1].quantity`) next to the row's field and, naming the row, above the form; any
+    other as the form's own error."""
+    form = bound["form"]
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for key, field_errors in errors.items():
+        match = ROW_ERROR.match(key or "")
+        if key in form.fields:
+            for message in field_errors:
+                form.add_error(key, message)
+            continue
+        if match and match["rows"] in bound and bound[match["rows"]].is_bound:
+            rows = entered_forms(bound[match["rows"]])
+            index, field = int(match["index"]), match["field"]
+            row = rows[index] if index < len(rows) else None
+            name = ROW_NAMES[match["rows"]] % {"number": index + 1}
+            label = row.fields[field].label if row is not None and field in row.fields else field
+            for message in field_errors:
+                if row is not None and field in row.fields:
+                    row.add_error(field, message)
+                form.add_error(None, f"{name}, {label}: {message}")
+            continue
+        for message in field_errors:
+            form.add_error(None, message if key in (None, "__all__") else f"{key}: {message}")
+
+
+class InvoiceFormView(RecordFormView):
+    """The free text invoice form (create, edit; its pro forma) or, `header_only`, the header and
+    the allowances and charges of any draft: an invoice of an order takes its lines from it."""
+
+    header_only = False
+
+    def get_forms(self, instance):
+        if not self.header_only:
+            return self.resource.get_forms(self.request, instance)
+        data = self.request.POST if self.request.method == "POST" else None
+        return {
+            "form": InvoiceHeaderForm(data, instance=instance),
+            "allowance_charges": allowance_charge_formset(self.request, instance),
+        }
+
+    def render_forms(self, bound, instance, status=200):
+        context = {
+            **self.base_context(),
+            "obj": instance,
+            "forms": bound,
+            "form": bound["form"],
+            "lines": bound.get("lines"),
+            "allowance_charges": bound["allowance_charges"],
+            "header_only": self.header_only,
+            "cancel_url": (
+                reverse(self.resource.url_name("detail"), args=[instance.pk])
+                if instance
+                else reverse(self.resource.url_name("list"))
+            ),
+        }
+        return render(self.request, "invoicing/invoice_form.html", context, status=status)
+
+    def refused(self, instance):
+        """A posted invoice is not edited; one whose lines come from elsewhere is edited by
+        its header form."""
+        if instance is None:
+            return None
+        detail = reverse(self.resource.url_name("detail"), args=[instance.pk])
+        if instance.status == Invoice.Status.POSTED:
+            messages.error(
+                self.request,
+                gettext("A posted invoice never changes; correct it with a credit note."),
+            )
+            return HttpResponseRedirect(detail)
+        if not self.header_only and not invoices.lines_editable(instance):
+            return HttpResponseRedirect(reverse("invoicing:invoices-header", args=[instance.pk]))
+        return None
+
+    def get(self, request, pk=None):
+        instance = self.get_instance()
+        return self.refused(instance) or self.render_forms(self.get_forms(instance), instance)
+
+    def post(self, request, pk=None):
+        r = self.resource
+        instance = self.get_instance()
+        bound = self.get_forms(instance)
+        shown = [f for f in bound.values() if not (isinstance(f, BaseFormSet) and not f.is_bound)]
+        if all([f.is_valid() for f in shown]):  # a list: every form shows its errors
+            try:
+                data = r.forms_to_data(bound, instance)
+                if instance is None:
+                    obj = r.run_create(data, request.user)
+                    messages.success(request, gettext("%(name)s created.") % {"name": obj})
+                else:
+                    obj = r.run_update(instance, data, request.user)
+                    messages.success(request, gettext("%(name)s saved.") % {"name": obj})
+                return HttpResponseRedirect(reverse(r.url_name("detail"), args=[obj.pk]))
+            except ValidationError as exc:
+                place_service_errors(bound, exc)
+            except DomainError as exc:
+                form = bound["form"]
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            if instance is not None:
+                instance.refresh_from_db()
+        return self.render_forms(bound, instance, status=400)
 
 
 @login_required
@@ -239,9 +475,61 @@ def invoice_einvoice(request, pk, syntax):
     )
 
 
+@login_required
+@permission_required("invoicing.view_invoice", raise_exception=True)
+def invoice_einvoice_check(request, pk):
+    """The e-invoice panel of a posted invoice or credit note (loaded by htmx after the page):
+    its UBL judged by the CEN EN 16931 rules and by Peppol BIS Billing 3.0, whether or not the
+    customer receives over Peppol."""
+    invoice = get_object_or_404(
+        Invoice.objects.select_related("customer__party", "currency"), pk=pk
+    )
+    context = {"obj": invoice, "result": None, "unavailable": ""}
+    if invoice.status == Invoice.Status.POSTED and invoice.kind != Invoice.Kind.PRO_FORMA:
+        try:
+            result = einvoice_result(invoice, peppol=True)
+        except ValidatorUnavailable as exc:
+            context["unavailable"] = str(exc)
+        else:
+            context["result"] = result
+            context["rule_sets"] = [
+                {
+                    "key": rule_set.key,
+                    "name": rule_set.name,
+                    "ok": rule_set.ok,
+                    "fatal": [_shown_rule(message) for message in rule_set.fatal],
+                    "warnings": [_shown_rule(message) for message in rule_set.warnings],
+                }
+                for rule_set in result.rule_sets
+            ]
+        context["peppol_receiver"] = peppol_applies(invoice)
+    return render(request, "invoicing/_einvoice_panel.html", context)
+
+
+def _shown_rule(message) -> dict:
+    """A rule's message for the panel: the CEN rules repeat their id in front of the text."""
+    text = re.sub(rf"^\[{re.escape(message.id)}\]\s*-?\s*", "", message.text.strip())
+    return {"id": message.id, "text": text, "path": message.path}
+
+
 def urls():
+    forms_of = {
+        "invoices-create": InvoiceFormView.as_view(resource=InvoiceViews),
+        "invoices-update": InvoiceFormView.as_view(resource=InvoiceViews),
+    }
     return [
-        *InvoiceViews.urls(),
+        *[
+            path(str(url.pattern), forms_of[url.name], name=url.name)
+            if url.name in forms_of
+            else url
+            for url in InvoiceViews.urls()
+        ],
+        path(
+            "invoices/<int:pk>/header/",
+            InvoiceFormView.as_view(resource=InvoiceViews, header_only=True),
+            name="invoices-header",
+        ),
+        path("invoices/<int:pk>/einvoice/", invoice_einvoice_check, name="invoice-einvoice-check"),
         path("orders/<int:pk>/invoice/", invoice_order, name="invoice-order"),
         path("invoices/<int:pk>/apply-credit/", invoice_apply_credit, name="invoice-apply-credit"),
         path("invoices/<int:pk>/ubl/", invoice_einvoice, {"syntax": "ubl"}, name="invoice-ubl"),
