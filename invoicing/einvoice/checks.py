@@ -34,7 +34,7 @@ def einvoice_result(invoice: Invoice, *, peppol: bool | None = None) -> Validati
 
 
 def _rule_text(rule: dict) -> str:
-    """"[BR-11] The buyer..." once: the CEN rules' texts already begin with their id."""
+    """ "[BR-11] The buyer..." once: the CEN rules' texts already begin with their id."""
     text = rule["text"]
     prefix = f"[{rule['id']}]"
     return text if text.startswith(prefix) else f"{prefix} {text}"

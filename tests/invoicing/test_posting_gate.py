@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 from crm.models import Party
-from invoicing.einvoice.checks import EInvoiceInvalid
 from invoicing.models import CustomerTransaction, Invoice, LedgerVoucher
 from invoicing.services.invoices import free_text_invoice_create, invoice_post
 from salesmkt.core.models import NumberSeries
