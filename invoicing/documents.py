@@ -497,16 +497,12 @@ def _delivery_address(invoice: Invoice, buyer, seller_country: str) -> list[str]
     return [delivery["name"], *_address_lines(delivery, home_country=seller_country)]
 
 
-def _logo_uri() -> str:
-    from salesmkt.finance.company import current_company
-
-    logo = current_company().logo
-    if not logo:
+def _logo_uri(seller: dict) -> str:
+    """The seller's logo as invoiced (the snapshot names its file)."""
+    name = seller.get("logo", "")
+    if not name:
         return ""
-    try:
-        path = Path(logo.path)
-    except (ValueError, NotImplementedError):
-        return ""
+    path = Path(settings.MEDIA_ROOT) / name
     return path.as_uri() if path.is_file() else ""
 
 
@@ -583,7 +579,7 @@ def _context(invoice: Invoice):
             "address": address_line(seller),
         },
         "seller_address": _address_lines(seller, home_country=buyer.country),
-        "logo": _logo_uri(),
+        "logo": _logo_uri(seller),
         "buyer": buyer,
         "buyer_address": _address_lines(
             {

@@ -242,6 +242,8 @@ def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = F
     charges = data.pop("allowance_charges", None)
     with transaction.atomic():
         invoice = Invoice(kind=Kind.PRO_FORMA if pro_forma else Kind.FREE_TEXT, **data)
+        if getattr(actor, "is_authenticated", False):
+            invoice.created_by = actor  # "our reference" on the printed invoice
         if invoice.currency_id is None:
             invoice.currency = invoice.customer.currency
         _check_header(invoice)

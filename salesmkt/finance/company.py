@@ -313,6 +313,8 @@ def seller_snapshot(profile: CompanyProfile, currency_code: str) -> dict[str, An
         }
     )
     data["tax_registration"] = _tax_registration(profile)
+    # The logo file as it was: a new logo gets a file of its own, the old one stays.
+    data["logo"] = profile.logo.name if profile.logo else ""
     account = bank_account_for(profile, currency_code)
     data["bank_account"] = (
         {
