@@ -56,20 +56,8 @@ class InvoiceAllowanceChargeInline(admin.TabularInline):
     model = InvoiceAllowanceCharge
     form = AllowanceChargeForm
     extra = 0
-    fields = [
-        "is_charge",
-        "reason",
-        "reason_code",
-        "percent",
-        "base_amount",
-        "amount",
-        "sales_tax_code",
-        "ledger_account",
-        "tax_rate",
-        "tax_category",
-        "tax_code",
-    ]
-    readonly_fields = ["tax_rate", "tax_category", "tax_code"]
+    fields = [*InvoiceAllowanceCharge.INPUT_FIELDS, *InvoiceAllowanceCharge.SNAPSHOT_FIELDS]
+    readonly_fields = InvoiceAllowanceCharge.SNAPSHOT_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if _draft(obj) else self.fields

@@ -214,16 +214,7 @@ class AllowanceChargeForm(forms.ModelForm):
 
     class Meta:
         model = InvoiceAllowanceCharge
-        fields = [
-            "is_charge",
-            "reason",
-            "reason_code",
-            "percent",
-            "base_amount",
-            "amount",
-            "sales_tax_code",
-            "ledger_account",
-        ]
+        fields = InvoiceAllowanceCharge.INPUT_FIELDS
         help_texts = {
             "reason_code": _(
                 "UNTDID 5189 for an allowance (95: discount), 7161 for a charge (FC: freight)."

@@ -480,6 +480,17 @@ class InvoiceAllowanceCharge(models.Model):
     tax_code = models.CharField(_("tax code"), max_length=20, blank=True, editable=False)
 
     SNAPSHOT_FIELDS = ["tax_rate", "tax_category", "tax_code"]
+    # What a clerk or an integrator gives (the rest is fixed at posting).
+    INPUT_FIELDS = [
+        "is_charge",
+        "reason",
+        "reason_code",
+        "percent",
+        "base_amount",
+        "amount",
+        "sales_tax_code",
+        "ledger_account",
+    ]
 
     class Meta:
         verbose_name = _("allowance or charge")

@@ -4,6 +4,7 @@ from orders.models import PackingSlip, SalesOrder
 from salesmkt.core.api.lines import document_lines
 
 from ..models import (
+    DOCUMENT_FIELDS,
     CustomerTransaction,
     Invoice,
     InvoiceAllowanceCharge,
@@ -54,14 +55,7 @@ class AllowanceChargeSerializer(serializers.ModelSerializer):
         model = InvoiceAllowanceCharge
         fields = [
             "id",
-            "is_charge",
-            "reason",
-            "reason_code",
-            "percent",
-            "base_amount",
-            "amount",
-            "sales_tax_code",
-            "ledger_account",
+            *InvoiceAllowanceCharge.INPUT_FIELDS,
             "tax_rate",
             "tax_category",
         ]
@@ -97,17 +91,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "payment_state",
             "voucher",
             "notes",
-            "buyer_reference",
-            "order_reference",
-            "delivery_date",
-            "period_start",
-            "period_end",
-            "delivery_name",
-            "delivery_street",
-            "delivery_street2",
-            "delivery_postal_code",
-            "delivery_city",
-            "delivery_country",
+            *DOCUMENT_FIELDS,
             "prepaid_amount",
             "payment_reference",
             "exchange_rate",

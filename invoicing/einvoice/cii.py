@@ -9,7 +9,7 @@ from decimal import Decimal
 from lxml import etree
 
 from . import _format as fmt
-from .model import EInvoice, Line, TaxGroup, TradeParty
+from .model import Address, EInvoice, Line, TaxGroup, TradeParty
 
 GUIDELINE_EN16931 = "urn:cen.eu:en16931:2017"
 
@@ -41,6 +41,19 @@ def _date(parent: etree._Element, tag: str, value: date, qualified: bool = False
     _el(wrapper, string, value.strftime("%Y%m%d"), format="102")  # 102: CCYYMMDD
 
 
+def _postal_address(parent: etree._Element, address: Address) -> None:
+    element = _el(parent, "ram:PostalTradeAddress")
+    if address.postal_code:
+        _el(element, "ram:PostcodeCode", address.postal_code)
+    if address.street:
+        _el(element, "ram:LineOne", address.street)
+    if address.additional:
+        _el(element, "ram:LineTwo", address.additional)
+    if address.city:
+        _el(element, "ram:CityName", address.city)
+    _el(element, "ram:CountryID", address.country)
+
+
 def _party(parent: etree._Element, tag: str, party: TradeParty) -> None:
     element = _el(parent, tag)
     _el(element, "ram:Name", party.name)
@@ -60,16 +73,7 @@ def _party(parent: etree._Element, tag: str, party: TradeParty) -> None:
             )
         if party.email:
             _el(_el(contact, "ram:EmailURIUniversalCommunication"), "ram:URIID", party.email)
-    address = _el(element, "ram:PostalTradeAddress")
-    if party.address.postal_code:
-        _el(address, "ram:PostcodeCode", party.address.postal_code)
-    if party.address.street:
-        _el(address, "ram:LineOne", party.address.street)
-    if party.address.additional:
-        _el(address, "ram:LineTwo", party.address.additional)
-    if party.address.city:
-        _el(address, "ram:CityName", party.address.city)
-    _el(address, "ram:CountryID", party.address.country)
+    _postal_address(element, party.address)
     if party.endpoint_id:
         uri = _el(element, "ram:URIUniversalCommunication")
         _el(uri, "ram:URIID", party.endpoint_id, schemeID=party.endpoint_scheme)
@@ -158,16 +162,7 @@ def _delivery(parent: etree._Element, invoice: EInvoice) -> None:
         if invoice.deliver_to_name:
             _el(ship_to, "ram:Name", invoice.deliver_to_name)
         if invoice.deliver_to:
-            address = _el(ship_to, "ram:PostalTradeAddress")
-            if invoice.deliver_to.postal_code:
-                _el(address, "ram:PostcodeCode", invoice.deliver_to.postal_code)
-            if invoice.deliver_to.street:
-                _el(address, "ram:LineOne", invoice.deliver_to.street)
-            if invoice.deliver_to.additional:
-                _el(address, "ram:LineTwo", invoice.deliver_to.additional)
-            if invoice.deliver_to.city:
-                _el(address, "ram:CityName", invoice.deliver_to.city)
-            _el(address, "ram:CountryID", invoice.deliver_to.country)
+            _postal_address(ship_to, invoice.deliver_to)
     if invoice.delivery_date:
         event = _el(delivery, "ram:ActualDeliverySupplyChainEvent")
         _date(event, "ram:OccurrenceDateTime", invoice.delivery_date)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models.fields.files import FieldFile
 
 from .models import AuditEvent
 
@@ -18,6 +19,8 @@ def _jsonable(value: Any) -> Any:
         return value.pk
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, FieldFile):  # a stored file by its name
+        return value.name or ""
     return value
 
 
@@ -49,16 +52,22 @@ def field_changes(before: dict[str, Any], instance: models.Model) -> dict[str, A
     changes = {}
     for field in instance._meta.concrete_fields:
         old = before.get(field.attname)
-        new = getattr(instance, field.attname)
+        new = _stored(getattr(instance, field.attname))
         if old != new:
             changes[field.name] = {"old": _jsonable(old), "new": _jsonable(new)}
     return changes
 
 
 def snapshot(instance: models.Model) -> dict[str, Any]:
+    """The stored values (a file by its name: the file object is shared with the instance)."""
     return {
-        field.attname: getattr(instance, field.attname) for field in instance._meta.concrete_fields
+        field.attname: _stored(getattr(instance, field.attname))
+        for field in instance._meta.concrete_fields
     }
+
+
+def _stored(value: Any) -> Any:
+    return value.name if isinstance(value, FieldFile) else value
 
 
 def events_for(obj: models.Model):

@@ -91,6 +91,7 @@ class CompanyProfileAdmin(ServiceAdmin):
             {
                 "fields": [
                     "default_payment_terms",
+                    "accounting_currency",
                     "payment_reference",
                     "payment_reference_length",
                     "payment_reference_with_customer",

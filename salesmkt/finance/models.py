@@ -277,6 +277,34 @@ class CompanyProfile(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # What admins, the Setup page and the API change (the rest is the server's).
+    EDITABLE_FIELDS = [
+        "legal_name",
+        "street",
+        "street2",
+        "postal_code",
+        "city",
+        "country",
+        "org_number_scheme",
+        "org_number",
+        "vat_number",
+        "in_business_register",
+        "f_tax_approved",
+        "registered_office",
+        "legal_text",
+        "endpoint_scheme",
+        "endpoint_id",
+        "email",
+        "phone",
+        "website",
+        "contact_name",
+        "default_payment_terms",
+        "accounting_currency",
+        "payment_reference",
+        "payment_reference_length",
+        "payment_reference_with_customer",
+    ]
+
     class Meta:
         verbose_name = _("company profile")
         verbose_name_plural = _("company profile")

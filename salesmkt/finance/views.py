@@ -68,31 +68,7 @@ class CompanyForm(forms.ModelForm):
 
     class Meta:
         model = CompanyProfile
-        fields = [
-            "legal_name",
-            "street",
-            "street2",
-            "postal_code",
-            "city",
-            "country",
-            "org_number_scheme",
-            "org_number",
-            "vat_number",
-            "in_business_register",
-            "f_tax_approved",
-            "registered_office",
-            "legal_text",
-            "endpoint_scheme",
-            "endpoint_id",
-            "email",
-            "phone",
-            "website",
-            "contact_name",
-            "default_payment_terms",
-            "payment_reference",
-            "payment_reference_length",
-            "payment_reference_with_customer",
-        ]
+        fields = [*CompanyProfile.EDITABLE_FIELDS, "logo"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

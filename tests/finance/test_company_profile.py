@@ -47,8 +47,8 @@ def page_form_data(profile: CompanyProfile, **changes) -> dict:
     for part in (form, formset.management_form, *formset.forms):
         for field in part:
             value = field.value()
-            if value is None or value is False:
-                continue
+            if value is None or value is False or hasattr(value, "storage"):
+                continue  # nothing to post back (a file input posts no stored file)
             data[field.html_name] = "on" if value is True else value
     return {**data, **changes}
 
