@@ -89,6 +89,17 @@ def _open(order) -> bool:
     return order.status == SalesOrder.Status.OPEN
 
 
+def _can_deliver(order, user) -> bool:
+    """The Post packing slip (arrival) button: an open order that is no journal, approved when
+    it needs approval (the service refuses it otherwise), for a clerk who may post."""
+    return (
+        _open(order)
+        and not order.is_journal
+        and approval.approval_refusal(order) is None
+        and user.has_perm("orders.add_packingslip")
+    )
+
+
 class SalesOrderViews(RecordViews):
     model = SalesOrder
     namespace = "orders"
@@ -263,9 +274,9 @@ class SalesOrderViews(RecordViews):
             "lines": lines,
             "total": sum((line.line_amount for line in lines), Decimal(0)),
             "deliverable": [line for line in lines if line.deliver_remainder > 0],
-            "can_deliver": _open(obj)
-            and not obj.is_journal
-            and request.user.has_perm("orders.add_packingslip"),
+            "can_deliver": _can_deliver(obj, request.user),
+            # Invoicing an order that waits for approval is refused (approval_pending): no button.
+            "approval_refusal": approval.approval_refusal(obj),
             "packing_slips": obj.packing_slips.prefetch_related("lines__order_line"),
             "suggestions": suggestions,
             "picking": orders.picking_list(obj)
@@ -384,13 +395,15 @@ def cancel_remainder(request, pk):
 
 
 def _purchase_context(request, order, lines) -> dict:
-    """Drop-shipment and special-order lines not purchased yet get a Purchase button."""
+    """Drop-shipment and special-order lines not purchased yet get a Purchase button (not while
+    the order waits for approval or is rejected: the service refuses it)."""
     from crm.models import Vendor
 
     to_purchase = [line.pk for line in lines if supply.line_purchasable(line)]
     can_purchase = (
         bool(to_purchase)
         and supply.order_purchasable(order)
+        and approval.approval_refusal(order) is None
         and request.user.has_perms(["orders.change_salesorder", "inventory.add_purchaseorder"])
     )
     return {
@@ -633,9 +646,7 @@ def line_quantity(request, pk):
             "obj": order,
             "can_change": True,
             "editable": order.status == SalesOrder.Status.OPEN,
-            "can_deliver": order.status == SalesOrder.Status.OPEN
-            and not order.is_journal
-            and request.user.has_perm("orders.add_packingslip"),
+            "can_deliver": _can_deliver(order, request.user),
             "line_error": error,
         },
     )

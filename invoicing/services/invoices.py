@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import PackingSlip, PackingSlipLine, SalesOrder
+from orders.services.approval import refuse_unless_approved
 from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
 from orders.services.orders import check_price_fields
 from salesmkt.core.audit import record_event
@@ -115,6 +116,8 @@ def invoice_from_order(
         order = lock(order)
         if order.is_journal or order.status == SalesOrder.Status.CANCELED:
             raise ConflictError(_("This order cannot be invoiced."), code="order_not_invoiceable")
+        if not pro_forma:  # a pro forma is an estimate: it commits the company to nothing
+            refuse_unless_approved(order)
         lines = list(order.lines.select_related("item", "sales_tax_code").order_by("line_number"))
         held = _drafted_quantities([line.pk for line in lines]) if not pro_forma else {}
         invoice = Invoice.objects.create(
@@ -161,11 +164,13 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
         # The orders first, as invoicing an order does: a draft of the order and one of its
         # slips are never made at the same moment, each blind to the other.
         chosen = PackingSlip.objects.filter(pk__in=[s.pk for s in packing_slips])
-        list(
+        orders = list(
             SalesOrder.objects.select_for_update()
             .filter(pk__in=chosen.values("order_id"))
             .order_by("pk")
         )
+        for order in orders:
+            refuse_unless_approved(order)
         slips = list(chosen.select_for_update().select_related("order").order_by("pk"))
         if not slips:
             raise ValidationError({"packing_slips": _("Choose at least one packing slip.")})
@@ -517,11 +522,23 @@ def _voucher(
     return voucher
 
 
+def _refuse_unapproved_orders(lines: list[InvoiceLine], *, credit: bool) -> None:
+    """The orders an invoice (or a return's credit note) bills must be approved when they need
+    approval; locked here, before the number is taken, as posting locks them later anyway. A
+    credit note of a posted invoice corrects what was billed and is never held back."""
+    order_ids = {line.order_line.order_id for line in lines if line.order_line is not None}
+    for order in SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"):
+        if credit and not order.is_return:
+            continue
+        refuse_unless_approved(order)
+
+
 @retry_on_conflict
 def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
     """Post a draft in one transaction: the next gapless number, a balanced voucher, an open
     customer item, the order lines' invoice remainders lowered, and the document chained to the
-    previous one of its series (`ledger_chain`)."""
+    previous one of its series (`ledger_chain`). Refused while an order it bills waits for
+    approval or was rejected."""
     with transaction.atomic():
         invoice = lock(invoice)
         if invoice.kind == Kind.PRO_FORMA:
@@ -540,10 +557,11 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         )
         if not lines:
             raise ConflictError(_("The invoice has no lines."), code="invoice_has_no_lines")
+        credit = invoice.kind == Kind.CREDIT_NOTE
+        _refuse_unapproved_orders(lines, credit=credit)
         invoice = run_transition(
             instance=invoice, transition="post", actor=actor, params={"at": timezone.now()}
         )
-        credit = invoice.kind == Kind.CREDIT_NOTE
         invoice.number = next_number(series_of(invoice))
         invoice.invoice_date = invoice_date or invoice.invoice_date or timezone.localdate()
         invoice.due_date = invoice.invoice_date + timedelta(

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import PackingSlip
+from orders.services.approval import approval_refusal
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError, DomainError
 
@@ -31,13 +32,21 @@ log = logging.getLogger(__name__)
 def invoice_run_create(
     *, up_to_date: date, actor, invoice_date: date | None = None, customer_group=None
 ) -> InvoiceRun:
-    """Record a run and its rows (one per customer and currency), then queue the work."""
+    """Record a run and its rows (one per customer and currency), then queue the work. The
+    slips of an order waiting for approval or rejected are left for a later run (the run's
+    event names those orders); should an order go back to approval before its row is posted,
+    the row fails with the reason."""
     with transaction.atomic():
-        slips = list(
+        slips, held = [], set()
+        for slip in (
             invoiceable_packing_slips(delivered_to=up_to_date, group=customer_group)
             .select_for_update(of=("self",))
             .prefetch_related(None)
-        )
+        ):
+            if approval_refusal(slip.order) is None:
+                slips.append(slip)
+            else:
+                held.add(slip.order.number)
         if not slips:
             raise ConflictError(
                 _("No packing slip up to %(date)s is waiting to be invoiced.")
@@ -72,7 +81,12 @@ def invoice_run_create(
             actor=actor,
             obj=run,
             action="created",
-            data={"up_to": up_to_date, "customers": len(rows), "packing_slips": len(slips)},
+            data={
+                "up_to": up_to_date,
+                "customers": len(rows),
+                "packing_slips": len(slips),
+                "held_for_approval": sorted(held),
+            },
         )
         transaction.on_commit(lambda: _queue(run.pk))
         return run

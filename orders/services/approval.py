@@ -106,8 +106,45 @@ def evaluate(document, *, customer: Customer, actor) -> None:
         )
 
 
+def approval_refusal(document) -> str | None:
+    """Why the quotation or order may not commit the company yet (be confirmed, delivered,
+    purchased for or invoiced): `approval_pending` while a rule wants a sales manager's approval
+    it has not had (again, after a change), `approval_rejected` once the manager refused it;
+    None when it is approved or needs no approval."""
+    if document.approval_status == PENDING:
+        return "approval_pending"
+    if document.approval_status == REJECTED:
+        return "approval_rejected"
+    return None
+
+
+def refuse_unless_approved(order: SalesOrder) -> None:
+    """Raise the approval refusal of `order` (409), if any. Call it in the service's transaction
+    once the order is locked, so that no change sends it back to pending meanwhile."""
+    code = approval_refusal(order)
+    if code == "approval_pending":
+        raise ConflictError(
+            _(
+                "Sales order %(order)s waits for a sales manager's approval (%(reason)s): it "
+                "cannot be delivered, purchased for or invoiced until it is approved."
+            )
+            % {"order": order.number, "reason": order.approval_reason},
+            code=code,
+        )
+    if code == "approval_rejected":
+        raise ConflictError(
+            _(
+                "A sales manager rejected sales order %(order)s: it cannot be delivered, "
+                "purchased for or invoiced."
+            )
+            % {"order": order.number},
+            code=code,
+        )
+
+
 def require_approval(document) -> None:
-    if document.approval_status in (PENDING, REJECTED):
+    """Confirming a quotation or order waits for its approval (code `approval_required`)."""
+    if approval_refusal(document) is not None:
         raise ConflictError(
             _("A sales manager must approve this document first (%(reason)s).")
             % {"reason": document.approval_reason},

@@ -22,6 +22,7 @@ from salesmkt.core.numbering import next_number
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
 from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
+from . import approval
 from .orders import SOURCE, apply_line_inventory
 
 
@@ -45,9 +46,10 @@ def packing_slip_post(
     vendor_shipment: bool = False,
 ) -> PackingSlip:
     """Post a delivery of `lines` ({order_line, quantity}). Refused, with nothing written, for a
-    journal, an order that is not open, a quantity of zero or less, or more than the deliver
-    remainder (over-delivery). A drop-shipment line is delivered only by its vendor's shipment
-    (`vendor_shipment`), and moves nothing in our warehouses."""
+    journal, an order that is not open or not approved (`approval.refuse_unless_approved`, for a
+    return's arrival and a vendor's drop shipment too), a quantity of zero or less, or more than
+    the deliver remainder (over-delivery). A drop-shipment line is delivered only by its vendor's
+    shipment (`vendor_shipment`), and moves nothing in our warehouses."""
     with transaction.atomic():
         order = lock(order)
         if order.is_journal:
@@ -61,6 +63,7 @@ def packing_slip_post(
                 % {"status": order.get_status_display()},
                 code="order_not_open",
             )
+        approval.refuse_unless_approved(order)
         if not lines:
             raise DomainError(
                 _("Choose the lines and quantities to deliver."),

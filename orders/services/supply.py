@@ -24,6 +24,7 @@ from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError
 
 from ..models import SalesOrder, SalesOrderLine
+from . import approval
 from .orders import SOURCE, apply_line_inventory
 
 SupplyType = SalesOrderLine.SupplyType
@@ -68,14 +69,22 @@ def sales_line_purchase(
     *, line: SalesOrderLine, actor, vendor: Vendor | None = None
 ) -> PurchaseOrderLine:
     """Purchase what a drop-shipment or special-order line has left to deliver: a new line on
-    an open purchase order to the vendor of the same kind (and ship-to), or a new order."""
+    an open purchase order to the vendor of the same kind (and ship-to), or a new order. Refused
+    for an order waiting for approval or rejected (`approval.refuse_unless_approved`)."""
     with transaction.atomic():
+        # The order first, then its line (as every service locks them): no change sends the
+        # order back to approval while its line is purchased.
+        order = (
+            SalesOrder.objects.select_for_update(of=("self",))
+            .select_related("customer__party")
+            .get(pk=line.order_id)
+        )
         line = (
             SalesOrderLine.objects.select_for_update(of=("self",))
-            .select_related("order__customer__party", "item__primary_vendor", "warehouse")
+            .select_related("item__primary_vendor", "warehouse")
             .get(pk=line.pk)
         )
-        order = line.order
+        line.order = order
         if line.supply_type == SupplyType.STOCK:
             raise ConflictError(
                 _("Mark the line as a drop shipment or a special order first."),
@@ -91,6 +100,7 @@ def sales_line_purchase(
             raise ConflictError(
                 _("Only an open sales order is supplied by a purchase."), code="order_not_open"
             )
+        approval.refuse_unless_approved(order)
         if not line.deliver_remainder:
             raise ConflictError(_("Nothing is left to deliver."), code="nothing_to_deliver")
         vendor = vendor or line.item.primary_vendor
