@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from salesmkt.core.api.filters import refuse_unknown_query_parameters
 from salesmkt.core.api.permissions import require_perms
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
@@ -95,6 +96,7 @@ class PriceLookupView(APIView):
         responses={200: serializers.PriceLookupResultSerializer},
     )
     def get(self, request):
+        refuse_unknown_query_parameters(request, self, serializers.PriceLookupQuerySerializer)
         query = serializers.PriceLookupQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
@@ -120,6 +122,7 @@ class SalesSuggestionsView(APIView):
         responses={200: serializers.SuggestionSerializer(many=True)},
     )
     def get(self, request):
+        refuse_unknown_query_parameters(request, self, serializers.SuggestionQuerySerializer)
         query = serializers.SuggestionQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.models import Customer
+from salesmkt.core.api.filters import refuse_unknown_query_parameters
 from salesmkt.core.api.permissions import require_perms
 from salesmkt.core.api.schema import ErrorSerializer
 from salesmkt.core.api.viewsets import ServiceModelViewSet
@@ -337,6 +338,7 @@ class ReceivablesOpenItemsView(ListAPIView):
     filter_backends = []
 
     def get_queryset(self):
+        refuse_unknown_query_parameters(self.request, self)
         return payments.open_items(get_object_or_404(Customer, pk=self.kwargs["customer"]))
 
 
@@ -356,6 +358,7 @@ class ReceivablesAgingView(APIView):
         responses={200: serializers.AgingSerializer},
     )
     def get(self, request, customer: int):
+        refuse_unknown_query_parameters(request, self, "as_of")
         customer = get_object_or_404(Customer, pk=customer)
         as_of = timezone.localdate()
         if request.query_params.get("as_of"):

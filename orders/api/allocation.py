@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from inventory.models import Item, Warehouse
+from salesmkt.core.api.filters import refuse_unknown_query_parameters
 from salesmkt.core.api.viewsets import ActionInputMixin, IdempotentMixin
 
 from ..models import AllocationRun, AllocationRunLine, SalesOrderLine
@@ -132,6 +133,7 @@ class AllocationRunViewSet(
     def proposal(self, request):
         """What an automatic run would reserve now, per warehouse, backorders in allocation
         order."""
+        refuse_unknown_query_parameters(request, self, ProposalQuerySerializer)
         params = ProposalQuerySerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         splits = allocation.allocation_proposal(

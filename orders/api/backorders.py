@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from crm.models import Customer, Vendor
 from inventory.models import Item, Warehouse
+from salesmkt.core.api.filters import refuse_unknown_query_parameters
 from salesmkt.core.api.permissions import require_perms
 
 from ..selectors import backorders
@@ -264,6 +265,7 @@ class BackorderListView(ListAPIView):
     selector: Callable[..., QuerySet]
 
     def get_queryset(self):
+        refuse_unknown_query_parameters(self.request, self, self.query_class)
         query = self.query_class(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         filters = {key: value for key, value in query.validated_data.items() if value is not None}
@@ -311,6 +313,7 @@ class BackorderItemView(APIView):
 
     @extend_schema(parameters=[ItemDetailQuery], responses={200: ItemBackordersSerializer})
     def get(self, request, item: int):
+        refuse_unknown_query_parameters(request, self, ItemDetailQuery)
         item = get_object_or_404(Item, pk=item)
         query = ItemDetailQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
