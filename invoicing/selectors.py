@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from crm.models import Customer
 from orders.models import PackingSlip, PackingSlipLine, SalesOrder
+from orders.services.approval import UNAPPROVED
 
 from .models import Invoice, InvoiceRun, InvoiceRunCustomer
 
@@ -20,11 +21,13 @@ def invoiceable_packing_slips(
     delivered_from: date | None = None,
     delivered_to: date | None = None,
     search: str = "",
+    approved_only: bool = False,
 ) -> QuerySet[PackingSlip]:
     """Posted packing slips waiting for an invoice: not invoiced (invoicing an order as a whole
     marks the slips it covers), on no draft invoice, not waiting in an invoice run, of an order
     that is neither a return nor canceled. Each slip comes with its lines and order lines
-    prefetched, so `packing_slip_net_amount` asks nothing more."""
+    prefetched, so `packing_slip_net_amount` asks nothing more. `approved_only` leaves out the
+    slips of orders waiting for approval or rejected (invoicing them is refused)."""
     on_draft = Invoice.packing_slips.through.objects.filter(
         packingslip_id=OuterRef("pk"), invoice__status=Invoice.Status.DRAFT
     )
@@ -48,6 +51,8 @@ def invoiceable_packing_slips(
         )
         .order_by("order__customer__party__name", "order__customer_id", "delivery_date", "pk")
     )
+    if approved_only:
+        slips = slips.exclude(order__approval_status__in=UNAPPROVED)
     if group is not None:
         slips = slips.filter(order__customer__customer_group=group)
     if customer is not None:

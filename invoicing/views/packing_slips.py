@@ -71,6 +71,7 @@ def invoice_packing_slips(request):
             delivered_from=filters.get("delivered_from"),
             delivered_to=filters.get("delivered_to"),
             search=(filters.get("q") or "").strip(),
+            approved_only=True,  # invoicing an order waiting for approval is refused
         )[: MAX_ROWS + 1]
     )
     truncated = len(slips) > MAX_ROWS

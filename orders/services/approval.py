@@ -106,6 +106,10 @@ def evaluate(document, *, customer: Customer, actor) -> None:
         )
 
 
+# The approval statuses `approval_refusal` refuses, for querysets (the same rule, in SQL).
+UNAPPROVED = (PENDING, REJECTED)
+
+
 def approval_refusal(document) -> str | None:
     """Why the quotation or order may not commit the company yet (be confirmed, delivered,
     purchased for or invoiced): `approval_pending` while a rule wants a sales manager's approval

@@ -14,7 +14,7 @@ from django.utils import timezone
 from invoicing.models import Invoice, InvoiceRun, InvoiceRunCustomer
 from invoicing.services.invoices import invoice_from_order
 from invoicing.services.runs import invoice_run_create, invoice_run_process
-from orders.models import ApprovalRule, PackingSlip
+from orders.models import ApprovalRule, PackingSlip, SalesOrder
 from orders.services import approval
 from orders.services.delivery import packing_slip_post
 from orders.services.orders import sales_order_confirm, sales_order_update
@@ -341,3 +341,24 @@ def test_the_refusal_is_raised_by_the_service_whoever_calls_it(large_order):
         ship(order)
 
     assert refused.value.code == "approval_pending"
+
+
+@pytest.mark.django_db
+def test_the_invoice_packing_slips_page_does_not_offer_the_slips_of_a_pending_order(
+    client, user_in, large_order
+):
+    order = large_order(quantities=["10"])
+    approved(order)
+    slip = packing_slip_post(
+        order=order,
+        lines=[{"order_line": order.lines.get(), "quantity": Decimal("10")}],
+        actor=None,
+    )
+    client.force_login(user_in("accountant"))
+    url = reverse("invoicing:packing-slips")
+
+    offered_when_approved = slip.number in client.get(url).content.decode()
+    SalesOrder.objects.filter(pk=order.pk).update(approval_status="pending")
+    offered_when_pending = slip.number in client.get(url).content.decode()
+
+    assert (offered_when_approved, offered_when_pending) == (True, False)
