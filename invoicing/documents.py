@@ -255,13 +255,6 @@ class PaymentDetails:
     link: str = ""
 
 
-def _unit_code(line: InvoiceLine) -> str:
-    """The line's unit as invoiced; a draft's item line follows its item's unit."""
-    if line.invoice.status != Invoice.Status.POSTED and line.item_id and line.item.unit_id:
-        return line.item.unit.un_ece_code or line.unit_code
-    return line.unit_code
-
-
 def printed_line(line: InvoiceLine) -> PrintedLine:
     discounts = []
     if line.discount_amount:
@@ -275,7 +268,7 @@ def printed_line(line: InvoiceLine) -> PrintedLine:
         item_number=line.item_number or (line.item.item_number if line.item_id else ""),
         description=line.description or (line.item.name if line.item_id else ""),
         quantity=printed_number(line.quantity, places=0, max_places=4),
-        unit=unit_label(_unit_code(line), line.quantity),
+        unit=unit_label(line.invoiced_unit_code, line.quantity),
         unit_price=printed_number(line.unit_price, places=2, max_places=4),
         price_base=""
         if base == 1

@@ -29,6 +29,7 @@ class InvoiceHeaderForm(forms.ModelForm):
             "period_start": DateInput(),
             "period_end": DateInput(),
             "notes": forms.Textarea(attrs={"rows": 2}),
+            # An example of the two-letter ISO 3166 code the field takes, shown while empty.
             "delivery_country": forms.TextInput(attrs={"placeholder": "NO", "maxlength": 2}),
         }
         help_texts = {

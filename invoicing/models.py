@@ -420,6 +420,20 @@ class InvoiceLine(PricedLine):
         "unit_code",
     ]
 
+    def item_unit_code(self) -> str:
+        """An item line's unit: its item's UN/ECE code (empty for a free text line)."""
+        if self.item_id and self.item.unit_id:
+            return self.item.unit.un_ece_code
+        return ""
+
+    @property
+    def invoiced_unit_code(self) -> str:
+        """The unit the line is invoiced in: as posted; on a draft an item line follows its
+        item (posting copies it), a free text line names its own."""
+        if self.invoice.status == Invoice.Status.POSTED:
+            return self.unit_code
+        return self.item_unit_code() or self.unit_code
+
     def take_snapshot(self) -> list[str]:
         """Fix the line's legal content as invoiced: its tax rate and category (a credit note
         line credits at the rate its invoice line was posted with, whatever the tax code says
@@ -431,9 +445,7 @@ class InvoiceLine(PricedLine):
             self.tax_rate = self.sales_tax_code.rate
             self.tax_category = self.sales_tax_code.category
         self.item_number = self.item.item_number if self.item_id else ""
-        if self.item_id and self.item.unit_id and self.item.unit.un_ece_code:
-            self.unit_code = self.item.unit.un_ece_code
-        self.unit_code = self.unit_code or "C62"
+        self.unit_code = self.item_unit_code() or self.unit_code or "C62"
         self.ledger_account_number = self.ledger_account.number if self.ledger_account_id else ""
         self.tax_code = self.sales_tax_code.code
         return self.SNAPSHOT_FIELDS

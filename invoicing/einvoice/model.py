@@ -302,9 +302,14 @@ def payment_terms_text(invoice: Invoice) -> str:
     return f"Net {days} days" if days else "Due on receipt"
 
 
+def has_einvoice(invoice: Invoice) -> bool:
+    """A posted invoice or credit note is an e-invoice; a draft or a pro forma is not."""
+    return invoice.status == Invoice.Status.POSTED and invoice.kind != Invoice.Kind.PRO_FORMA
+
+
 def from_invoice(invoice: Invoice) -> EInvoice:
     """The EN 16931 view of a posted customer invoice, free text invoice or credit note."""
-    if invoice.status != Invoice.Status.POSTED or invoice.kind == Invoice.Kind.PRO_FORMA:
+    if not has_einvoice(invoice):
         raise EInvoiceNotPossible(
             f"{invoice} is not a posted invoice or credit note: it has no e-invoice."
         )

@@ -45,7 +45,7 @@ Kind = Invoice.Kind
 
 
 def _refuse_posted(invoice: Invoice) -> None:
-    if invoice.status == Invoice.Status.POSTED:
+    if not header_editable(invoice):
         raise ConflictError(
             _("A posted invoice never changes; correct it with a credit note."),
             code="invoice_posted",
@@ -256,6 +256,12 @@ def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = F
         if charges:
             _write_allowance_charges(invoice, charges)
         return _free_text_lines(invoice, rows)
+
+
+def header_editable(invoice: Invoice) -> bool:
+    """Whether a document's header (dates, references, delivery, prepaid, allowances and
+    charges) still changes: only a draft's; a posted invoice never changes."""
+    return invoice.status == Invoice.Status.DRAFT
 
 
 def lines_editable(invoice: Invoice) -> bool:

@@ -31,6 +31,7 @@ from salesmkt.core.ui import (
 
 from ..einvoice.checks import einvoice_result, peppol_applies
 from ..einvoice.exports import einvoice_file
+from ..einvoice.model import has_einvoice
 from ..einvoice.validation import ValidatorUnavailable
 from ..forms import (
     AllowanceChargeFormSet,
@@ -61,14 +62,6 @@ def open_credit(invoice: Invoice) -> Decimal:
 def _posted_invoice(invoice: Invoice) -> bool:
     """Credit, cancel and correct apply to a posted invoice (not to a credit note)."""
     return invoice.status == Invoice.Status.POSTED and invoice.kind != Invoice.Kind.CREDIT_NOTE
-
-
-def shown_unit(invoice: Invoice, line) -> str:
-    """The unit a line is invoiced in: as posted, else an item line's item's (posting copies
-    it), else the line's own."""
-    if invoice.status == Invoice.Status.DRAFT and line.item_id and line.item.unit_id:
-        return line.item.unit.un_ece_code or line.unit_code
-    return line.unit_code
 
 
 def record_fields(resource: type[RecordViews], obj) -> list[tuple]:
@@ -269,7 +262,7 @@ class InvoiceViews(RecordViews):
 
     @classmethod
     def deletable(cls, obj):
-        return obj.status == Invoice.Status.DRAFT
+        return invoices.header_editable(obj)
 
     @classmethod
     def get_queryset(cls):
@@ -284,13 +277,11 @@ class InvoiceViews(RecordViews):
                 "line_number"
             )
         )
-        for line in lines:
-            line.shown_unit = shown_unit(obj, line)
         charges = list(obj.allowance_charges.select_related("sales_tax_code", "ledger_account"))
         totals = invoices.invoice_totals(obj, lines, charges) if lines else None
         credit = open_credit(obj)
         header_edit = (
-            obj.status == Invoice.Status.DRAFT
+            invoices.header_editable(obj)
             and not invoices.lines_editable(obj)
             and request.user.has_perm(cls.perm("change"))
         )
@@ -303,8 +294,7 @@ class InvoiceViews(RecordViews):
             "allowance_deduction": -totals.allowance_total if totals else None,
             "prepaid_deduction": -obj.prepaid_amount,
             "show_price_base": any(line.price_base_quantity != 1 for line in lines),
-            "einvoice_checked": obj.status == Invoice.Status.POSTED
-            and obj.kind != Invoice.Kind.PRO_FORMA,
+            "einvoice_checked": has_einvoice(obj),
             "header_edit_url": (
                 reverse("invoicing:invoices-header", args=[obj.pk]) if header_edit else ""
             ),
@@ -389,7 +379,7 @@ class InvoiceFormView(RecordFormView):
         if instance is None:
             return None
         detail = reverse(self.resource.url_name("detail"), args=[instance.pk])
-        if instance.status == Invoice.Status.POSTED:
+        if not invoices.header_editable(instance):
             messages.error(
                 self.request,
                 gettext("A posted invoice never changes; correct it with a credit note."),
@@ -485,7 +475,7 @@ def invoice_einvoice_check(request, pk):
         Invoice.objects.select_related("customer__party", "currency"), pk=pk
     )
     context = {"obj": invoice, "result": None, "unavailable": ""}
-    if invoice.status == Invoice.Status.POSTED and invoice.kind != Invoice.Kind.PRO_FORMA:
+    if has_einvoice(invoice):
         try:
             result = einvoice_result(invoice, peppol=True)
         except ValidatorUnavailable as exc:
