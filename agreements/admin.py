@@ -86,6 +86,7 @@ class SalesAgreementAdmin(TransitionAdminMixin, ServiceAdmin):
     list_select_related = ["customer__party", "currency"]
     inlines = [SalesAgreementLineInline]
     actions = ["make_effective", "put_on_hold", "close"]
+    delete_service = sales_agreements.sales_agreement_delete
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -103,6 +104,7 @@ class SalesAgreementAdmin(TransitionAdminMixin, ServiceAdmin):
                 agreement=a, actor=user
             ),
             _("%(count)d agreements made effective."),
+            action="make_effective",
         )
 
     @admin.action(description=_("Put the selected agreements on hold"))
@@ -112,6 +114,7 @@ class SalesAgreementAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda a, user: sales_agreements.sales_agreement_put_on_hold(agreement=a, actor=user),
             _("%(count)d agreements put on hold."),
+            action="put_on_hold",
         )
 
     @admin.action(description=_("Close the selected agreements"))
@@ -121,6 +124,7 @@ class SalesAgreementAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda a, user: sales_agreements.sales_agreement_close(agreement=a, actor=user),
             _("%(count)d agreements closed."),
+            action="close",
         )
 
 

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Exists, OuterRef
 from django.shortcuts import render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import formset_rows
-from salesmkt.core.ui import Column, RecordAction, RecordViews, simple_views, transition_available
+from salesmkt.core.ui import Column, RecordAction, RecordViews, simple_views
 
 from .forms import (
     PriceLookupForm,
@@ -12,7 +13,7 @@ from .forms import (
     SalesAgreementLineFormSet,
     TradeAgreementForm,
 )
-from .models import SalesAgreement, SellRule, TradeAgreement
+from .models import SalesAgreement, SalesAgreementRelease, SellRule, TradeAgreement
 from .services import sales_agreements
 from .services.pricing import price_lookup
 from .services.suggestions import sales_suggestions
@@ -121,6 +122,7 @@ class SalesAgreementViews(RecordViews):
     ]
     create_service = sales_agreements.sales_agreement_create
     update_service = sales_agreements.sales_agreement_update
+    delete_service = sales_agreements.sales_agreement_delete
     actions = [
         RecordAction(
             "make-effective",
@@ -128,7 +130,6 @@ class SalesAgreementViews(RecordViews):
             lambda a, user, data: sales_agreements.sales_agreement_make_effective(
                 agreement=a, actor=user
             ),
-            available=transition_available("make_effective"),
             style="success",
             icon="bi-play-circle",
         ),
@@ -138,14 +139,12 @@ class SalesAgreementViews(RecordViews):
             lambda a, user, data: sales_agreements.sales_agreement_put_on_hold(
                 agreement=a, actor=user
             ),
-            available=transition_available("put_on_hold"),
             icon="bi-pause-circle",
         ),
         RecordAction(
             "close",
             _("Close"),
             lambda a, user, data: sales_agreements.sales_agreement_close(agreement=a, actor=user),
-            available=transition_available("close"),
             style="outline-danger",
             icon="bi-x-circle",
             confirm=_("Close the agreement? No more orders can be released from it."),
@@ -153,12 +152,13 @@ class SalesAgreementViews(RecordViews):
     ]
 
     @classmethod
-    def editable(cls, obj):
-        return obj.status == SalesAgreement.Status.ON_HOLD
-
-    @classmethod
     def get_queryset(cls):
-        return SalesAgreement.objects.select_related("customer__party", "currency", "owner")
+        # `has_releases`: for the declared delete (SALES_AGREEMENT)
+        return SalesAgreement.objects.select_related(
+            "customer__party", "currency", "owner"
+        ).annotate(
+            has_releases=Exists(SalesAgreementRelease.objects.filter(agreement=OuterRef("pk")))
+        )
 
     @classmethod
     def get_forms(cls, request, instance=None):

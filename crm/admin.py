@@ -1,8 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from salesmkt.core.actions import actions_of
 from salesmkt.core.admin_base import ReadOnlyAdmin, ServiceAdmin
+from salesmkt.core.errors import DomainError
 
 from .models import (
     Activity,
@@ -100,15 +102,28 @@ class ContactPersonAdmin(ServiceAdmin):
 
 # --- relationship flow and campaigns ----------------------------------------------------------
 class TransitionAdminMixin:
-    """Admin actions that run a service per selected record; refusals are reported, not raised."""
+    """Admin actions that run a service per selected record; refusals are reported, not raised.
 
-    def run_each(self, request, queryset, service, done_message):
-        from django.contrib import messages
+    When the model declares its actions (`salesmkt.core.actions`), an admin action given its
+    declared `action` runs the service only on the rows the declaration allows and tells the
+    reason for each other row; the declared `update` and `delete` decide whether a record's
+    form is editable and whether it may be deleted (through `delete_service`, when set)."""
 
-        from salesmkt.core.errors import DomainError
+    delete_service = None
 
+    def _declared_refusal(self, obj, action: str | None):
+        declared = actions_of(obj)
+        if action is None or declared is None or action not in declared:
+            return None
+        return declared.refusal(obj, action)
+
+    def run_each(self, request, queryset, service, done_message, *, action: str | None = None):
         done = 0
         for obj in queryset:
+            refusal = self._declared_refusal(obj, action)
+            if refusal is not None:
+                self.message_user(request, f"{obj}: {refusal.message}", messages.WARNING)
+                continue
             try:
                 service(obj, request.user)
                 done += 1
@@ -118,6 +133,33 @@ class TransitionAdminMixin:
                 )
         if done:
             self.message_user(request, done_message % {"count": done}, messages.SUCCESS)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        if obj is not None and self._declared_refusal(obj, "update") is not None:
+            return list(dict.fromkeys([*fields, *(f.name for f in obj._meta.fields)]))
+        return fields
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self._declared_refusal(obj, "delete") is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        if self.delete_service is None:
+            return super().delete_model(request, obj)
+        type(self).delete_service(instance=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            refusal = self._declared_refusal(obj, "delete")
+            if refusal is not None:
+                self.message_user(request, f"{obj}: {refusal.message}", messages.WARNING)
+                continue
+            try:
+                self.delete_model(request, obj)
+            except DomainError as exc:
+                self.message_user(request, f"{obj}: {exc.message}", messages.WARNING)
 
 
 @admin.register(CustomerTemplate)
@@ -146,6 +188,7 @@ class LeadAdmin(TransitionAdminMixin, ServiceAdmin):
     actions = ["qualify"]
     create_service = relationships.lead_create
     update_service = relationships.lead_update
+    delete_service = relationships.lead_delete
 
     @admin.action(description=_("Qualify the selected leads"))
     def qualify(self, request, queryset):
@@ -154,6 +197,7 @@ class LeadAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda lead, user: relationships.lead_qualify(lead=lead, actor=user),
             _("%(count)d leads qualified."),
+            action="qualify",
         )
 
 
@@ -177,6 +221,7 @@ class OpportunityAdmin(TransitionAdminMixin, ServiceAdmin):
     actions = ["win", "cancel"]
     create_service = relationships.opportunity_create
     update_service = relationships.opportunity_update
+    delete_service = relationships.opportunity_delete
 
     @admin.action(description=_("Win the selected opportunities"))
     def win(self, request, queryset):
@@ -185,6 +230,7 @@ class OpportunityAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda opp, user: relationships.opportunity_win(opportunity=opp, actor=user),
             _("%(count)d opportunities won."),
+            action="win",
         )
 
     @admin.action(description=_("Cancel the selected opportunities"))
@@ -194,6 +240,7 @@ class OpportunityAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda opp, user: relationships.opportunity_cancel(opportunity=opp, actor=user),
             _("%(count)d opportunities canceled."),
+            action="cancel",
         )
 
 
@@ -231,6 +278,7 @@ class CampaignAdmin(TransitionAdminMixin, ServiceAdmin):
     actions = ["launch", "complete", "cancel"]
     create_service = campaigns.campaign_create
     update_service = campaigns.campaign_update
+    delete_service = campaigns.campaign_delete
 
     @admin.action(description=_("Launch the selected campaigns"))
     def launch(self, request, queryset):
@@ -239,6 +287,7 @@ class CampaignAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda c, user: campaigns.campaign_launch(campaign=c, actor=user),
             _("%(count)d campaigns launched."),
+            action="launch",
         )
 
     @admin.action(description=_("Complete the selected campaigns"))
@@ -248,6 +297,7 @@ class CampaignAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda c, user: campaigns.campaign_complete(campaign=c, actor=user),
             _("%(count)d campaigns completed."),
+            action="complete",
         )
 
     @admin.action(description=_("Cancel the selected campaigns"))
@@ -257,6 +307,7 @@ class CampaignAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda c, user: campaigns.campaign_cancel(campaign=c, actor=user),
             _("%(count)d campaigns canceled."),
+            action="cancel",
         )
 
 

@@ -27,8 +27,15 @@ class ItemAdmin(ServiceAdmin):
         "sales_tax_code",
         "discount_group",
         "blocked",
+        "negative_stock_policy",
     ]
-    list_filter = ["item_type", "discount_group", "sales_tax_code", "blocked"]
+    list_filter = [
+        "item_type",
+        "discount_group",
+        "sales_tax_code",
+        "blocked",
+        "negative_stock_policy",
+    ]
     search_fields = ["item_number", "name", "description"]
     list_select_related = ["unit", "sales_tax_code", "discount_group"]
     autocomplete_fields = ["primary_vendor"]
@@ -38,8 +45,8 @@ class ItemAdmin(ServiceAdmin):
 
 @admin.register(Warehouse)
 class WarehouseAdmin(ServiceAdmin):
-    list_display = ["code", "name", "city", "country", "active"]
-    list_filter = ["active", "country"]
+    list_display = ["code", "name", "city", "country", "active", "negative_stock_policy"]
+    list_filter = ["active", "country", "negative_stock_policy"]
     search_fields = ["code", "name", "city"]
 
 
@@ -124,11 +131,6 @@ class PurchaseOrderAdmin(TransitionAdminMixin, ServiceAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status != PurchaseOrder.Status.OPEN:
-            return [f.name for f in PurchaseOrder._meta.fields]
-        return self.readonly_fields
-
     def save_formset(self, request, form, formset, change):
         """The lines are read-only here; they change through the service only."""
 
@@ -139,6 +141,7 @@ class PurchaseOrderAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda o, user: purchasing.purchase_order_receive(order=o, actor=user),
             _("%(count)d purchase orders received."),
+            action="receive",
         )
 
     @admin.action(description=_("Register the vendor's shipment of the selected drop shipments"))
@@ -148,6 +151,7 @@ class PurchaseOrderAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda o, user: purchasing.purchase_order_register_shipment(order=o, actor=user),
             _("%(count)d vendor shipments registered."),
+            action="register_shipment",
         )
 
     @admin.action(description=_("Cancel the selected purchase orders"))
@@ -157,4 +161,5 @@ class PurchaseOrderAdmin(TransitionAdminMixin, ServiceAdmin):
             queryset,
             lambda o, user: purchasing.purchase_order_cancel(order=o, actor=user),
             _("%(count)d purchase orders canceled."),
+            action="cancel",
         )

@@ -1,12 +1,16 @@
 """Demo items, units and warehouses of a food and beverage wholesaler."""
 
+from datetime import timedelta
 from decimal import Decimal
+
+from django.utils import timezone
 
 from crm.models import Vendor
 from salesmkt.finance.models import SalesTaxCode
 
-from .models import Item, ItemDiscountGroup, Unit, Warehouse
+from .models import InventoryTransaction, Item, ItemDiscountGroup, Unit, Warehouse
 from .services.items import item_create
+from .services.stock import ADJUSTMENT, stock_adjust
 
 UNITS = [
     ("pcs", "Piece", "C62"),
@@ -23,9 +27,24 @@ DISCOUNT_GROUPS = [
     ("SERV", "Services"),
 ]
 WAREHOUSES = [
-    ("OSL", "Oslo central warehouse", "Alnabru 10", "0668", "Oslo", "NO"),
-    ("BGO", "Bergen harbour warehouse", "Dokken 4", "5004", "Bergen", "NO"),
+    ("OSL", "Oslo central warehouse", "Alnabru 10", "0668", "Oslo", "NO", "refuse"),
+    ("BGO", "Bergen harbour warehouse", "Dokken 4", "5004", "Bergen", "NO", "warn"),
 ]
+# The counted stock the demo starts from (item number -> on hand per warehouse), enough for the
+# demo's deliveries and for confirming, picking and packing its open orders and quotations.
+OPENING_STOCK = {
+    "1000": {"OSL": "500", "BGO": "60"},
+    "1001": {"OSL": "120", "BGO": "40"},
+    "1002": {"OSL": "200", "BGO": "50"},
+    "2000": {"OSL": "200"},
+    "2001": {"OSL": "150", "BGO": "30"},
+    "3000": {"OSL": "60", "BGO": "20"},
+    "3001": {"OSL": "120", "BGO": "40"},
+    "4000": {"OSL": "600", "BGO": "100"},
+    "4001": {"OSL": "150"},
+}
+OPENING_REFERENCE = "OPENING"
+OPENING_DAYS_AGO = 365
 
 # number, name, type, unit, price, cost, tax code, discount group, vendor name, lead time
 ITEMS = [
@@ -158,7 +177,7 @@ def load(actor=None) -> None:
         Unit.objects.get_or_create(code=code, defaults={"name": name, "un_ece_code": un_ece})
     for code, name in DISCOUNT_GROUPS:
         ItemDiscountGroup.objects.get_or_create(code=code, defaults={"name": name})
-    for code, name, street, postal, city, country in WAREHOUSES:
+    for code, name, street, postal, city, country, policy in WAREHOUSES:
         Warehouse.objects.get_or_create(
             code=code,
             defaults={
@@ -167,6 +186,7 @@ def load(actor=None) -> None:
                 "postal_code": postal,
                 "city": city,
                 "country": country,
+                "negative_stock_policy": policy,
             },
         )
     for number, name, kind, unit, price, cost, tax, group, vendor, lead_time in ITEMS:
@@ -187,3 +207,24 @@ def load(actor=None) -> None:
             },
             actor=actor,
         )
+    _opening_stock(actor)
+
+
+def _opening_stock(actor) -> None:
+    on = timezone.localdate() - timedelta(days=OPENING_DAYS_AGO)
+    for number, per_warehouse in OPENING_STOCK.items():
+        item = Item.objects.get(item_number=number)
+        for code, quantity in per_warehouse.items():
+            warehouse = Warehouse.objects.get(code=code)
+            if InventoryTransaction.objects.filter(
+                source=ADJUSTMENT, item=item, warehouse=warehouse, reference=OPENING_REFERENCE
+            ).exists():
+                continue
+            stock_adjust(
+                item=item,
+                warehouse=warehouse,
+                quantity=Decimal(quantity),
+                reference=OPENING_REFERENCE,
+                actor=actor,
+                on=on,
+            )

@@ -4,7 +4,52 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput
 
-from .models import PurchaseOrder, PurchaseOrderLine
+from .models import Item, NegativeStockPolicy, PurchaseOrder, PurchaseOrderLine, Warehouse
+
+ITEM_FIELDS = [
+    "item_number",
+    "name",
+    "description",
+    "item_type",
+    "unit",
+    "base_sales_price",
+    "cost_price",
+    "sales_tax_code",
+    "discount_group",
+    "primary_vendor",
+    "purchase_lead_time_days",
+    "blocked",
+    "negative_stock_policy",
+]
+WAREHOUSE_FIELDS = [
+    "code",
+    "name",
+    "street",
+    "postal_code",
+    "city",
+    "country",
+    "active",
+    "negative_stock_policy",
+]
+
+
+class ItemForm(forms.ModelForm):
+    class Meta:
+        model = Item
+        fields = ITEM_FIELDS
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["negative_stock_policy"].choices = [
+            ("", _("The warehouse's policy")),
+            *NegativeStockPolicy.choices,
+        ]
+
+
+class WarehouseForm(forms.ModelForm):
+    class Meta:
+        model = Warehouse
+        fields = WAREHOUSE_FIELDS
 
 
 class PurchaseOrderForm(forms.ModelForm):

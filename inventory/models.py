@@ -32,6 +32,14 @@ class Unit(models.Model):
         return self.code
 
 
+class NegativeStockPolicy(models.TextChoices):
+    """What posting does when an issue would take a stocked item below zero on hand."""
+
+    ALLOW = "allow", _("Allow negative stock")
+    WARN = "warn", _("Warn, post when confirmed")
+    REFUSE = "refuse", _("Refuse")
+
+
 class ItemDiscountGroup(CodeNameModel):
     """Line discount group of items, used by trade agreements."""
 
@@ -85,6 +93,16 @@ class Item(models.Model):
         _("purchase lead time (days)"), default=0
     )
     blocked = models.BooleanField(_("blocked for sales"), default=False)
+    negative_stock_policy = models.CharField(
+        _("negative stock policy"),
+        max_length=10,
+        choices=NegativeStockPolicy.choices,
+        blank=True,
+        help_text=_(
+            "What posting does when an issue would take this item below zero on hand. "
+            "Leave empty to use the warehouse's policy."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -99,6 +117,10 @@ class Item(models.Model):
     def is_stocked(self) -> bool:
         return self.item_type == self.ItemType.PRODUCT
 
+    def negative_stock_policy_in(self, warehouse: "Warehouse") -> str:
+        """The policy that applies to this item in `warehouse`: its own, else the warehouse's."""
+        return self.negative_stock_policy or warehouse.negative_stock_policy
+
 
 class Warehouse(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
@@ -108,6 +130,16 @@ class Warehouse(models.Model):
     city = models.CharField(_("city"), max_length=100, blank=True)
     country = models.CharField(_("country"), max_length=2, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    negative_stock_policy = models.CharField(
+        _("negative stock policy"),
+        max_length=10,
+        choices=NegativeStockPolicy.choices,
+        default=NegativeStockPolicy.REFUSE,
+        help_text=_(
+            "What posting does when an issue would take a stocked item below zero on hand "
+            "here, unless the item sets its own policy."
+        ),
+    )
 
     class Meta:
         verbose_name = _("warehouse")

@@ -1,25 +1,27 @@
-from django import forms
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.utils.translation import gettext_lazy as _
 
 from salesmkt.core.ui import Column, RecordViews, simple_views
 
-from .models import Item, ItemDiscountGroup, Unit, Warehouse
-from .services import items
+from .forms import ITEM_FIELDS, WAREHOUSE_FIELDS, ItemForm, WarehouseForm
+from .models import Item, ItemDiscountGroup, NegativeStockPolicy, Unit, Warehouse
+from .services import items, stock
 
-ITEM_FIELDS = [
-    "item_number",
-    "name",
-    "description",
-    "item_type",
-    "unit",
-    "base_sales_price",
-    "cost_price",
-    "sales_tax_code",
-    "discount_group",
-    "primary_vendor",
-    "purchase_lead_time_days",
-    "blocked",
-]
+
+def _negative_stock_policy_text(item: Item) -> str:
+    """The item's own policy, or which warehouse policy it follows."""
+    if item.negative_stock_policy:
+        return item.get_negative_stock_policy_display()
+    return _("The warehouse's policy")
+
+
+@dataclass(frozen=True)
+class WarehouseStock:
+    warehouse: Warehouse
+    on_hand: Decimal
+    policy: str
 
 
 class ItemViews(RecordViews):
@@ -38,10 +40,37 @@ class ItemViews(RecordViews):
     ]
     search_fields = ["item_number", "name", "description"]
     filter_fields = ["item_type", "discount_group", "sales_tax_code", "blocked"]
-    detail_fields = ITEM_FIELDS
-    form_class = forms.modelform_factory(Item, fields=ITEM_FIELDS)
+    detail_fields = [
+        *(name for name in ITEM_FIELDS if name != "negative_stock_policy"),
+        (_("negative stock policy"), _negative_stock_policy_text),
+    ]
+    form_class = ItemForm
     create_service = items.item_create
     update_service = items.item_update
+
+    @classmethod
+    def related_sections(cls, obj):
+        if not obj.is_stocked:
+            return []
+        rows = [
+            WarehouseStock(
+                warehouse=warehouse,
+                on_hand=on_hand,
+                policy=NegativeStockPolicy(obj.negative_stock_policy_in(warehouse)).label,
+            )
+            for warehouse, on_hand in stock.on_hand_by_warehouse(obj)
+        ]
+        return [
+            {
+                "title": _("On hand"),
+                "columns": [
+                    Column(_("warehouse"), "warehouse"),
+                    Column(_("on hand"), "on_hand", align="end"),
+                    Column(_("negative stock policy"), "policy"),
+                ],
+                "rows": rows,
+            }
+        ]
 
     @classmethod
     def get_queryset(cls):
@@ -54,11 +83,12 @@ WarehouseViews = simple_views(
     Warehouse,
     namespace="inventory",
     slug="warehouses",
-    fields=["code", "name", "street", "postal_code", "city", "country", "active"],
-    list_fields=["code", "name", "city", "active"],
+    fields=WAREHOUSE_FIELDS,
+    list_fields=["code", "name", "city", "active", "negative_stock_policy"],
     search_fields=["code", "name", "city"],
-    filter_fields=["active"],
+    filter_fields=["active", "negative_stock_policy"],
 )
+WarehouseViews.form_class = WarehouseForm
 UnitViews = simple_views(
     Unit,
     namespace="inventory",

@@ -25,22 +25,12 @@ from django.views.decorators.http import require_POST
 from crm.forms import DateInput
 from salesmkt.core.errors import DomainError
 from salesmkt.core.money import round_money
-from salesmkt.core.ui import (
-    Column,
-    RecordAction,
-    RecordViews,
-    error_text,
-    parse_number,
-    transition_available,
-)
+from salesmkt.core.ui import Column, RecordAction, RecordViews, error_text, parse_number
 
+from .actions import PURCHASE_ORDER
 from .forms import PurchaseOrderForm, PurchaseOrderLineFormSet
 from .models import PurchaseOrder, PurchaseOrderLine
 from .services import purchasing
-
-
-def _open(order: PurchaseOrder) -> bool:
-    return order.status == PurchaseOrder.Status.OPEN
 
 
 def _late_badge(order: PurchaseOrder):
@@ -106,7 +96,6 @@ class PurchaseOrderViews(RecordViews):
             "cancel",
             _("Cancel"),
             lambda o, user, data: purchasing.purchase_order_cancel(order=o, actor=user),
-            available=transition_available("cancel"),
             style="outline-danger",
             icon="bi-x-circle",
             confirm=_("Cancel the purchase order? What has not arrived is no longer expected."),
@@ -160,14 +149,6 @@ class PurchaseOrderViews(RecordViews):
         return PurchaseOrderFilter
 
     @classmethod
-    def editable(cls, obj):
-        return _open(obj)
-
-    @classmethod
-    def deletable(cls, obj):
-        return purchasing.purchase_order_deletable(obj)
-
-    @classmethod
     def get_forms(cls, request, instance=None):
         data = request.POST if request.method == "POST" else None
         return {
@@ -213,15 +194,17 @@ class PurchaseOrderViews(RecordViews):
             )
             .order_by("line_number")
         )
-        open_lines = [line for line in lines if line.receive_remainder > 0]
-        can_arrive = (
-            _open(obj)
-            and bool(open_lines)
-            and request.user.has_perm("inventory.change_purchaseorder")
-        )
+        # the arrival this order takes (PURCHASE_ORDER's receive or register_shipment): its
+        # inputs and button when allowed, the button disabled with the reason when a condition
+        # refuses it, nothing when the status does
+        arrival = "register_shipment" if obj.drop_shipment else "receive"
+        refusal = PURCHASE_ORDER.refusal(obj, arrival)
+        may_arrive = request.user.has_perm(PURCHASE_ORDER.permission(arrival))
         return {
             "lines": lines,
-            "can_arrive": can_arrive,
+            "arrival": arrival.replace("_", "-"),
+            "can_arrive": may_arrive and refusal is None,
+            "arrival_refusal": refusal if may_arrive and refusal and not refusal.status else None,
             "arrive_url": reverse(
                 "inventory:purchase-orders-register-shipment"
                 if obj.drop_shipment

@@ -1,9 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin import TransitionAdminMixin
 from salesmkt.core.admin_base import ReadOnlyAdmin, ServiceAdmin
 
+from .actions import INVOICE, INVOICE_RUN
 from .forms import AllowanceChargeForm, allowance_charge_rows
 from .models import (
     Buyer,
@@ -18,7 +19,7 @@ from .models import (
     Payment,
     PaymentApplication,
 )
-from .services import invoices
+from .services import invoices, runs
 
 
 class InvoiceLineInline(admin.TabularInline):
@@ -45,7 +46,22 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 def _draft(obj) -> bool:
-    return obj is not None and obj.status == Invoice.Status.DRAFT
+    """A draft's header, allowances and charges change (`INVOICE`'s `update` action)."""
+    return obj is not None and INVOICE.refusal(obj, "update") is None
+
+
+def run_allowed(admin_page, request, queryset, actions, name, service, done_message):
+    """Run `service` on each selected row the declaration allows `name` on now (by the same
+    service a page or the API calls, which checks it again on the locked row); the others are
+    named with the reason they are refused."""
+    allowed = []
+    for obj in queryset:
+        refusal = actions.refusal(obj, name)
+        if refusal is None:
+            allowed.append(obj)
+        else:
+            admin_page.message_user(request, f"{obj}: {refusal.message}", messages.WARNING)
+    admin_page.run_each(request, allowed, service, done_message)
 
 
 class InvoiceAllowanceChargeInline(admin.TabularInline):
@@ -223,9 +239,12 @@ class InvoiceAdmin(TransitionAdminMixin, ServiceAdmin):
 
     @admin.action(description=_("Post the selected invoices"), permissions=["post"])
     def post(self, request, queryset):
-        self.run_each(
+        run_allowed(
+            self,
             request,
             queryset,
+            INVOICE,
+            "post",
             lambda i, user: invoices.invoice_post(invoice=i, actor=user),
             _("%(count)d invoices posted."),
         )
@@ -310,8 +329,24 @@ class InvoiceRunCustomerInline(admin.TabularInline):
 
 
 @admin.register(InvoiceRun)
-class InvoiceRunAdmin(ReadOnlyAdmin):
+class InvoiceRunAdmin(TransitionAdminMixin, ReadOnlyAdmin):
     list_display = ["id", "up_to_date", "invoice_date", "customer_group", "status", "created_at"]
     list_filter = ["status"]
     date_hierarchy = "created_at"
     inlines = [InvoiceRunCustomerInline]
+    actions = ["resume"]
+
+    @admin.action(description=_("Resume the selected invoice runs"), permissions=["resume"])
+    def resume(self, request, queryset):
+        run_allowed(
+            self,
+            request,
+            queryset,
+            INVOICE_RUN,
+            "resume",
+            lambda run, user: runs.invoice_run_resume(run=run, actor=user),
+            _("%(count)d invoice runs resumed."),
+        )
+
+    def has_resume_permission(self, request):
+        return request.user.has_perm(INVOICE_RUN.permission("resume"))

@@ -9,7 +9,7 @@ class InvoicingConfig(AppConfig):
     def ready(self):
         from orders.services import approval
 
-        from . import documents  # noqa: F401 - registers the document builders
+        from . import actions, documents  # noqa: F401 - registers the actions, document builders
         from .services.payments import receivables
 
         def balance(customer):
@@ -17,3 +17,10 @@ class InvoicingConfig(AppConfig):
 
         if balance not in approval.RECEIVABLES_PROVIDERS:
             approval.RECEIVABLES_PROVIDERS.append(balance)
+
+        # Returns name the invoices their goods were sold on: orders ask through this lookup.
+        from orders.services import returns
+
+        from .selectors import SalesInvoiceLookup
+
+        returns.register_invoice_lookup(SalesInvoiceLookup())

@@ -1,6 +1,7 @@
 """Demo receivables: posted invoices falling due in every aging bucket (current, 1-30, 31-60,
-61-90, over 90 days overdue) for several customers, a posted credit note, and payments fully
-applied, partly applied and left unapplied as the customer's credit.
+61-90, over 90 days overdue) for several customers, a posted credit note, a return tied to the
+sale whose credit note settles part of the invoice, and payments fully applied, partly applied
+and left unapplied as the customer's credit.
 
 Every invoice goes the clerk's way: order, packing slip, invoice of the packing slip, posting
 (no order confirmation: its document would only slow the loading down). Dates count back from
@@ -17,7 +18,8 @@ from crm.models import Customer
 from inventory.models import Item, Warehouse
 from orders.models import SalesOrder
 from orders.services.delivery import packing_slip_post
-from orders.services.orders import sales_order_create
+from orders.services.orders import sales_order_create, sales_order_update
+from orders.services.returns import sales_order_create_return
 from salesmkt.core.money import round_money
 from salesmkt.finance.models import LedgerAccount, SalesTaxCode
 
@@ -26,6 +28,7 @@ from .services.credit_notes import credit_note_create
 from .services.invoices import (
     free_text_invoice_create,
     free_text_invoice_update,
+    invoice_from_order,
     invoice_from_packing_slips,
     invoice_post,
 )
@@ -100,6 +103,31 @@ def load(actor=None) -> None:
         actor=actor,
     )
     invoice_post(invoice=note, actor=actor, invoice_date=today - timedelta(days=80))
+
+    # Two more jars came back: a return tied to the sale (the Return action's draft, lowered to
+    # the two that came back), arrived and credited; its credit note settles part of the same
+    # invoice.
+    returned = sales_order_create_return(order=damaged.sales_order, actor=actor)
+    line = returned.lines.get()
+    returned = sales_order_update(
+        instance=returned,
+        data={
+            "return_reason": "Broken in the customer's store",
+            "lines": [{"id": line.pk, "quantity": Decimal("2")}],
+        },
+        actor=actor,
+    )
+    packing_slip_post(
+        order=returned,
+        lines=[{"order_line": line, "quantity": Decimal("2")}],
+        actor=actor,
+        delivery_date=today - timedelta(days=78),
+    )
+    invoice_post(
+        invoice=invoice_from_order(order=returned, actor=actor),
+        actor=actor,
+        invoice_date=today - timedelta(days=77),
+    )
 
     # Fully applied: the payment names the invoice, automatic application finds it.
     paid = invoices["PAID"]

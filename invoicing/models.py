@@ -165,12 +165,14 @@ class Invoice(FSMModelMixin, models.Model):
     net_amount = MoneyField(_("net amount"), editable=False)
     tax_amount = MoneyField(_("tax amount"), editable=False)
     total_amount = MoneyField(_("total amount"), editable=False)
-    payment_state = models.CharField(
+    # Changed only by its transitions, through `run_transition` (an audit event each).
+    payment_state = FSMField(
         _("payment"),
         max_length=20,
         choices=PaymentState.choices,
         default=PaymentState.UNPAID,
         editable=False,
+        protected=True,
     )
     voucher = models.OneToOneField(
         LedgerVoucher,
@@ -291,6 +293,40 @@ class Invoice(FSMModelMixin, models.Model):
     @transition(field=status, source=Status.DRAFT, target=Status.POSTED)
     def post(self, *, at):
         self.posted_at = at
+
+    # The payment state follows the open item: settled in part, in full, opened again when a
+    # settlement is taken back, and credited once posted credit notes cover the whole invoice.
+    @transition(
+        field=payment_state,
+        source=[PaymentState.UNPAID, PaymentState.PAID],
+        target=PaymentState.PARTLY_PAID,
+    )
+    def pay_in_part(self):
+        pass
+
+    @transition(
+        field=payment_state,
+        source=[PaymentState.UNPAID, PaymentState.PARTLY_PAID],
+        target=PaymentState.PAID,
+    )
+    def pay_in_full(self):
+        pass
+
+    @transition(
+        field=payment_state,
+        source=[PaymentState.PARTLY_PAID, PaymentState.PAID],
+        target=PaymentState.UNPAID,
+    )
+    def reopen_payment(self):
+        pass
+
+    @transition(
+        field=payment_state,
+        source=[PaymentState.UNPAID, PaymentState.PARTLY_PAID, PaymentState.PAID],
+        target=PaymentState.CREDITED,
+    )
+    def mark_credited(self):
+        pass
 
     def _customer_as_buyer(self) -> Buyer:
         party = self.customer.party

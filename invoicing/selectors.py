@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
@@ -11,7 +12,43 @@ from crm.models import Customer
 from orders.models import PackingSlip, PackingSlipLine, SalesOrder
 from orders.services.approval import UNAPPROVED
 
-from .models import Invoice, InvoiceRun, InvoiceRunCustomer
+from .models import Invoice, InvoiceLine, InvoiceRun, InvoiceRunCustomer
+
+
+def drafted_quantities(order_line_ids) -> dict[int, Decimal]:
+    """What draft invoices (not pro formas) already hold of these order lines, so that nothing
+    is invoiced twice."""
+    held: dict[int, Decimal] = defaultdict(Decimal)
+    for order_line_id, quantity in (
+        InvoiceLine.objects.filter(
+            order_line_id__in=order_line_ids, invoice__status=Invoice.Status.DRAFT
+        )
+        .exclude(invoice__kind=Invoice.Kind.PRO_FORMA)
+        .values_list("order_line_id", "quantity")
+    ):
+        held[order_line_id] += quantity
+    return held
+
+
+def _on_a_draft():
+    return Invoice.packing_slips.through.objects.filter(
+        packingslip_id=OuterRef("pk"), invoice__status=Invoice.Status.DRAFT
+    )
+
+
+def with_draft_flag(slips: QuerySet[PackingSlip]) -> QuerySet[PackingSlip]:
+    """The slips with `on_draft_invoice`: whether a draft invoice holds them (what the packing
+    slip's `invoice` action asks, without a query per slip)."""
+    return slips.annotate(on_draft_invoice=Exists(_on_a_draft()))
+
+
+def packing_slips_on_drafts(slip_ids) -> set[int]:
+    """Which of these packing slips a draft invoice holds."""
+    return set(
+        Invoice.packing_slips.through.objects.filter(
+            packingslip_id__in=slip_ids, invoice__status=Invoice.Status.DRAFT
+        ).values_list("packingslip_id", flat=True)
+    )
 
 
 def invoiceable_packing_slips(
@@ -28,17 +65,14 @@ def invoiceable_packing_slips(
     that is neither a return nor canceled. Each slip comes with its lines and order lines
     prefetched, so `packing_slip_net_amount` asks nothing more. `approved_only` leaves out the
     slips of orders waiting for approval or rejected (invoicing them is refused)."""
-    on_draft = Invoice.packing_slips.through.objects.filter(
-        packingslip_id=OuterRef("pk"), invoice__status=Invoice.Status.DRAFT
-    )
     in_a_run = InvoiceRunCustomer.packing_slips.through.objects.filter(
         packingslip_id=OuterRef("pk"), invoiceruncustomer__status=InvoiceRunCustomer.Status.PENDING
     )
     slips = (
-        PackingSlip.objects.filter(invoiced=False)
+        with_draft_flag(PackingSlip.objects.filter(invoiced=False))
         .exclude(order__order_type=SalesOrder.OrderType.RETURNED)
         .exclude(order__status=SalesOrder.Status.CANCELED)
-        .exclude(Exists(on_draft))
+        .filter(on_draft_invoice=False)
         .exclude(Exists(in_a_run))
         .select_related("order__customer__party", "order__currency")
         .prefetch_related(
@@ -113,3 +147,80 @@ def run_progress(run: InvoiceRun) -> dict[str, int]:
         failed=counts.get(status.FAILED, 0),
         pending=counts.get(status.PENDING, 0),
     )
+
+
+class SalesInvoiceLookup:
+    """What orders ask of posted invoices to tie a return to the sale
+    (`orders.services.returns.InvoiceLookup`); registered when invoicing starts."""
+
+    SOLD_ON = (Invoice.Kind.CUSTOMER, Invoice.Kind.FREE_TEXT)
+
+    def _sold_on(self) -> QuerySet[Invoice]:
+        return Invoice.objects.filter(status=Invoice.Status.POSTED, kind__in=self.SOLD_ON)
+
+    def invoiced_line(self, pk: int):
+        from orders.services.returns import InvoicedLine
+
+        line = (
+            InvoiceLine.objects.filter(pk=pk, invoice__in=self._sold_on())
+            .values("order_line_id", "invoice__number")
+            .first()
+        )
+        if line is None:
+            return None
+        return InvoicedLine(
+            order_line_id=line["order_line_id"], invoice_number=line["invoice__number"]
+        )
+
+    def invoice_exists(self, *, number: str, customer_id: int) -> bool:
+        return self._sold_on().filter(number=number, customer_id=customer_id).exists()
+
+    def sold_lines_by_item(self, *, number: str, customer_id: int) -> dict[int, list[int]]:
+        item_lines: dict[int, list[int]] = {}
+        for item_id, order_line_id in (
+            InvoiceLine.objects.filter(
+                invoice__in=self._sold_on().filter(number=number, customer_id=customer_id),
+                order_line__isnull=False,
+            )
+            .order_by("order_line_id")
+            .values_list("order_line__item_id", "order_line_id")
+            .distinct()
+        ):
+            item_lines.setdefault(item_id, []).append(order_line_id)
+        return item_lines
+
+    def last_invoice_numbers(self, order_line_ids: list[int]) -> dict[int, str]:
+        numbers: dict[int, str] = {}
+        for order_line_id, number in (
+            InvoiceLine.objects.filter(
+                order_line_id__in=order_line_ids, invoice__in=self._sold_on()
+            )
+            .order_by("order_line_id", "-invoice__posted_at", "-invoice_id")
+            .values_list("order_line_id", "invoice__number")
+        ):
+            numbers.setdefault(order_line_id, number)
+        return numbers
+
+
+def invoices_sold_on(credit_note: Invoice) -> list[Invoice]:
+    """The posted invoices a return's credit note credits the goods of: the one its return
+    names first, then those that invoiced the lines the return takes back, oldest first. Of the
+    credit note's customer and currency; none for another kind of document."""
+    order = credit_note.sales_order
+    if order is None or not order.is_return:
+        return []
+    sold = Invoice.objects.filter(
+        status=Invoice.Status.POSTED,
+        kind__in=SalesInvoiceLookup.SOLD_ON,
+        customer_id=credit_note.customer_id,
+        currency_id=credit_note.currency_id,
+    )
+    returned_lines = credit_note.lines.filter(order_line__returned_line__isnull=False).values(
+        "order_line__returned_line"
+    )
+    wanted = Q(lines__order_line__in=returned_lines)
+    if order.original_invoice_number:
+        wanted |= Q(number=order.original_invoice_number)
+    invoices = list(sold.filter(wanted).distinct().order_by("invoice_date", "pk"))
+    # sorted() keeps the order of equal keys: the named invoice first, the others oldest first
+    return sorted(invoices, key=lambda invoice: invoice.number != order.original_invoice_number)

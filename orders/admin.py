@@ -15,7 +15,8 @@ from .models import (
     SalesQuotation,
     SalesQuotationLine,
 )
-from .services import orders, quotations
+from .selectors.returns import with_returned_quantity
+from .services import approval, orders, quotations
 
 
 class SalesOrderLineInline(admin.TabularInline):
@@ -34,11 +35,20 @@ class SalesOrderLineInline(admin.TabularInline):
         "deliver_remainder",
         "invoice_remainder",
         "status",
+        "returned_line",
+        "returned_quantity",
     ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
+
+    def get_queryset(self, request):
+        return with_returned_quantity(
+            super()
+            .get_queryset(request)
+            .select_related("item", "warehouse", "returned_line__order", "returned_line__item")
+        )
 
 
 @admin.register(SalesOrder)
@@ -60,6 +70,7 @@ class SalesOrderAdmin(TransitionAdminMixin, admin.ModelAdmin):
     search_fields = [
         "number",
         "rma_number",
+        "original_invoice_number",
         "customer__party__name",
         "customer__account_number",
         "customer_reference",
@@ -67,13 +78,25 @@ class SalesOrderAdmin(TransitionAdminMixin, admin.ModelAdmin):
     list_select_related = ["customer__party"]
     readonly_fields = [f.name for f in SalesOrder._meta.fields]
     inlines = [SalesOrderLineInline]
-    actions = ["confirm", "picking_list", "cancel"]
+    actions = ["approve", "confirm", "picking_list", "cancel"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(description=_("Approve the selected orders"), permissions=["approve_documents"])
+    def approve(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda o, user: approval.approve(o, actor=user),
+            _("%(count)d orders approved."),
+        )
+
+    def has_approve_documents_permission(self, request):
+        return request.user.has_perm("orders.approve_documents")
 
     @admin.action(description=_("Confirm the selected orders"))
     def confirm(self, request, queryset):
@@ -160,13 +183,27 @@ class SalesQuotationAdmin(TransitionAdminMixin, admin.ModelAdmin):
     list_select_related = ["party", "sales_order"]
     readonly_fields = [f.name for f in SalesQuotation._meta.fields]
     inlines = [SalesQuotationLineInline]
-    actions = ["send", "cancel"]
+    actions = ["approve", "send", "cancel"]
 
     def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.action(
+        description=_("Approve the selected quotations"), permissions=["approve_documents"]
+    )
+    def approve(self, request, queryset):
+        self.run_each(
+            request,
+            queryset,
+            lambda q, user: approval.approve(q, actor=user),
+            _("%(count)d quotations approved."),
+        )
+
+    def has_approve_documents_permission(self, request):
+        return request.user.has_perm("orders.approve_documents")
 
     @admin.action(description=_("Send the selected quotations"))
     def send(self, request, queryset):

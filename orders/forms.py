@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 from django import forms
-from django.forms import inlineformset_factory
+from django.db.models import Q
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput
@@ -53,10 +54,13 @@ class SalesOrderLineForm(forms.ModelForm):
             "discount_amount",
             "discount_percent",
             "supply_type",
+            "returned_line",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, order: SalesOrder | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        if "returned_line" in self.fields:
+            self._offer_sold_lines(order)
         for name in ("unit_price", "discount_amount", "discount_percent"):
             self.fields[name].required = False
             self.fields[name].help_text = _("Empty: from the price lookup.")
@@ -74,9 +78,48 @@ class SalesOrderLineForm(forms.ModelForm):
         """Left out (API-like posts, older pages): the line keeps its supply, from stock."""
         return self.cleaned_data.get("supply_type") or self.instance.supply_type
 
+    def _offer_sold_lines(self, order: SalesOrder | None) -> None:
+        """A return's line picks the line it returns among its customer's invoiced lines; other
+        orders' lines (and a new order's, whose type and customer are not known yet) do not
+        show the field. The service checks what is picked."""
+        if order is None or order.pk is None or not order.is_return:
+            del self.fields["returned_line"]
+            return
+        field = self.fields["returned_line"]
+        field.queryset = (
+            SalesOrderLine.objects.filter(order__customer_id=order.customer_id)
+            .filter(Q(invoiced_quantity__gt=0) | Q(pk=self.instance.returned_line_id))
+            .exclude(order__order_type=SalesOrder.OrderType.RETURNED)
+            .select_related("order", "item")
+            .order_by("-order__created_at", "line_number")
+        )
+        field.label_from_instance = lambda line: (
+            _("%(order)s/%(line)d %(item)s (invoiced %(invoiced)s)")
+            % {
+                "order": line.order.number,
+                "line": line.line_number,
+                "item": line.item,
+                "invoiced": format(line.invoiced_quantity.normalize(), "f"),
+            }
+        )
+        if self.instance.delivered_quantity:  # arrived: the line it returns stays
+            field.disabled = True
+
+
+class SalesOrderLineInlineFormSet(BaseInlineFormSet):
+    """The order's lines; each form knows its order (a return's lines pick their sold line)."""
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "order": self.instance}
+
 
 SalesOrderLineFormSet = inlineformset_factory(
-    SalesOrder, SalesOrderLine, form=SalesOrderLineForm, extra=3, can_delete=True
+    SalesOrder,
+    SalesOrderLine,
+    form=SalesOrderLineForm,
+    formset=SalesOrderLineInlineFormSet,
+    extra=3,
+    can_delete=True,
 )
 
 

@@ -1,9 +1,12 @@
 """Sales orders of five types, their lines with deliver and invoice remainders, and packing slips."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
@@ -21,7 +24,47 @@ APPROVAL_CHOICES = [
 ]
 
 
-class SalesOrder(FSMModelMixin, models.Model):
+def approval_status_field():
+    return FSMField(
+        _("approval"),
+        max_length=20,
+        choices=APPROVAL_CHOICES,
+        default="not_required",
+        editable=False,
+        protected=True,
+    )
+
+
+class ApprovalTransitions:
+    """The approval status of a quotation or order, a state machine of its own beside the
+    document's status: a rule asks for approval (again, after a change of an approved
+    document's total), a sales manager approves or rejects what is pending, and a document
+    that no rule catches any more needs none. `orders.services.approval` runs them."""
+
+    @transition(
+        field="approval_status", source=["not_required", "approved", "rejected"], target="pending"
+    )
+    def ask_approval(self, *, reason: str):
+        self.approval_reason = reason[:300]
+        self.approved_total = None
+
+    @transition(field="approval_status", source="pending", target="approved")
+    def approve(self, *, total):
+        self.approved_total = total
+
+    @transition(field="approval_status", source="pending", target="rejected")
+    def reject(self, *, reason: str = ""):
+        self.approved_total = None
+
+    @transition(
+        field="approval_status", source=["pending", "approved", "rejected"], target="not_required"
+    )
+    def waive_approval(self):
+        self.approval_reason = ""
+        self.approved_total = None
+
+
+class SalesOrder(ApprovalTransitions, FSMModelMixin, models.Model):
     class OrderType(models.TextChoices):
         JOURNAL = "journal", _("Journal")
         SUBSCRIPTION = "subscription", _("Subscription")
@@ -99,13 +142,7 @@ class SalesOrder(FSMModelMixin, models.Model):
         _("period"), default=1, editable=False, help_text=_("A subscription's current period.")
     )
     rma_number = models.CharField(_("RMA number"), max_length=30, blank=True, editable=False)
-    approval_status = models.CharField(
-        _("approval"),
-        max_length=20,
-        choices=APPROVAL_CHOICES,
-        default="not_required",
-        editable=False,
-    )
+    approval_status = approval_status_field()
     approval_reason = models.CharField(
         _("approval needed because"), max_length=300, blank=True, editable=False
     )
@@ -118,7 +155,10 @@ class SalesOrder(FSMModelMixin, models.Model):
         _("original invoice"),
         max_length=30,
         blank=True,
-        help_text=_("For a return: the invoice the goods were sold on."),
+        help_text=_(
+            "For a return: the posted invoice of the customer the goods were sold on. Left "
+            "empty, it is the invoice of the first line that names the line it returns."
+        ),
     )
     notes = models.TextField(_("notes"), blank=True)
     created_by = models.ForeignKey(
@@ -246,6 +286,17 @@ class SalesOrderLine(ItemLine):
         blank=True,
         editable=False,
     )
+    # A return order's line: the sold (invoiced) line whose goods come back. At most what that
+    # line invoiced, less what other returns take back, is returned (`services.returns`).
+    returned_line = models.ForeignKey(
+        "self",
+        verbose_name=_("returns line"),
+        on_delete=models.PROTECT,
+        related_name="returns",
+        null=True,
+        blank=True,
+        help_text=_("For a return: the invoiced order line whose goods come back."),
+    )
 
     class Meta:
         verbose_name = _("sales order line")
@@ -275,6 +326,15 @@ class SalesOrderLine(ItemLine):
 
     def __str__(self) -> str:
         return f"{self.order.number}/{self.line_number} {self.item}"
+
+    @cached_property
+    def returned_quantity(self) -> Decimal:
+        """What return orders take back of this line, arrived or still expected (a canceled
+        return takes nothing). Lists annotate it (`selectors.returns.with_returned_quantity`)
+        instead of asking once per line."""
+        from .selectors.returns import returned_quantities
+
+        return returned_quantities([self.pk]).get(self.pk, Decimal(0)) if self.pk else Decimal(0)
 
     def clean(self):
         if self.item_id and self.item.blocked:
@@ -330,7 +390,7 @@ class PackingSlipLine(models.Model):
         return f"{self.packing_slip.number}: {self.quantity} × {self.order_line.item}"
 
 
-class SalesQuotation(FSMModelMixin, models.Model):
+class SalesQuotation(ApprovalTransitions, FSMModelMixin, models.Model):
     """An offer to a customer or a prospect; confirming it makes the sales order."""
 
     class Status(models.TextChoices):
@@ -355,13 +415,7 @@ class SalesQuotation(FSMModelMixin, models.Model):
     requested_ship_date = models.DateField(_("requested ship date"))
     customer_reference = models.CharField(_("customer reference"), max_length=100, blank=True)
     revision = models.PositiveSmallIntegerField(_("revision"), default=0, editable=False)
-    approval_status = models.CharField(
-        _("approval"),
-        max_length=20,
-        choices=APPROVAL_CHOICES,
-        default="not_required",
-        editable=False,
-    )
+    approval_status = approval_status_field()
     approval_reason = models.CharField(
         _("approval needed because"), max_length=300, blank=True, editable=False
     )
@@ -487,6 +541,39 @@ class SubscriptionPeriod(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number} #{self.period}: {self.invoice_number}"
+
+
+class InvoicedAhead(models.Model):
+    """Quantities of an order line invoiced before they were delivered (an invoice of ordered
+    quantities, e.g. for prepayment). The deliveries that follow are sold on this invoice: their
+    inventory transactions get its number. Invoicing posts these; deliveries and credit notes
+    draw `open_quantity` down, oldest invoice first (credit notes newest first)."""
+
+    order_line = models.ForeignKey(
+        SalesOrderLine,
+        verbose_name=_("order line"),
+        on_delete=models.CASCADE,
+        related_name="invoiced_ahead",
+    )
+    invoice_number = models.CharField(_("invoice number"), max_length=30)
+    quantity = QuantityField(_("quantity invoiced ahead"))
+    open_quantity = QuantityField(_("not delivered yet"))
+    invoiced_at = models.DateTimeField(_("invoiced at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("quantity invoiced ahead of delivery")
+        verbose_name_plural = _("quantities invoiced ahead of delivery")
+        ordering = ["order_line", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(open_quantity__gte=0)
+                & models.Q(open_quantity__lte=models.F("quantity")),
+                name="invoiced_ahead_open_within_quantity",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_line}: {self.open_quantity}/{self.quantity} ({self.invoice_number})"
 
 
 class ApprovalRule(models.Model):

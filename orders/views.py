@@ -20,9 +20,9 @@ from salesmkt.core.ui import (
     RecordViews,
     error_text,
     parse_number,
-    transition_available,
 )
 
+from .actions import SALES_ORDER, commit_refusal
 from .forms import (
     ChangeTypeForm,
     ItemSaleForm,
@@ -33,7 +33,8 @@ from .forms import (
     quotation_line_formset,
 )
 from .models import Project, SalesOrder, SalesOrderLine, SalesQuotation
-from .services import approval, delivery, orders, projects, quotations, supply
+from .selectors.returns import with_returned_quantity
+from .services import approval, delivery, orders, projects, quotations, returns, supply
 from .services.promising import offered_ship_date
 from .views_allocation import ConfirmForm, promising_context
 
@@ -45,6 +46,7 @@ LINE_FIELDS = (
     "discount_amount",
     "discount_percent",
     "supply_type",
+    "returned_line",
 )
 
 
@@ -67,7 +69,6 @@ APPROVAL_ACTIONS = [
         "approve",
         _("Approve"),
         lambda d, user, data: approval.approve(d, actor=user),
-        available=lambda d: d.approval_status == "pending",
         permission="orders.approve_documents",
         style="success",
         icon="bi-hand-thumbs-up",
@@ -76,7 +77,6 @@ APPROVAL_ACTIONS = [
         "reject",
         _("Reject"),
         lambda d, user, data: approval.reject(d, reason=data["reason"], actor=user),
-        available=lambda d: d.approval_status == "pending",
         permission="orders.approve_documents",
         form_class=ReasonForm,
         style="outline-danger",
@@ -90,14 +90,9 @@ def _open(order) -> bool:
 
 
 def _can_deliver(order, user) -> bool:
-    """The Post packing slip (arrival) button: an open order that is no journal, approved when
-    it needs approval (the service refuses it otherwise), for a clerk who may post."""
-    return (
-        _open(order)
-        and not order.is_journal
-        and approval.approval_refusal(order) is None
-        and user.has_perm("orders.add_packingslip")
-    )
+    """The Post packing slip (arrival) button: when the service would post it (`SALES_ORDER`'s
+    deliver), for a clerk who may post."""
+    return SALES_ORDER.refusal(order, "deliver") is None and user.has_perm("orders.add_packingslip")
 
 
 class SalesOrderViews(RecordViews):
@@ -168,7 +163,6 @@ class SalesOrderViews(RecordViews):
             lambda o, user, data: orders.sales_order_confirm(
                 order=o, actor=user, confirmed_ship_date=data.get("confirmed_ship_date")
             ),
-            available=lambda o: _open(o) and not o.is_journal,
             form_class=ConfirmForm,
             style="success",
             icon="bi-check2-circle",
@@ -177,7 +171,6 @@ class SalesOrderViews(RecordViews):
             "picking-list",
             _("Picking list"),
             lambda o, user, data: orders.sales_order_picking_list(order=o, actor=user),
-            available=lambda o: _open(o) and not o.is_journal and not o.is_return,
             icon="bi-list-check",
         ),
         RecordAction(
@@ -186,7 +179,6 @@ class SalesOrderViews(RecordViews):
             lambda o, user, data: orders.sales_order_change_type(
                 order=o, order_type=data["order_type"], actor=user
             ),
-            available=_open,
             form_class=ChangeTypeForm,
             style="outline-secondary",
             icon="bi-arrow-left-right",
@@ -195,23 +187,22 @@ class SalesOrderViews(RecordViews):
             "cancel",
             _("Cancel"),
             lambda o, user, data: orders.sales_order_cancel(order=o, actor=user),
-            available=lambda o: (
-                transition_available("cancel")(o)
-                and not o.lines.filter(delivered_quantity__gt=0).exists()
-            ),
             style="outline-danger",
             icon="bi-x-circle",
             confirm=_("Cancel the order?"),
         ),
+        # A draft return of what is invoiced and not returned yet; the clerk lowers its
+        # quantities to what comes back on the return's edit page.
+        RecordAction(
+            "return",
+            _("Return"),
+            lambda o, user, data: returns.sales_order_create_return(order=o, actor=user),
+            permission="add",
+            style="outline-secondary",
+            icon="bi-arrow-return-left",
+            redirect=lambda o, made: reverse("orders:sales-orders-update", args=[made.pk]),
+        ),
     ]
-
-    @classmethod
-    def editable(cls, obj):
-        return _open(obj)
-
-    @classmethod
-    def deletable(cls, obj):
-        return obj.is_journal or obj.status == SalesOrder.Status.CANCELED
 
     @classmethod
     def get_queryset(cls):
@@ -252,9 +243,16 @@ class SalesOrderViews(RecordViews):
     @classmethod
     def detail_context(cls, request, obj):
         lines = list(
-            obj.lines.select_related(
-                "item__unit", "warehouse", "sales_tax_code", "purchase_line__order"
-            ).order_by("line_number")
+            with_returned_quantity(
+                obj.lines.select_related(
+                    "item__unit",
+                    "warehouse",
+                    "sales_tax_code",
+                    "purchase_line__order",
+                    "returned_line__order",
+                    "returned_line__item",
+                ).order_by("line_number")
+            )
         )
         on_order = {line.item_id for line in lines}
         suggestions = []
@@ -326,31 +324,78 @@ def _report(request, exc):
     messages.error(request, error_text(exc))
 
 
-@login_required
-@permission_required("orders.add_packingslip", raise_exception=True)
-@require_POST
-def post_packing_slip(request, pk):
-    """Post the quantities entered on the order page (prefilled with the remainders)."""
-    order = get_object_or_404(SalesOrder, pk=pk)
+def _delivery_rows(request, order) -> tuple[list[dict], str]:
+    """The quantities entered for delivery ({order_line, quantity}), or why they are not."""
     rows = []
-    for line in order.lines.all():
+    for line in order.lines.select_related("item__unit", "warehouse").order_by("line_number"):
         raw = request.POST.get(f"deliver-{line.pk}", "").strip()
         if not raw:
             continue
         try:
             quantity = parse_number(raw)
         except InvalidOperation:
-            messages.error(
-                request, gettext("Line %(line)d: not a number.") % {"line": line.line_number}
-            )
-            return _detail(pk)
+            return [], gettext("Line %(line)d: not a number.") % {"line": line.line_number}
         if quantity:
             rows.append({"order_line": line, "quantity": quantity})
+    return rows, ""
+
+
+def _packing_slip_review(request, order, rows: list[dict], error: str = ""):
+    """What posting will ship (lines, items, warehouses, quantities) and the stock it would take
+    below zero: a shortfall that refuses leaves nothing to confirm, one that warns is shipped
+    only when the clerk ticks "Ship anyway". The panel for htmx, else a page of its own."""
+    from django.shortcuts import render
+
+    from inventory.services import stock
+
+    shortfalls = (
+        []
+        if order.is_return or error
+        else stock.shortfalls(
+            (row["order_line"].item, row["order_line"].warehouse, row["quantity"]) for row in rows
+        )
+    )
+    return render(
+        request,
+        "orders/_packing_slip_review.html" if request.htmx else "orders/packing_slip_review.html",
+        {
+            "obj": order,
+            "rows": [
+                {
+                    "line": row["order_line"],
+                    "quantity": row["quantity"],
+                    "left": row["order_line"].deliver_remainder - row["quantity"],
+                }
+                for row in rows
+            ],
+            "refused": [s for s in shortfalls if s.policy == "refuse"],
+            "warned": [s for s in shortfalls if s.policy == "warn"],
+            "error": error,
+        },
+    )
+
+
+@login_required
+@permission_required("orders.add_packingslip", raise_exception=True)
+@require_POST
+def post_packing_slip(request, pk):
+    """Post the quantities entered on the order page (prefilled with the remainders) in two
+    steps: first what will ship is shown (`_packing_slip_review`), and only its own "Confirm and
+    post" (`confirm`) posts. So Enter in a field of the page never ships anything."""
+    order = get_object_or_404(SalesOrder.objects.select_related("customer__party"), pk=pk)
+    rows, error = _delivery_rows(request, order)
+    if error or "confirm" not in request.POST:
+        return _packing_slip_review(request, order, rows, error)
     try:
-        slip = delivery.packing_slip_post(order=order, lines=rows, actor=request.user)
+        slip = delivery.packing_slip_post(
+            order=order,
+            lines=rows,
+            actor=request.user,
+            accept_shortfall=request.POST.get("accept_shortfall") == "1",
+        )
     except (DomainError, ValidationError) as exc:
-        _report(request, exc)
-        return _detail(pk)
+        # e.g. stock taken meanwhile: the confirmation again, with the reason and today's stock
+        return _packing_slip_review(request, order, rows, error_text(exc))
     messages.success(request, gettext("Packing slip %(number)s posted.") % {"number": slip.number})
     return _detail(pk)
 
@@ -396,14 +441,14 @@ def cancel_remainder(request, pk):
 
 def _purchase_context(request, order, lines) -> dict:
     """Drop-shipment and special-order lines not purchased yet get a Purchase button (not while
-    the order waits for approval or is rejected: the service refuses it)."""
+    the order may not commit the company, `commit_refusal`: the service refuses it)."""
     from crm.models import Vendor
 
     to_purchase = [line.pk for line in lines if supply.line_purchasable(line)]
     can_purchase = (
         bool(to_purchase)
         and supply.order_purchasable(order)
-        and approval.approval_refusal(order) is None
+        and commit_refusal(order) is None
         and request.user.has_perms(["orders.change_salesorder", "inventory.add_purchaseorder"])
     )
     return {
@@ -439,10 +484,6 @@ def purchase_line(request, pk):
         % {"line": line.line_number, "purchase": purchase.order.number},
     )
     return _detail(line.order_id)
-
-
-def _quotation_open(quotation) -> bool:
-    return quotation.status in (SalesQuotation.Status.CREATED, SalesQuotation.Status.SENT)
 
 
 class SalesQuotationViews(RecordViews):
@@ -488,14 +529,12 @@ class SalesQuotationViews(RecordViews):
             "send",
             _("Send"),
             lambda q, user, data: quotations.quotation_send(quotation=q, actor=user),
-            available=transition_available("send"),
             icon="bi-send",
         ),
         RecordAction(
             "confirm",
             _("Confirm"),
             lambda q, user, data: quotations.quotation_confirm(quotation=q, actor=user),
-            available=transition_available("confirm"),
             style="success",
             icon="bi-check2-circle",
             redirect=lambda q, order: reverse("orders:sales-orders-detail", args=[order.pk]),
@@ -506,7 +545,6 @@ class SalesQuotationViews(RecordViews):
             lambda q, user, data: quotations.quotation_lose(
                 quotation=q, reason=data["reason"], actor=user
             ),
-            available=transition_available("lose"),
             form_class=ReasonForm,
             style="outline-danger",
             icon="bi-hand-thumbs-down",
@@ -515,20 +553,11 @@ class SalesQuotationViews(RecordViews):
             "cancel",
             _("Cancel"),
             lambda q, user, data: quotations.quotation_cancel(quotation=q, actor=user),
-            available=transition_available("cancel"),
             style="outline-secondary",
             icon="bi-x-circle",
             confirm=_("Cancel the quotation?"),
         ),
     ]
-
-    @classmethod
-    def editable(cls, obj):
-        return _quotation_open(obj)
-
-    @classmethod
-    def deletable(cls, obj):
-        return obj.status == SalesQuotation.Status.CREATED
 
     @classmethod
     def get_queryset(cls):
@@ -621,7 +650,9 @@ def approval_queue(request):
 @permission_required("orders.change_salesorder", raise_exception=True)
 @require_POST
 def line_quantity(request, pk):
-    """Change a line's quantity in place (htmx): the line is repriced and its row comes back."""
+    """Change a line's quantity in place (htmx, its own form: Enter saves this quantity and
+    nothing else): the line is repriced and its row comes back. The service writes the change
+    to the order's history. Without htmx the order page comes back with the outcome."""
     from django.shortcuts import render
 
     line = get_object_or_404(SalesOrderLine, pk=pk)
@@ -636,6 +667,13 @@ def line_quantity(request, pk):
         error = gettext("Not a number.")
     except (DomainError, ValidationError) as exc:
         error = error_text(exc)
+    if not request.htmx:
+        if error:
+            messages.error(
+                request,
+                gettext("Line %(line)d: %(error)s") % {"line": line.line_number, "error": error},
+            )
+        return _detail(order.pk)
     line = SalesOrderLine.objects.select_related("item__unit", "warehouse").get(pk=pk)
     order.refresh_from_db()
     return render(

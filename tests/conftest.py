@@ -47,6 +47,22 @@ def api_as(user_in):
 
 
 @pytest.fixture
+def superuser():
+    return UserFactory(is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def clients(superuser):
+    """A page client and an API client signed in as `superuser`: (page, api)."""
+    from django.test import Client
+
+    page, api = Client(), APIClient()
+    page.force_login(superuser)
+    api.force_authenticate(superuser)
+    return page, api
+
+
+@pytest.fixture
 def manager_api(api_as):
     return api_as("sales manager")
 

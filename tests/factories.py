@@ -214,6 +214,9 @@ class WarehouseFactory(factory.django.DjangoModelFactory):
 
     code = "OSL"
     name = "Oslo"
+    # Most tests deliver without receiving stock first; the model's default (refuse) and each
+    # policy are proven in tests/inventory/test_stock_policy.py.
+    negative_stock_policy = "allow"
 
 
 # --- relationship flow and campaigns (model given as "app.Model": no new imports above) ------

@@ -2,9 +2,11 @@ from rest_framework import serializers
 
 from crm.models import Customer
 from inventory.models import Item
+from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.lines import document_lines
 from salesmkt.finance.models import Currency
 
+from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
 from ..models import SalesAgreement, SalesAgreementLine, SellRule, TradeAgreement
 
 
@@ -75,6 +77,7 @@ class SalesAgreementSerializer(serializers.ModelSerializer):
     lines = document_lines(SalesAgreementLineSerializer(), required=False)
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
     fulfilment = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField(SalesAgreement)
 
     class Meta:
         model = SalesAgreement
@@ -94,6 +97,7 @@ class SalesAgreementSerializer(serializers.ModelSerializer):
             "owner",
             "lines",
             "fulfilment",
+            "allowed_actions",
             "created_at",
             "closed_at",
         ]

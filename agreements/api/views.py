@@ -1,5 +1,6 @@
 from dataclasses import asdict
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
@@ -10,7 +11,7 @@ from salesmkt.core.api.filters import refuse_unknown_query_parameters
 from salesmkt.core.api.permissions import require_perms
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
-from ..models import SalesAgreement, SellRule, TradeAgreement
+from ..models import SalesAgreement, SalesAgreementRelease, SellRule, TradeAgreement
 from ..services import sales_agreements
 from ..services.pricing import price_lookup
 from ..services.suggestions import sales_suggestions
@@ -39,8 +40,16 @@ class TradeAgreementViewSet(ServiceModelViewSet):
 class SalesAgreementViewSet(ServiceModelViewSet):
     """Sales agreements with their lines (nested) and fulfilment."""
 
-    queryset = SalesAgreement.objects.select_related("customer__party").prefetch_related("lines")
+    queryset = (
+        SalesAgreement.objects.select_related("customer__party")
+        .prefetch_related("lines")
+        # for `allowed_actions` (delete): whether orders were released from it
+        .annotate(
+            has_releases=Exists(SalesAgreementRelease.objects.filter(agreement=OuterRef("pk")))
+        )
+    )
     serializer_class = serializers.SalesAgreementSerializer
+    delete_service = sales_agreements.sales_agreement_delete
     filterset_fields = ["status", "customer", "commitment_type", "currency"]
     search_fields = ["number", "description", "customer__party__name", "customer__account_number"]
     ordering_fields = ["number", "effective_date", "expiration_date", "created_at"]

@@ -11,13 +11,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from salesmkt.core.actions import STATUS_CODE
 from salesmkt.core.audit import record_event
-from salesmkt.core.errors import ConflictError, DomainError, TransitionNotAllowed
+from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import round_money, to_decimal
 from salesmkt.core.numbering import next_number
-from salesmkt.core.services import record_save
+from salesmkt.core.services import record_delete, record_save
 from salesmkt.core.transitions import lock, run_transition
 
+from ..actions import SALES_AGREEMENT
 from ..models import SalesAgreement, SalesAgreementLine, SalesAgreementRelease
 from .pricing import net_amount
 
@@ -96,11 +98,7 @@ def sales_agreement_update(
     lines = data.pop("lines", None)
     with transaction.atomic():
         agreement = lock(instance)
-        if agreement.status != SalesAgreement.Status.ON_HOLD:
-            raise ConflictError(
-                _("Put the agreement on hold before changing its terms."),
-                code="agreement_not_on_hold",
-            )
+        SALES_AGREEMENT.refuse(agreement, "update")
         if (
             "customer" in data
             and data["customer"] != agreement.customer
@@ -119,16 +117,17 @@ def sales_agreement_update(
         return agreement
 
 
+def sales_agreement_delete(*, instance: SalesAgreement, actor) -> None:
+    """Delete an agreement on hold that nothing was released from; any other is closed."""
+    with transaction.atomic():
+        agreement = lock(instance)
+        SALES_AGREEMENT.refuse(agreement, "delete")
+        record_delete(instance=agreement, actor=actor)
+
+
 def sales_agreement_make_effective(*, agreement: SalesAgreement, actor) -> SalesAgreement:
     with transaction.atomic():
-        agreement = lock(agreement)
-        if agreement.status == SalesAgreement.Status.ON_HOLD:
-            if not agreement.lines.exists():
-                raise ConflictError(
-                    _("An agreement needs lines to take effect."), code="agreement_has_no_lines"
-                )
-            if agreement.expiration_date < timezone.localdate():
-                raise ConflictError(_("The agreement has expired."), code="agreement_expired")
+        # refused (SALES_AGREEMENT's make_effective) without lines or once expired
         return run_transition(instance=agreement, transition="make_effective", actor=actor)
 
 
@@ -161,7 +160,9 @@ def close_expired_agreements(*, today: date | None = None) -> int:
                     params={"at": timezone.now()},
                     event_data={"reason": "expired"},
                 )
-        except TransitionNotAllowed:
+        except ConflictError as exc:
+            if exc.code != STATUS_CODE:
+                raise
             continue  # closed meanwhile by someone else
         closed += 1
     return closed
@@ -236,14 +237,7 @@ def agreement_release(
             raise ConflictError(
                 _("The agreement belongs to another customer."), code="agreement_customer_mismatch"
             )
-        if agreement.status != SalesAgreement.Status.EFFECTIVE:
-            raise ConflictError(
-                _("Orders are released only from an effective agreement; this one is %(status)s.")
-                % {"status": agreement.get_status_display()},
-                code="agreement_not_effective",
-            )
-        if timezone.localdate() > agreement.expiration_date:
-            raise ConflictError(_("The agreement has expired."), code="agreement_expired")
+        SALES_AGREEMENT.refuse(agreement, "release")
         if not agreement.effective_date <= requested_ship_date <= agreement.expiration_date:
             raise DomainError(
                 _("The requested ship date must lie between %(start)s and %(end)s.")

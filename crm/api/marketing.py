@@ -6,8 +6,10 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.viewsets import ActionInputMixin, IdempotentMixin, ServiceModelViewSet
 
+from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
 from ..models import (
     Activity,
     Campaign,
@@ -48,6 +50,7 @@ class ProspectSerializer(PartyRoleSerializer):
 class LeadSerializer(serializers.ModelSerializer):
     party_name = serializers.CharField(source="party.name", read_only=True)
     opportunity = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    allowed_actions = AllowedActionsField(Lead)
 
     class Meta:
         model = Lead
@@ -66,6 +69,7 @@ class LeadSerializer(serializers.ModelSerializer):
             "disqualify_reason",
             "notes",
             "opportunity",
+            "allowed_actions",
             "created_at",
             "closed_at",
         ]
@@ -75,6 +79,7 @@ class LeadSerializer(serializers.ModelSerializer):
 class OpportunitySerializer(serializers.ModelSerializer):
     party_name = serializers.CharField(source="party.name", read_only=True)
     weighted_revenue = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    allowed_actions = AllowedActionsField(Opportunity)
 
     class Meta:
         model = Opportunity
@@ -96,6 +101,7 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "status",
             "lost_reason",
             "notes",
+            "allowed_actions",
             "created_at",
             "closed_at",
         ]
@@ -125,6 +131,7 @@ class ActivitySerializer(serializers.ModelSerializer):
 
 class CampaignSerializer(serializers.ModelSerializer):
     target_count = serializers.SerializerMethodField()
+    allowed_actions = AllowedActionsField(Campaign)
 
     class Meta:
         model = Campaign
@@ -144,6 +151,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "body_text",
             "body_html",
             "target_count",
+            "allowed_actions",
             "launched_at",
             "closed_at",
             "created_at",
@@ -299,6 +307,7 @@ class LeadViewSet(ServiceModelViewSet):
     ordering_fields = ["number", "created_at", "rating"]
     create_service = relationships.lead_create
     update_service = relationships.lead_update
+    delete_service = relationships.lead_delete
 
     @extend_schema(request=QualifySerializer, responses={201: OpportunitySerializer})
     @action(detail=True, methods=["post"])
@@ -308,7 +317,10 @@ class LeadViewSet(ServiceModelViewSet):
         opportunity = relationships.lead_qualify(
             lead=self.get_object(), actor=request.user, opportunity_data=data
         )
-        return Response(OpportunitySerializer(opportunity).data, status=201)
+        return Response(
+            OpportunitySerializer(opportunity, context=self.get_serializer_context()).data,
+            status=201,
+        )
 
     @extend_schema(request=ReasonSerializer, responses={200: LeadSerializer})
     @action(detail=True, methods=["post"])
@@ -317,7 +329,7 @@ class LeadViewSet(ServiceModelViewSet):
         lead = relationships.lead_disqualify(
             lead=self.get_object(), reason=data["reason"], actor=request.user
         )
-        return Response(LeadSerializer(lead).data)
+        return Response(self.get_serializer(lead).data)
 
 
 class OpportunityViewSet(ServiceModelViewSet):
@@ -334,6 +346,7 @@ class OpportunityViewSet(ServiceModelViewSet):
     ]
     create_service = relationships.opportunity_create
     update_service = relationships.opportunity_update
+    delete_service = relationships.opportunity_delete
 
     @extend_schema(request=WinSerializer, responses={200: OpportunitySerializer})
     @action(detail=True, methods=["post"])
@@ -345,7 +358,7 @@ class OpportunityViewSet(ServiceModelViewSet):
             actor=request.user,
             customer_template=data.get("customer_template"),
         )
-        return Response(OpportunitySerializer(opportunity).data)
+        return Response(self.get_serializer(opportunity).data)
 
     @extend_schema(request=ReasonSerializer, responses={200: OpportunitySerializer})
     @action(detail=True, methods=["post"])
@@ -354,7 +367,7 @@ class OpportunityViewSet(ServiceModelViewSet):
         opportunity = relationships.opportunity_lose(
             opportunity=self.get_object(), reason=data["reason"], actor=request.user
         )
-        return Response(OpportunitySerializer(opportunity).data)
+        return Response(self.get_serializer(opportunity).data)
 
     @extend_schema(request=None, responses={200: OpportunitySerializer})
     @action(detail=True, methods=["post"])
@@ -362,7 +375,7 @@ class OpportunityViewSet(ServiceModelViewSet):
         opportunity = relationships.opportunity_cancel(
             opportunity=self.get_object(), actor=request.user
         )
-        return Response(OpportunitySerializer(opportunity).data)
+        return Response(self.get_serializer(opportunity).data)
 
 
 class ActivityViewSet(ServiceModelViewSet):
@@ -388,6 +401,7 @@ class CampaignViewSet(ServiceModelViewSet):
     ordering_fields = ["number", "created_at", "start_date"]
     create_service = campaigns.campaign_create
     update_service = campaigns.campaign_update
+    delete_service = campaigns.campaign_delete
 
     def get_queryset(self):
         from django.db.models import Count
@@ -397,7 +411,7 @@ class CampaignViewSet(ServiceModelViewSet):
         )
 
     def _respond(self, campaign):
-        return Response(CampaignSerializer(self.get_queryset().get(pk=campaign.pk)).data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=campaign.pk)).data)
 
     @extend_schema(request=None, responses={200: CampaignSerializer})
     @action(detail=True, methods=["post"])

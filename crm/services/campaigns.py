@@ -17,9 +17,10 @@ from salesmkt.conf import site_url
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError
 from salesmkt.core.numbering import next_number
-from salesmkt.core.services import record_save
+from salesmkt.core.services import record_delete, record_save
 from salesmkt.core.transitions import lock, run_transition
 
+from ..actions import CAMPAIGN, NO_MAIL_CONTENT
 from ..models import (
     Campaign,
     CampaignCall,
@@ -51,8 +52,7 @@ def campaign_create(*, data: dict[str, Any], actor) -> Campaign:
 def campaign_update(*, instance: Campaign, data: dict[str, Any], actor) -> Campaign:
     with transaction.atomic():
         campaign = lock(instance)
-        if campaign.status in (Campaign.Status.COMPLETED, Campaign.Status.CANCELED):
-            raise ConflictError(_("A closed campaign cannot be changed."), code="campaign_closed")
+        CAMPAIGN.refuse(campaign, "update")
         content = {"kind", "subject", "body_text", "body_html"}
         if campaign.status == Campaign.Status.ACTIVE and content & {
             f for f, v in data.items() if getattr(campaign, f) != v
@@ -64,6 +64,14 @@ def campaign_update(*, instance: Campaign, data: dict[str, Any], actor) -> Campa
         for field, value in data.items():
             setattr(campaign, field, value)
         return record_save(instance=campaign, actor=actor)
+
+
+def campaign_delete(*, instance: Campaign, actor) -> None:
+    """Delete a draft campaign (its targets go with it); a launched one is canceled instead."""
+    with transaction.atomic():
+        campaign = lock(instance)
+        CAMPAIGN.refuse(campaign, "delete")
+        record_delete(instance=campaign, actor=actor)
 
 
 # --- targets ----------------------------------------------------------------------------------
@@ -117,11 +125,7 @@ def campaign_add_targets(
     contact is a target once per campaign, however often it is chosen. Returns how many were new."""
     with transaction.atomic():
         campaign = lock(campaign)
-        if campaign.status not in (Campaign.Status.DRAFT, Campaign.Status.ACTIVE):
-            raise ConflictError(
-                _("Targets can only be added to a draft or active campaign."),
-                code="campaign_closed",
-            )
+        CAMPAIGN.refuse(campaign, "add_targets")
         wanted: dict[tuple[int, int | None], str] = {}
         chosen = [(party.pk, Origin.MANUAL) for party in parties]
         if source:
@@ -167,11 +171,7 @@ def campaign_add_targets(
 def campaign_remove_target(*, target: CampaignTarget, actor) -> None:
     with transaction.atomic():
         campaign = lock(target.campaign)
-        if campaign.status != Campaign.Status.DRAFT:
-            raise ConflictError(
-                _("Targets can only be removed while the campaign is a draft."),
-                code="campaign_not_draft",
-            )
+        CAMPAIGN.refuse(campaign, "remove_targets")
         record_event(
             actor=actor,
             obj=campaign,
@@ -187,15 +187,11 @@ def campaign_launch(*, campaign: Campaign, actor) -> Campaign:
     queues the sending on Celery once the transaction has committed."""
     with transaction.atomic():
         campaign = lock(campaign)
-        if campaign.status == Campaign.Status.DRAFT:
-            if not campaign.targets.exists():
-                raise ConflictError(
-                    _("Add targets before launching the campaign."), code="campaign_has_no_targets"
-                )
-            if campaign.is_email and not campaign.has_mail_content():
-                raise ValidationError(
-                    {"subject": _("An email campaign needs a subject and a text or HTML body.")}
-                )
+        refusal = CAMPAIGN.refusal(campaign, "launch")
+        if refusal is not None and refusal.code == NO_MAIL_CONTENT:
+            # Told as the subject's error, for the campaign's form.
+            raise ValidationError({"subject": refusal.message})
+        # refused (CAMPAIGN's launch) without targets, or once launched
         campaign = run_transition(
             instance=campaign, transition="launch", actor=actor, params={"at": timezone.now()}
         )
@@ -231,6 +227,8 @@ def target_record_response(*, target: CampaignTarget, response: str, actor) -> C
     if response not in Response.values:
         raise ValidationError({"response": _("Unknown response.")})
     with transaction.atomic():
+        # the header, then the line (the order every campaign service locks them in)
+        CAMPAIGN.refuse(lock(target.campaign), "record_response")
         target = lock(target)
         before = target.response
         target.response = response
@@ -256,15 +254,9 @@ def target_record_call(
     """Record one telemarketing call: the call list shows the last outcome and follow-up date;
     an interested or not interested answer is the target's response."""
     with transaction.atomic():
+        campaign = lock(target.campaign)
+        CAMPAIGN.refuse(campaign, "record_call")
         target = lock(target)
-        if target.campaign.kind != target.campaign.Kind.TELEMARKETING:
-            raise ConflictError(
-                _("Calls are recorded on telemarketing campaigns."), code="not_telemarketing"
-            )
-        if target.campaign.status != Campaign.Status.ACTIVE:
-            raise ConflictError(
-                _("Calls are recorded while the campaign is active."), code="campaign_not_active"
-            )
         call = CampaignCall(
             target=target,
             called_at=timezone.now(),
@@ -299,6 +291,7 @@ def campaign_convert_responses(*, campaign: Campaign, actor, into: str = "lead")
         raise ValidationError({"into": _("Convert into a lead or an opportunity.")})
     with transaction.atomic():
         campaign = lock(campaign)
+        CAMPAIGN.refuse(campaign, "convert_responses")
         targets = list(
             campaign.targets.select_for_update()
             .filter(response=Response.POSITIVE, lead__isnull=True, opportunity__isnull=True)

@@ -12,9 +12,10 @@ from django.utils.translation import gettext as _
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError
 from salesmkt.core.numbering import next_number
-from salesmkt.core.services import record_save
+from salesmkt.core.services import record_delete, record_save
 from salesmkt.core.transitions import lock, run_transition
 
+from ..actions import LEAD, OPPORTUNITY
 from ..models import Activity, Customer, CustomerTemplate, Lead, Opportunity, Party, Prospect
 from .parties import customer_create, role_party
 
@@ -101,18 +102,21 @@ def lead_create(*, data: dict[str, Any], actor) -> Lead:
         return record_save(instance=lead, actor=actor)
 
 
-def _refuse_unless_open(record, message) -> None:
-    if record.status != "open":
-        raise ConflictError(message, code=f"{record._meta.model_name}_closed")
-
-
 def lead_update(*, instance: Lead, data: dict[str, Any], actor) -> Lead:
     with transaction.atomic():
         lead = lock(instance)
-        _refuse_unless_open(lead, _("A qualified or disqualified lead cannot be changed."))
+        LEAD.refuse(lead, "update")
         for field, value in data.items():
             setattr(lead, field, value)
         return record_save(instance=lead, actor=actor)
+
+
+def lead_delete(*, instance: Lead, actor) -> None:
+    """Delete an open lead; a closed one stays, for the record of the relationship."""
+    with transaction.atomic():
+        lead = lock(instance)
+        LEAD.refuse(lead, "delete")
+        record_delete(instance=lead, actor=actor)
 
 
 def lead_qualify(
@@ -158,10 +162,18 @@ def opportunity_create(*, data: dict[str, Any], actor) -> Opportunity:
 def opportunity_update(*, instance: Opportunity, data: dict[str, Any], actor) -> Opportunity:
     with transaction.atomic():
         opportunity = lock(instance)
-        _refuse_unless_open(opportunity, _("A closed opportunity cannot be changed."))
+        OPPORTUNITY.refuse(opportunity, "update")
         for field, value in data.items():
             setattr(opportunity, field, value)
         return record_save(instance=opportunity, actor=actor)
+
+
+def opportunity_delete(*, instance: Opportunity, actor) -> None:
+    """Delete an open opportunity; a closed one stays, for the record of the relationship."""
+    with transaction.atomic():
+        opportunity = lock(instance)
+        OPPORTUNITY.refuse(opportunity, "delete")
+        record_delete(instance=opportunity, actor=actor)
 
 
 def opportunity_win(

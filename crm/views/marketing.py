@@ -12,8 +12,9 @@ from django.views.decorators.http import require_POST
 
 from salesmkt.core.errors import DomainError
 from salesmkt.core.money import round_money
-from salesmkt.core.ui import Column, RecordAction, RecordViews, transition_available
+from salesmkt.core.ui import Column, RecordAction, RecordViews
 
+from ..actions import CAMPAIGN
 from ..forms import (
     ActivityForm,
     AddTargetsForm,
@@ -132,6 +133,7 @@ class LeadViews(RecordViews):
     form_class = LeadForm
     create_service = relationships.lead_create
     update_service = relationships.lead_update
+    delete_service = relationships.lead_delete
     actions = [
         RecordAction(
             "qualify",
@@ -141,7 +143,6 @@ class LeadViews(RecordViews):
                 actor=user,
                 opportunity_data={k: v for k, v in data.items() if v not in (None, "")},
             ),
-            available=transition_available("qualify"),
             form_class=QualifyForm,
             style="success",
             icon="bi-check2-circle",
@@ -155,16 +156,11 @@ class LeadViews(RecordViews):
             lambda lead, user, data: relationships.lead_disqualify(
                 lead=lead, reason=data["reason"], actor=user
             ),
-            available=transition_available("disqualify"),
             form_class=ReasonForm,
             style="outline-danger",
             icon="bi-x-circle",
         ),
     ]
-
-    @classmethod
-    def editable(cls, obj):
-        return obj.status == Lead.Status.OPEN
 
     @classmethod
     def get_queryset(cls):
@@ -214,6 +210,7 @@ class OpportunityViews(RecordViews):
     form_class = OpportunityForm
     create_service = relationships.opportunity_create
     update_service = relationships.opportunity_update
+    delete_service = relationships.opportunity_delete
     actions = [
         RecordAction(
             "win",
@@ -221,7 +218,6 @@ class OpportunityViews(RecordViews):
             lambda opp, user, data: relationships.opportunity_win(
                 opportunity=opp, actor=user, customer_template=data.get("customer_template")
             ),
-            available=transition_available("win"),
             form_class=WinForm,
             style="success",
             icon="bi-trophy",
@@ -232,7 +228,6 @@ class OpportunityViews(RecordViews):
             lambda opp, user, data: relationships.opportunity_lose(
                 opportunity=opp, reason=data["reason"], actor=user
             ),
-            available=transition_available("lose"),
             form_class=ReasonForm,
             style="outline-danger",
             icon="bi-hand-thumbs-down",
@@ -241,16 +236,11 @@ class OpportunityViews(RecordViews):
             "cancel",
             _("Cancel"),
             lambda opp, user, data: relationships.opportunity_cancel(opportunity=opp, actor=user),
-            available=transition_available("cancel"),
             style="outline-secondary",
             icon="bi-slash-circle",
             confirm=_("Cancel this opportunity?"),
         ),
     ]
-
-    @classmethod
-    def editable(cls, obj):
-        return obj.status == Opportunity.Status.OPEN
 
     @classmethod
     def get_queryset(cls):
@@ -360,12 +350,12 @@ class CampaignViews(RecordViews):
     form_class = CampaignForm
     create_service = campaigns.campaign_create
     update_service = campaigns.campaign_update
+    delete_service = campaigns.campaign_delete
     actions = [
         RecordAction(
             "launch",
             _("Launch"),
             lambda c, user, data: campaigns.campaign_launch(campaign=c, actor=user),
-            available=transition_available("launch"),
             style="success",
             icon="bi-rocket-takeoff",
             confirm=_("Launch the campaign? An email campaign starts sending at once."),
@@ -376,12 +366,6 @@ class CampaignViews(RecordViews):
             lambda c, user, data: campaigns.campaign_convert_responses(
                 campaign=c, actor=user, into=data["into"]
             ),
-            available=lambda c: (
-                c.status != Campaign.Status.DRAFT
-                and c.targets.filter(
-                    response="positive", lead__isnull=True, opportunity__isnull=True
-                ).exists()
-            ),
             form_class=ConvertResponsesForm,
             icon="bi-arrow-right-circle",
         ),
@@ -389,14 +373,12 @@ class CampaignViews(RecordViews):
             "complete",
             _("Complete"),
             lambda c, user, data: campaigns.campaign_complete(campaign=c, actor=user),
-            available=transition_available("complete"),
             icon="bi-flag",
         ),
         RecordAction(
             "cancel",
             _("Cancel"),
             lambda c, user, data: campaigns.campaign_cancel(campaign=c, actor=user),
-            available=transition_available("cancel"),
             style="outline-danger",
             icon="bi-slash-circle",
             confirm=_("Cancel the campaign? Mail not sent yet will not be sent."),
@@ -435,7 +417,7 @@ class CampaignViews(RecordViews):
             else None,
             "can_change_targets": request.user.has_perm("crm.change_campaigntarget"),
             "can_add_targets": request.user.has_perm("crm.change_campaign")
-            and obj.status in (Campaign.Status.DRAFT, Campaign.Status.ACTIVE),
+            and CAMPAIGN.refusal(obj, "add_targets") is None,
         }
 
     @classmethod

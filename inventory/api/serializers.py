@@ -1,7 +1,9 @@
 from rest_framework import serializers
 
+from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.lines import document_lines
 
+from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
 from ..models import Item, ItemDiscountGroup, PurchaseOrder, PurchaseOrderLine, Unit, Warehouse
 
 
@@ -34,6 +36,7 @@ class ItemSerializer(serializers.ModelSerializer):
             "primary_vendor",
             "purchase_lead_time_days",
             "blocked",
+            "negative_stock_policy",
             "created_at",
         ]
         read_only_fields = ["created_at"]
@@ -43,7 +46,17 @@ class ItemSerializer(serializers.ModelSerializer):
 class WarehouseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Warehouse
-        fields = ["id", "code", "name", "street", "postal_code", "city", "country", "active"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "street",
+            "postal_code",
+            "city",
+            "country",
+            "active",
+            "negative_stock_policy",
+        ]
 
 
 class PurchaseOrderLineSerializer(serializers.ModelSerializer):
@@ -83,6 +96,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
 class PurchaseOrderSerializer(serializers.ModelSerializer):
     lines = document_lines(PurchaseOrderLineSerializer(), required=False)
     vendor_name = serializers.CharField(source="vendor.party.name", read_only=True)
+    allowed_actions = AllowedActionsField(PurchaseOrder)
 
     class Meta:
         model = PurchaseOrder
@@ -103,6 +117,7 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
             "vendor_reference",
             "notes",
             "lines",
+            "allowed_actions",
             "created_by",
             "created_at",
         ]

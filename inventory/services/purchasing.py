@@ -26,6 +26,7 @@ from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_delete, record_save
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
+from ..actions import PURCHASE_ORDER
 from ..models import InventoryTransaction, PurchaseOrder, PurchaseOrderLine
 from . import stock
 
@@ -145,12 +146,7 @@ def purchase_order_update(*, instance: PurchaseOrder, data: dict[str, Any], acto
     rows = data.pop("lines", None)
     with transaction.atomic():
         order = lock(instance)
-        if order.status != PurchaseOrder.Status.OPEN:
-            raise ConflictError(
-                _("The purchase order is %(status)s: it cannot change.")
-                % {"status": order.get_status_display()},
-                code="purchase_order_closed",
-            )
+        PURCHASE_ORDER.refuse(order, "update")
         fixed = [
             f for f in ("vendor", "drop_shipment") if f in data and data[f] != getattr(order, f)
         ]
@@ -171,20 +167,12 @@ def purchase_order_update(*, instance: PurchaseOrder, data: dict[str, Any], acto
         return order
 
 
-def purchase_order_deletable(order: PurchaseOrder) -> bool:
-    """A purchase order nothing was received on may be deleted (open or canceled); one with
-    receipts stays, its rest is canceled instead."""
-    return not order.has_receipts()
-
-
 def purchase_order_delete(*, instance: PurchaseOrder, actor) -> None:
+    """Delete a purchase order nothing was received on (open or canceled); one with receipts
+    stays, its rest is canceled instead (PURCHASE_ORDER's delete)."""
     with transaction.atomic():
         order = lock(instance)
-        if not purchase_order_deletable(order):
-            raise ConflictError(
-                _("The purchase order has receipts; cancel what is left instead."),
-                code="purchase_order_received",
-            )
+        PURCHASE_ORDER.refuse(order, "delete")
         for line in order.lines.all():
             stock.remove_source(SOURCE, line.pk)
         record_delete(instance=order, actor=actor)
@@ -204,19 +192,8 @@ def _take(
     order: PurchaseOrder, lines: list[dict[str, Any]], *, shipment: bool
 ) -> list[tuple[PurchaseOrderLine, Decimal]]:
     """Check and apply the quantities arriving (or shipped) on the locked lines."""
-    if order.status != PurchaseOrder.Status.OPEN:
-        raise ConflictError(
-            _("The purchase order is %(status)s: nothing more arrives.")
-            % {"status": order.get_status_display()},
-            code="purchase_order_closed",
-        )
-    if shipment != order.drop_shipment:
-        raise ConflictError(
-            _("A drop shipment is registered as shipped by the vendor; other orders are received.")
-            if order.drop_shipment
-            else _("Only a drop shipment is registered as shipped by the vendor."),
-            code="drop_shipment_mismatch",
-        )
+    # refused when closed, for the other kind of order, or with nothing left to receive
+    PURCHASE_ORDER.refuse(order, "register_shipment" if shipment else "receive")
     locked = _locked_lines(order)
     if not lines:  # everything still open
         lines = [

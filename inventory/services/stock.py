@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..models import InventoryTransaction, Item, Warehouse
+from salesmkt.core.audit import record_event
+from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.money import QUANTITY_PLACES, quantize
+
+from ..models import InventoryTransaction, Item, NegativeStockPolicy, Warehouse
 
 Status = InventoryTransaction.Status
+Policy = NegativeStockPolicy
+
+StockRequest = tuple[Item, Warehouse, Decimal]
+ADJUSTMENT = "inventory_adjustment"  # the source of counted corrections and opening balances
 
 
 def record_transaction(
@@ -100,3 +112,215 @@ def on_hand(item: Item, warehouse: Warehouse | None = None) -> Decimal:
     if warehouse is not None:
         transactions = transactions.filter(warehouse=warehouse)
     return transactions.aggregate(total=Sum("quantity"))["total"] or Decimal(0)
+
+
+def on_hand_by_warehouse(item: Item) -> list[tuple[Warehouse, Decimal]]:
+    """The item's on hand in each warehouse it has moved in, by warehouse code."""
+    totals = dict(
+        InventoryTransaction.objects.filter(item=item, status__in=InventoryTransaction.PHYSICAL)
+        .values_list("warehouse_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    warehouses = Warehouse.objects.filter(pk__in=totals).order_by("code")
+    return [(warehouse, totals[warehouse.pk]) for warehouse in warehouses]
+
+
+def _quantity_text(quantity: Decimal) -> str:
+    """80, not 80.0000 nor 8E+1."""
+    return format(quantity.normalize(), "f") if quantity else "0"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """An issue that would take a stocked item below zero on hand in a warehouse."""
+
+    item: Item
+    warehouse: Warehouse
+    on_hand: Decimal
+    asked: Decimal
+    policy: str  # "warn" or "refuse"
+
+    @property
+    def missing(self) -> Decimal:
+        return self.asked - self.on_hand
+
+    def as_params(self) -> dict[str, str]:
+        return {
+            "item": self.item.item_number,
+            "warehouse": self.warehouse.code,
+            "on_hand": str(quantize(self.on_hand, QUANTITY_PLACES)),
+            "asked": str(quantize(self.asked, QUANTITY_PLACES)),
+            "policy": self.policy,
+        }
+
+    def describe(self) -> str:
+        return _("%(item)s in warehouse %(warehouse)s: %(on_hand)s on hand, %(asked)s asked.") % {
+            "item": self.item,
+            "warehouse": self.warehouse.code,
+            "on_hand": _quantity_text(self.on_hand),
+            "asked": _quantity_text(self.asked),
+        }
+
+
+def _checked_requests(
+    requests: Iterable[StockRequest], items: dict[int, Item] | None = None
+) -> dict[tuple[int, int], tuple[Item, Warehouse, Decimal]]:
+    """The requests whose item is stocked and not allowed to go negative, summed per item and
+    warehouse (two lines of one item draw on the same stock). `items` replaces the requests'
+    item rows by fresher (locked) ones."""
+    totals: dict[tuple[int, int], tuple[Item, Warehouse, Decimal]] = {}
+    for item, warehouse, quantity in requests:
+        item = (items or {}).get(item.pk, item)
+        if not item.is_stocked or item.negative_stock_policy_in(warehouse) == Policy.ALLOW:
+            continue
+        key = (item.pk, warehouse.pk)
+        asked = totals[key][2] if key in totals else Decimal(0)
+        totals[key] = (item, warehouse, asked + Decimal(quantity))
+    return {key: request for key, request in totals.items() if request[2] > 0}
+
+
+def shortfalls(requests: Iterable[StockRequest]) -> list[Shortfall]:
+    """What issuing `requests` (item, warehouse, quantity out) would take below zero on hand,
+    for the items whose policy is warn or refuse; non-stocked items are never short.
+
+    A read: it locks nothing. Posting checks again under lock with `refuse_shortfalls`."""
+    return _shortfalls(_checked_requests(requests))
+
+
+def _shortfalls(checked: dict[tuple[int, int], tuple[Item, Warehouse, Decimal]]) -> list[Shortfall]:
+    if not checked:
+        return []
+    rows = (
+        InventoryTransaction.objects.filter(
+            item_id__in={item_id for item_id, _warehouse_id in checked},
+            warehouse_id__in={warehouse_id for _item_id, warehouse_id in checked},
+            status__in=InventoryTransaction.PHYSICAL,
+        )
+        .values_list("item_id", "warehouse_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    stock = {(item_id, warehouse_id): total for item_id, warehouse_id, total in rows}
+    found = []
+    for key, (item, warehouse, asked) in checked.items():
+        available = stock.get(key) or Decimal(0)
+        if available - asked < 0:
+            found.append(
+                Shortfall(
+                    item=item,
+                    warehouse=warehouse,
+                    on_hand=available,
+                    asked=asked,
+                    policy=item.negative_stock_policy_in(warehouse),
+                )
+            )
+    return found
+
+
+def lock_items(item_ids: Iterable[int]) -> dict[int, Item]:
+    """Lock the item rows in pk order: whoever takes stock of an item out waits here for the
+    one before, so two clerks cannot both take the last unit. Inside a transaction only."""
+    ids = sorted(set(item_ids))
+    if not ids:
+        return {}
+    return {
+        item.pk: item for item in Item.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    }
+
+
+def refuse_shortfalls(requests: Iterable[StockRequest], *, accept_warnings: bool) -> None:
+    """Refuse issuing `requests` when it would take stock below zero: `insufficient_stock` for
+    an item (or warehouse) that refuses, `stock_shortfall` for one that warns unless the clerk
+    accepted the warning. Call it inside the posting's transaction, before anything is written:
+    it locks the items it checks until the posting commits."""
+    requests = list(requests)
+    candidates = _checked_requests(requests)
+    locked = lock_items(item_id for item_id, _warehouse_id in candidates)
+    # Read the policy again from the locked rows: it may have changed since they were loaded.
+    found = _shortfalls(_checked_requests(requests, locked))
+    refused = [shortfall for shortfall in found if shortfall.policy == Policy.REFUSE]
+    warned = [shortfall for shortfall in found if shortfall.policy == Policy.WARN]
+    if refused:
+        raise _shortfall_error(
+            refused,
+            code="insufficient_stock",
+            message=_(
+                "Not enough stock of %(item)s in warehouse %(warehouse)s: %(on_hand)s on "
+                "hand, %(asked)s asked."
+            ),
+        )
+    if warned and not accept_warnings:
+        raise _shortfall_error(
+            warned,
+            code="stock_shortfall",
+            message=_(
+                "Posting takes %(item)s in warehouse %(warehouse)s below zero: %(on_hand)s "
+                "on hand, %(asked)s asked. Confirm to post anyway."
+            ),
+        )
+
+
+def _shortfall_error(found: list[Shortfall], *, code: str, message: str) -> ConflictError:
+    first = found[0]
+    text = message % {
+        "item": first.item,
+        "warehouse": first.warehouse.code,
+        "on_hand": _quantity_text(first.on_hand),
+        "asked": _quantity_text(first.asked),
+    }
+    if len(found) > 1:
+        text = " ".join([text, *(shortfall.describe() for shortfall in found[1:])])
+    params = {key: value for key, value in first.as_params().items() if key != "policy"}
+    params["shortfalls"] = [shortfall.as_params() for shortfall in found]
+    return ConflictError(text, code=code, params=params)
+
+
+def stock_adjust(
+    *,
+    item: Item,
+    warehouse: Warehouse,
+    quantity: Decimal,
+    reference: str,
+    actor,
+    on: date | None = None,
+    accept_shortfall: bool = False,
+) -> InventoryTransaction:
+    """Correct the on hand of a stocked item in a warehouse (a count, an opening balance): a
+    positive `quantity` is received, a negative one deducted. What leaves follows the negative
+    stock policy like a delivery does."""
+    if not item.is_stocked:
+        raise DomainError(
+            _("%(item)s is not stocked: it has no on hand to adjust.") % {"item": item},
+            code="item_not_stocked",
+            field="item",
+        )
+    if not quantity:
+        raise DomainError(
+            _("Adjust by a quantity other than zero."), code="invalid_quantity", field="quantity"
+        )
+    with transaction.atomic():
+        if quantity < 0:
+            refuse_shortfalls([(item, warehouse, -quantity)], accept_warnings=accept_shortfall)
+        movement = record_transaction(
+            item=item,
+            warehouse=warehouse,
+            quantity=quantity,
+            status=Status.RECEIVED if quantity > 0 else Status.DEDUCTED,
+            source=ADJUSTMENT,
+            source_id=item.pk,
+            reference=reference,
+            on=on,
+        )
+        record_event(
+            actor=actor,
+            obj=item,
+            action="stock_adjusted",
+            data={
+                "warehouse": warehouse.code,
+                "quantity": str(quantity),
+                "reference": reference,
+                "on": movement.date,
+            },
+        )
+        return movement

@@ -4,8 +4,10 @@ invoice per customer"), GET follows its progress and lists each customer's invoi
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 
+from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
 from ..models import InvoiceRun, InvoiceRunCustomer
 from ..selectors import run_progress, runs_with_progress
 from ..services import runs
@@ -42,6 +44,7 @@ class RunProgressSerializer(serializers.Serializer):
 class InvoiceRunSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     rows = InvoiceRunRowSerializer(many=True, read_only=True)
+    allowed_actions = AllowedActionsField(InvoiceRun)
 
     class Meta:
         model = InvoiceRun
@@ -56,6 +59,7 @@ class InvoiceRunSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
             "finished_at",
+            "allowed_actions",
         ]
         read_only_fields = ["status", "created_by", "created_at", "finished_at"]
         extra_kwargs = {"invoice_date": {"required": False}}

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from orders.models import PackingSlip, SalesOrder
+from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.lines import document_lines
 
 from ..models import (
@@ -70,6 +71,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
         read_only=True, help_text="The seller as posted: the company profile frozen at posting."
     )
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
+    allowed_actions = AllowedActionsField(Invoice)
 
     class Meta:
         model = Invoice
@@ -103,6 +105,7 @@ class InvoiceSerializer(serializers.ModelSerializer):
             "posted_at",
             "chain_hash",
             "previous_hash",
+            "allowed_actions",
         ]
         read_only_fields = [
             "payment_reference",
@@ -153,6 +156,8 @@ class PostSerializer(serializers.Serializer):
 
 
 class PaymentSerializer(serializers.ModelSerializer):
+    allowed_actions = AllowedActionsField(Payment)
+
     class Meta:
         model = Payment
         fields = [
@@ -166,6 +171,7 @@ class PaymentSerializer(serializers.ModelSerializer):
             "currency",
             "voucher",
             "created_at",
+            "allowed_actions",
         ]
         read_only_fields = ["number", "unapplied", "voucher", "created_at"]
         extra_kwargs = {"currency": {"required": False}}

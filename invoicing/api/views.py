@@ -152,9 +152,15 @@ class InvoiceViewSet(
     """Customer, free text and pro forma invoices. POST here makes a free text (or free text pro
     forma) invoice; customer invoices come from an order or packing slips."""
 
-    queryset = Invoice.objects.select_related("customer__party").prefetch_related(
+    # The open item and the lines' orders: what `allowed_actions` asks (apply_credit, post).
+    queryset = Invoice.objects.select_related("customer__party", "open_item").prefetch_related(
         "packing_slips",
-        Prefetch("lines", queryset=InvoiceLine.objects.order_by("line_number")),
+        Prefetch(
+            "lines",
+            queryset=InvoiceLine.objects.select_related("order_line__order").order_by(
+                "line_number"
+            ),
+        ),
         "allowance_charges",
     )
     serializer_class = serializers.InvoiceSerializer

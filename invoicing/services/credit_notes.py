@@ -14,6 +14,7 @@ from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.transitions import lock, retry_on_conflict
 
+from ..actions import INVOICE
 from ..models import (
     DOCUMENT_FIELDS,
     CustomerTransaction,
@@ -35,11 +36,11 @@ def _credited_so_far(line: InvoiceLine) -> Decimal:
 def credit_note_create(
     *, invoice: Invoice, actor, lines: list[dict[str, Any]] | None = None
 ) -> Invoice:
-    """Draft a credit note of a posted invoice: all of it, or `lines` ({invoice_line, quantity})."""
+    """Draft a credit note of a posted invoice: all of it, or `lines` ({invoice_line, quantity}).
+    Refused as `INVOICE`'s `credit` action declares."""
     with transaction.atomic():
         invoice = lock(invoice)
-        if invoice.status != Invoice.Status.POSTED or invoice.kind == Kind.CREDIT_NOTE:
-            raise ConflictError(_("Only a posted invoice can be credited."), code="not_creditable")
+        INVOICE.refuse(invoice, "credit")
         originals = {
             line.pk: line
             for line in invoice.lines.select_related("sales_tax_code").order_by("line_number")
@@ -135,33 +136,31 @@ def _copy_allowance_charges(source: Invoice, target: Invoice) -> None:
     )
 
 
-def _refuse_paid(invoice: Invoice) -> None:
-    # Locked: a payment applied meanwhile waits, and then finds the item settled.
-    item = CustomerTransaction.objects.select_for_update().filter(invoice=invoice).first()
-    if item is None or item.remaining != item.amount:
-        raise ConflictError(
-            _("The invoice is paid or partly paid: credit it and refund the customer instead."),
-            code="invoice_paid",
-        )
+def _lock_open_item(invoice: Invoice) -> None:
+    # Locked: a payment applied meanwhile waits, and then finds the invoice paid.
+    CustomerTransaction.objects.select_for_update().filter(invoice=invoice).first()
 
 
 @retry_on_conflict
 def invoice_cancel(*, invoice: Invoice, actor) -> Invoice:
     """Cancel an unpaid posted invoice: a full credit note is posted and the order lines'
-    invoice remainders come back."""
+    invoice remainders come back. Refused as `INVOICE`'s `cancel` action declares."""
     with transaction.atomic():
         invoice = lock(invoice)
-        if invoice.status != Invoice.Status.POSTED or invoice.kind == Kind.CREDIT_NOTE:
-            raise ConflictError(_("Only a posted invoice can be canceled."), code="not_creditable")
-        _refuse_paid(invoice)
+        _lock_open_item(invoice)
+        INVOICE.refuse(invoice, "cancel")
         note = invoice_post(invoice=credit_note_create(invoice=invoice, actor=actor), actor=actor)
         record_event(actor=actor, obj=invoice, action="canceled", data={"credit_note": note.number})
         return note
 
 
 def invoice_correct(*, invoice: Invoice, actor) -> Invoice:
-    """Cancel the invoice and open a new draft copy of it to fix; returns the draft."""
+    """Cancel the invoice and open a new draft copy of it to fix; returns the draft. Refused as
+    `INVOICE`'s `correct` action declares."""
     with transaction.atomic():
+        locked = lock(invoice)
+        _lock_open_item(locked)
+        INVOICE.refuse(locked, "correct")
         invoice_cancel(invoice=invoice, actor=actor)
         draft = Invoice.objects.create(
             kind=invoice.kind,

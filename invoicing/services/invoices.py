@@ -11,11 +11,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from orders.models import PackingSlip, PackingSlipLine, SalesOrder
-from orders.services.approval import refuse_unless_approved
+from orders.actions import SALES_ORDER
+from orders.models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
 from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
 from orders.services.orders import check_price_fields
 from salesmkt.core.audit import record_event
@@ -28,6 +29,13 @@ from salesmkt.core.tax import document_totals
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 from salesmkt.finance.company import current_company, payment_reference_for, take_exchange_rate
 
+from ..actions import (
+    INVOICE,
+    NOTHING_TO_INVOICE,
+    PACKING_SLIP,
+    quantities_to_invoice,
+    refuse,
+)
 from ..einvoice.checks import refuse_invalid
 from ..models import (
     DOCUMENT_FIELDS,
@@ -38,18 +46,16 @@ from ..models import (
     LedgerEntry,
     LedgerVoucher,
 )
+from ..selectors import drafted_quantities, with_draft_flag
 from .ledger_chain import chain, series_of
-from .payments import settle_prepaid, update_payment_state
+from .payments import (
+    return_credit_apply,
+    set_payment_state,
+    settle_prepaid,
+    update_payment_state,
+)
 
 Kind = Invoice.Kind
-
-
-def _refuse_posted(invoice: Invoice) -> None:
-    if not header_editable(invoice):
-        raise ConflictError(
-            _("A posted invoice never changes; correct it with a credit note."),
-            code="invoice_posted",
-        )
 
 
 def _line(invoice: Invoice, number: int, **fields) -> InvoiceLine:
@@ -95,31 +101,34 @@ def _from_order(order: SalesOrder, slips=()) -> dict[str, Any]:
     }
 
 
-def _drafted_quantities(order_line_ids) -> dict[int, Decimal]:
-    """What draft invoices already hold of these order lines (so nothing is invoiced twice)."""
-    held: dict[int, Decimal] = defaultdict(Decimal)
-    for line in InvoiceLine.objects.filter(
-        order_line_id__in=order_line_ids, invoice__status=Invoice.Status.DRAFT
-    ).exclude(invoice__kind=Kind.PRO_FORMA):
-        held[line.order_line_id] += line.quantity
-    return held
-
-
 @retry_on_conflict
 def invoice_from_order(
     *, order: SalesOrder, actor, ordered_quantities: bool = False, pro_forma: bool = False
 ) -> Invoice:
     """Draft an invoice of what the order delivered and did not invoice yet (or, when invoicing
     ordered quantities, of everything left to invoice). A returned order gets a credit note of
-    what arrived."""
+    what arrived. Refused as `SALES_ORDER`'s `invoice` (or `pro_forma`) action declares; when
+    invoicing ordered quantities, only its lines tell whether anything is left."""
     with transaction.atomic():
         order = lock(order)
-        if order.is_journal or order.status == SalesOrder.Status.CANCELED:
-            raise ConflictError(_("This order cannot be invoiced."), code="order_not_invoiceable")
-        if not pro_forma:  # a pro forma is an estimate: it commits the company to nothing
-            refuse_unless_approved(order)
-        lines = list(order.lines.select_related("item", "sales_tax_code").order_by("line_number"))
-        held = _drafted_quantities([line.pk for line in lines]) if not pro_forma else {}
+        prefetch_related_objects(
+            [order],
+            Prefetch(
+                "lines",
+                queryset=SalesOrderLine.objects.select_related("item", "sales_tax_code").order_by(
+                    "line_number"
+                ),
+            ),
+        )
+        refuse(
+            SALES_ORDER,
+            order,
+            "pro_forma" if pro_forma else "invoice",
+            answered={"nothing_to_invoice"} if ordered_quantities else (),
+        )
+        lines = list(order.lines.all())
+        # A pro forma is an estimate: it commits the company to nothing, drafts hold nothing.
+        held = drafted_quantities([line.pk for line in lines]) if not pro_forma else {}
         invoice = Invoice.objects.create(
             kind=Kind.PRO_FORMA
             if pro_forma
@@ -132,20 +141,15 @@ def invoice_from_order(
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
             **_from_order(order, order.packing_slips.all()),
         )
-        new: list[InvoiceLine] = []
-        for line in lines:
-            basis = (
-                line.invoice_remainder
-                if ordered_quantities
-                else line.delivered_quantity - line.invoiced_quantity
+        new = [
+            _line(invoice, number, **_from_order_line(line, quantity))
+            for number, (line, quantity) in enumerate(
+                quantities_to_invoice(lines, ordered_quantities=ordered_quantities, held=held),
+                start=1,
             )
-            quantity = min(basis, line.invoice_remainder) - held.get(line.pk, Decimal(0))
-            if quantity > 0:
-                new.append(_line(invoice, len(new) + 1, **_from_order_line(line, quantity)))
-        if not new:
-            raise ConflictError(
-                _("Nothing on the order is waiting to be invoiced."), code="nothing_to_invoice"
-            )
+        ]
+        if not new:  # ordered quantities: nothing left on the order at all
+            raise ConflictError(str(NOTHING_TO_INVOICE), code="nothing_to_invoice")
         if not pro_forma:  # the slips this invoice covers are not offered for invoicing again
             invoice.packing_slips.set(
                 order.packing_slips.filter(invoiced=False).exclude(
@@ -159,21 +163,26 @@ def invoice_from_order(
 @retry_on_conflict
 def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> Invoice:
     """One invoice whose lines are exactly those of the chosen packing slips of one customer;
-    a packing slip is invoiced at most once."""
+    a packing slip is invoiced at most once. Each slip is refused as `PACKING_SLIP`'s `invoice`
+    action declares."""
     with transaction.atomic():
         # The orders first, as invoicing an order does: a draft of the order and one of its
         # slips are never made at the same moment, each blind to the other.
         chosen = PackingSlip.objects.filter(pk__in=[s.pk for s in packing_slips])
-        orders = list(
+        list(
             SalesOrder.objects.select_for_update()
             .filter(pk__in=chosen.values("order_id"))
             .order_by("pk")
         )
-        for order in orders:
-            refuse_unless_approved(order)
-        slips = list(chosen.select_for_update().select_related("order").order_by("pk"))
+        slips = list(
+            with_draft_flag(chosen.select_for_update(of=("self",)))
+            .select_related("order")
+            .order_by("pk")
+        )
         if not slips:
             raise ValidationError({"packing_slips": _("Choose at least one packing slip.")})
+        for slip in slips:
+            PACKING_SLIP.refuse(slip, "invoice")
         customers = {slip.order.customer_id for slip in slips}
         if len(customers) != 1:
             raise DomainError(
@@ -181,27 +190,11 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
                 code="several_customers",
                 field="packing_slips",
             )
-        on_draft = set(
-            Invoice.packing_slips.through.objects.filter(
-                packingslip__in=slips, invoice__status=Invoice.Status.DRAFT
-            ).values_list("packingslip_id", flat=True)
-        )
-        taken = [slip.number for slip in slips if slip.invoiced or slip.pk in on_draft]
-        if taken:
-            raise ConflictError(
-                _("Already invoiced or on a draft invoice: %(slips)s.")
-                % {"slips": ", ".join(taken)},
-                code="packing_slip_invoiced",
-            )
         if len({slip.order.currency_id for slip in slips}) != 1:
             raise DomainError(
                 _("The packing slips are of orders in different currencies."),
                 code="several_currencies",
                 field="packing_slips",
-            )
-        if any(slip.order.is_return for slip in slips):
-            raise ConflictError(
-                _("Returns are credited, not invoiced."), code="order_not_invoiceable"
             )
         order = slips[0].order
         invoice = Invoice.objects.create(
@@ -260,19 +253,15 @@ def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = F
 
 def header_editable(invoice: Invoice) -> bool:
     """Whether a document's header (dates, references, delivery, prepaid, allowances and
-    charges) still changes: only a draft's; a posted invoice never changes."""
-    return invoice.status == Invoice.Status.DRAFT
+    charges) still changes: `INVOICE`'s `update` action (a draft's; a posted invoice never
+    changes)."""
+    return INVOICE.refusal(invoice, "update") is None
 
 
 def lines_editable(invoice: Invoice) -> bool:
-    """Whether a draft's lines are entered by hand: a free text invoice's or its pro forma's. An
-    invoice (or pro forma) of an order or of packing slips takes its lines from them, a credit
-    note from the invoice it credits."""
-    return (
-        invoice.status == Invoice.Status.DRAFT
-        and invoice.sales_order_id is None
-        and invoice.kind in (Kind.FREE_TEXT, Kind.PRO_FORMA)
-    )
+    """Whether a draft's lines are entered by hand: `INVOICE`'s `edit_lines` action (a free text
+    invoice's or its pro forma's)."""
+    return INVOICE.refusal(invoice, "edit_lines") is None
 
 
 # What a draft's header takes from the clerk or the integrator, whatever its kind.
@@ -288,12 +277,7 @@ def free_text_invoice_update(*, instance: Invoice, data: dict[str, Any], actor) 
     charges = data.pop("allowance_charges", None)
     with transaction.atomic():
         invoice = lock(instance)
-        _refuse_posted(invoice)
-        if rows is not None and not lines_editable(invoice):
-            raise ConflictError(
-                _("Only a draft free text invoice is edited; post or delete the others."),
-                code="invoice_not_editable",
-            )
+        INVOICE.refuse(invoice, "update" if rows is None else "edit_lines")
         for field in HEADER_FIELDS:
             if field in data:
                 setattr(invoice, field, data[field])
@@ -421,11 +405,12 @@ def _set_totals(invoice: Invoice, lines) -> Invoice:
 
 
 def invoice_delete(*, instance: Invoice, actor) -> None:
-    _refuse_posted(instance)
-    record_delete(instance=instance, actor=actor)
+    """Delete a draft (`record_delete` refuses as `INVOICE`'s `delete` action declares)."""
+    with transaction.atomic():
+        record_delete(instance=lock(instance), actor=actor)
 
 
-def _open_item(invoice: Invoice, credit: bool) -> CustomerTransaction:
+def _open_item(invoice: Invoice, credit: bool, *, actor) -> CustomerTransaction:
     """An invoice opens a receivable; a credit note first settles what is open on the invoice it
     credits, and any rest is the customer's credit."""
     amount = -invoice.total_amount if credit else invoice.total_amount
@@ -447,11 +432,14 @@ def _open_item(invoice: Invoice, credit: bool) -> CustomerTransaction:
             Decimal(0),
         )
         if credited_total >= credited.total_amount:
-            Invoice.objects.filter(pk=credited.pk).update(
-                payment_state=Invoice.PaymentState.CREDITED
+            set_payment_state(
+                invoice_id=credited.pk,
+                state=Invoice.PaymentState.CREDITED,
+                actor=actor,
+                data={"credit_note": invoice.number},
             )
         elif original is not None:  # settled in part: partly paid (or paid)
-            update_payment_state(original)
+            update_payment_state(original, actor=actor)
     return CustomerTransaction.objects.create(
         customer=invoice.customer,
         invoice=invoice,
@@ -528,30 +516,22 @@ def _voucher(
     return voucher
 
 
-def _refuse_unapproved_orders(lines: list[InvoiceLine], *, credit: bool) -> None:
-    """The orders an invoice (or a return's credit note) bills must be approved when they need
-    approval; locked here, before the number is taken, as posting locks them later anyway. A
-    credit note of a posted invoice corrects what was billed and is never held back."""
+def _lock_billed_orders(lines: list[InvoiceLine]) -> None:
+    """Lock the orders the invoice bills (in pk order) before its `post` action is checked:
+    no change sends one back to approval meanwhile. Posting locks them later anyway."""
     order_ids = {line.order_line.order_id for line in lines if line.order_line is not None}
-    for order in SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"):
-        if credit and not order.is_return:
-            continue
-        refuse_unless_approved(order)
+    list(SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"))
 
 
 @retry_on_conflict
 def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
     """Post a draft in one transaction: the next gapless number, a balanced voucher, an open
     customer item, the order lines' invoice remainders lowered, and the document chained to the
-    previous one of its series (`ledger_chain`). Refused while an order it bills waits for
-    approval or was rejected."""
+    previous one of its series (`ledger_chain`). Refused as `INVOICE`'s `post` action declares
+    (checked by `run_transition`): a pro forma, a draft without lines, an order it bills that
+    waits for approval, was rejected or is not confirmed."""
     with transaction.atomic():
         invoice = lock(invoice)
-        if invoice.kind == Kind.PRO_FORMA:
-            raise ConflictError(
-                _("A pro forma invoice is an estimate and is never posted."),
-                code="pro_forma_not_postable",
-            )
         lines = list(
             invoice.lines.select_related(
                 "sales_tax_code__tax_account",
@@ -561,10 +541,8 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
                 "credited_line",
             ).order_by("line_number")
         )
-        if not lines:
-            raise ConflictError(_("The invoice has no lines."), code="invoice_has_no_lines")
         credit = invoice.kind == Kind.CREDIT_NOTE
-        _refuse_unapproved_orders(lines, credit=credit)
+        _lock_billed_orders(lines)
         invoice = run_transition(
             instance=invoice, transition="post", actor=actor, params={"at": timezone.now()}
         )
@@ -616,7 +594,7 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         # Judged by the official rules as the e-invoice it now is: a document that breaks a
         # fatal one rolls back with everything above (no number is used up).
         refuse_invalid(invoice)
-        item = _open_item(invoice, credit)
+        item = _open_item(invoice, credit, actor=actor)
         if invoice.prepaid_amount:
             settle_prepaid(item=item, amount=invoice.prepaid_amount, actor=actor)
         by_order: dict[int, list] = defaultdict(list)
@@ -636,6 +614,8 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
                 sales_order_lines_invoiced(
                     order=order, lines=rows, invoice_number=invoice.number, actor=actor
                 )
+        if credit:  # a return's credit note settles the invoice its goods were sold on
+            return_credit_apply(credit_note=invoice, actor=actor)
         invoice.packing_slips.update(invoiced=True)
         document_request(
             obj=invoice,
@@ -652,24 +632,13 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         return invoice
 
 
-def sendable(invoice: Invoice) -> bool:
-    """A posted invoice or credit note, or a pro forma, goes to the customer; a draft does not
-    (it has no number yet and may still change)."""
-    return invoice.status == Invoice.Status.POSTED or invoice.kind == Kind.PRO_FORMA
-
-
 def invoice_send(*, invoice: Invoice, actor, email_to: str = ""):
-    """Render the invoice (or credit note, or pro forma) and mail it with the PDF attached."""
-    if not sendable(invoice):
-        raise ConflictError(
-            _("Only a posted invoice or a pro forma is sent; post the draft first."),
-            code="invoice_not_posted",
-        )
+    """Render the invoice (or credit note, or pro forma) and mail it with the PDF attached.
+    Refused as `INVOICE`'s `send` action declares (without an address given, the customer's
+    must be on file)."""
+    invoice = Invoice.objects.select_related("customer__party").get(pk=invoice.pk)
+    refuse(INVOICE, invoice, "send", answered={"no_email"} if email_to else ())
     email_to = email_to or invoice.customer.party.email
-    if not email_to:
-        raise DomainError(
-            _("The customer has no email address; give one."), code="no_email", field="email_to"
-        )
     if invoice.status == Invoice.Status.POSTED:
         refuse_invalid(
             invoice, message=_("The e-invoice breaks the official rules; it was not sent.")

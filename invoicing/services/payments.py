@@ -21,9 +21,10 @@ from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
-from salesmkt.core.transitions import lock, retry_on_conflict
+from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 from salesmkt.finance.models import LedgerAccount
 
+from ..actions import INVOICE, PAYMENT
 from ..models import (
     CustomerTransaction,
     Invoice,
@@ -71,7 +72,38 @@ def payment_register(*, data: dict[str, Any], actor) -> Payment:
         return payment
 
 
-def update_payment_state(item: CustomerTransaction) -> None:
+# The transition that brings an invoice's payment state to each state its open item can be in.
+PAYMENT_TRANSITIONS = {
+    Invoice.PaymentState.PAID: "pay_in_full",
+    Invoice.PaymentState.PARTLY_PAID: "pay_in_part",
+    Invoice.PaymentState.UNPAID: "reopen_payment",
+    Invoice.PaymentState.CREDITED: "mark_credited",
+}
+
+
+def set_payment_state(*, invoice_id: int, state: str, actor, data=None) -> None:
+    """Bring the invoice's payment state to `state` by its transition (an audit event with
+    from and to), unless it is there already; a credited invoice stays credited. Call it in
+    the service's transaction, with the open item locked."""
+    current = (
+        Invoice.objects.select_for_update()
+        .values_list("payment_state", flat=True)
+        .get(pk=invoice_id)
+    )
+    if current == state or current == Invoice.PaymentState.CREDITED:
+        return
+    run_transition(
+        instance=Invoice(pk=invoice_id),
+        transition=PAYMENT_TRANSITIONS[state],
+        actor=actor,
+        status_field="payment_state",
+        event_data=data,
+    )
+
+
+def update_payment_state(item: CustomerTransaction, *, actor) -> None:
+    """The invoice's payment state after its open item changed: paid when nothing remains,
+    partly paid when some of it was settled, unpaid when none (a settlement taken back)."""
     if item.invoice_id is None or item.amount <= 0:
         return
     state = (
@@ -81,9 +113,9 @@ def update_payment_state(item: CustomerTransaction) -> None:
         if item.remaining < item.amount
         else Invoice.PaymentState.UNPAID
     )
-    Invoice.objects.filter(pk=item.invoice_id).exclude(
-        payment_state=Invoice.PaymentState.CREDITED
-    ).update(payment_state=state)
+    set_payment_state(
+        invoice_id=item.invoice_id, state=state, actor=actor, data={"remaining": item.remaining}
+    )
 
 
 def _refuse_other_customer_or_currency(item: CustomerTransaction, source) -> None:
@@ -110,7 +142,7 @@ def _settle(
     payment or a credit note's item) and its event on `obj`."""
     item.remaining -= amount
     item.save(update_fields=["remaining"])
-    update_payment_state(item)
+    update_payment_state(item, actor=actor)
     application = PaymentApplication.objects.create(transaction=item, amount=amount, **source)
     record_event(actor=actor, obj=obj, action="applied", data={"item": item.pk, "amount": amount})
     return application
@@ -193,10 +225,12 @@ def reference_names(text: str, payment_reference: str) -> bool:
 def payment_auto_apply(*, payment: Payment, actor) -> list[PaymentApplication]:
     """Apply automatically: the invoice whose KID, OCR or RF reference the payment carries
     first, then an invoice whose number is in the reference, then an open item of exactly the
-    unapplied amount, then the oldest open items."""
+    unapplied amount, then the oldest open items. Refused as `PAYMENT`'s `auto_apply` action
+    declares (a payment applied in full)."""
     applications = []
     with transaction.atomic():
         payment = lock(payment)
+        PAYMENT.refuse(payment, "auto_apply")
         open_items = list(
             CustomerTransaction.objects.filter(
                 customer=payment.customer, currency=payment.currency, remaining__gt=0
@@ -247,15 +281,13 @@ def _locked_items(*pks: int) -> dict[int, CustomerTransaction]:
     }
 
 
-def _open_credit_item(credit_note: Invoice) -> CustomerTransaction:
-    item = CustomerTransaction.objects.filter(
-        invoice_id=credit_note.pk, invoice__kind=Invoice.Kind.CREDIT_NOTE
-    ).first()
-    if item is None:
-        raise ConflictError(
-            _("Only a posted credit note has credit to apply."), code="credit_not_open"
-        )
-    return item
+def _refuse_no_open_credit(credit_note: Invoice) -> Invoice:
+    """The credit note read again with its open item (locked by the caller, if it is to be
+    settled), refused as `INVOICE`'s `apply_credit` action declares: a draft, a pro forma, an
+    invoice, a credit note whose credit is used up."""
+    note = Invoice.objects.select_related("open_item").get(pk=credit_note.pk)
+    INVOICE.refuse(note, "apply_credit")
+    return note
 
 
 @retry_on_conflict
@@ -265,14 +297,15 @@ def credit_note_apply(
     """Apply (part of) a posted credit note's open credit to an open invoice of the same
     customer: the credit's remaining rises towards zero as the invoice's falls."""
     with transaction.atomic():
-        credit_pk = _open_credit_item(credit_note).pk
-        locked = _locked_items(credit_pk, item.pk)
+        credit_pk = (
+            CustomerTransaction.objects.filter(invoice_id=credit_note.pk)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        locked = _locked_items(*{credit_pk or item.pk, item.pk})
+        _refuse_no_open_credit(credit_note)
         credit, item = locked[credit_pk], locked[item.pk]
         _refuse_other_customer_or_currency(item, credit)
-        if credit.remaining >= 0:
-            raise ConflictError(
-                _("The credit note has no open credit left."), code="credit_not_open"
-            )
         if item.remaining <= 0:
             raise ConflictError(_("The item is not open."), code="item_not_open")
         amount = _amount_to_apply(amount, most=min(-credit.remaining, item.remaining))
@@ -281,12 +314,55 @@ def credit_note_apply(
         return _settle(item, amount, actor=actor, obj=credit_note, credit=credit)
 
 
+def return_credit_apply(*, credit_note: Invoice, actor) -> list[PaymentApplication]:
+    """A return's credit note settles the invoice the returned goods were sold on while that is
+    still open (the invoice the return names first, then the others that invoiced the returned
+    lines, oldest first), by the same applications as `credit_note_apply`. What is left, all of
+    it when those invoices are paid, stays as the customer's credit. Runs inside posting."""
+    from ..selectors import invoices_sold_on
+
+    applications = []
+    with transaction.atomic():
+        credit_pk = (
+            CustomerTransaction.objects.filter(invoice_id=credit_note.pk)
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if credit_pk is None:  # not posted: no credit to apply
+            return applications
+        for invoice in invoices_sold_on(credit_note):
+            item = CustomerTransaction.objects.filter(invoice=invoice).only("pk").first()
+            if item is None:
+                continue
+            locked = _locked_items(credit_pk, item.pk)
+            if locked[credit_pk].remaining >= 0:
+                break
+            if locked[item.pk].remaining <= 0:
+                continue
+            application = credit_note_apply(
+                credit_note=credit_note, item=locked[item.pk], actor=actor
+            )
+            record_event(
+                actor=actor,
+                obj=invoice,
+                action="return_credited",
+                data={
+                    "credit_note": credit_note.number,
+                    "return_order": credit_note.sales_order.number,
+                    "amount": application.amount,
+                },
+            )
+            applications.append(application)
+    return applications
+
+
 @retry_on_conflict
 def credit_note_auto_apply(*, credit_note: Invoice, actor) -> list[PaymentApplication]:
     """Apply a credit note's open credit to the customer's oldest open invoices first."""
     applications = []
     with transaction.atomic():
-        credit = _open_credit_item(credit_note)
+        # Read unlocked: each application locks the credit and checks it again.
+        credit = _refuse_no_open_credit(credit_note).open_item
         open_items = CustomerTransaction.objects.filter(
             customer_id=credit.customer_id, currency_id=credit.currency_id, remaining__gt=0
         ).order_by("due_date", "date", "id")

@@ -18,10 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import PackingSlip
-from orders.services.approval import approval_refusal
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.transitions import lock, retry_on_conflict
 
+from ..actions import INVOICE_RUN, PACKING_SLIP
 from ..models import InvoiceRun, InvoiceRunCustomer
 from ..selectors import invoiceable_packing_slips, run_progress
 from . import invoices
@@ -35,7 +36,8 @@ def invoice_run_create(
     """Record a run and its rows (one per customer and currency), then queue the work. The
     slips of an order waiting for approval or rejected are left for a later run (the run's
     event names those orders); should an order go back to approval before its row is posted,
-    the row fails with the reason."""
+    the row fails with the reason. A slip is left out as `PACKING_SLIP`'s `invoice` action
+    declares (its order not approved, or approved and not confirmed yet)."""
     with transaction.atomic():
         slips, held = [], set()
         for slip in (
@@ -43,7 +45,7 @@ def invoice_run_create(
             .select_for_update(of=("self",))
             .prefetch_related(None)
         ):
-            if approval_refusal(slip.order) is None:
+            if PACKING_SLIP.refusal(slip, "invoice") is None:
                 slips.append(slip)
             else:
                 held.add(slip.order.number)
@@ -88,6 +90,19 @@ def invoice_run_create(
                 "held_for_approval": sorted(held),
             },
         )
+        transaction.on_commit(lambda: _queue(run.pk))
+        return run
+
+
+@retry_on_conflict
+def invoice_run_resume(*, run: InvoiceRun, actor) -> InvoiceRun:
+    """Queue an unfinished run again at once, rather than wait for the periodic sweep (a lost
+    worker): its pending customers are posted, the others are left as they are. Refused as
+    `INVOICE_RUN`'s `resume` action declares (a run that is done)."""
+    with transaction.atomic():
+        run = lock(run)
+        INVOICE_RUN.refuse(run, "resume")
+        record_event(actor=actor, obj=run, action="resumed", data=run_progress(run))
         transaction.on_commit(lambda: _queue(run.pk))
         return run
 

@@ -20,15 +20,9 @@ from django.views.decorators.http import require_POST
 
 from orders.models import SalesOrder
 from salesmkt.core.errors import ConflictError, DomainError
-from salesmkt.core.ui import (
-    Column,
-    RecordAction,
-    RecordFormView,
-    RecordViews,
-    error_text,
-    transition_available,
-)
+from salesmkt.core.ui import Column, RecordAction, RecordFormView, RecordViews, error_text
 
+from ..actions import INVOICE, open_credit_item
 from ..einvoice.checks import einvoice_result, peppol_applies
 from ..einvoice.exports import einvoice_file
 from ..einvoice.model import has_einvoice
@@ -42,26 +36,15 @@ from ..forms import (
     entered_forms,
     line_rows,
 )
-from ..models import CustomerTransaction, Invoice
+from ..models import Invoice
 from ..services import credit_notes, invoices, payments
 from .payments import apply_from_form, open_invoice_rows
 
 
 def open_credit(invoice: Invoice) -> Decimal:
     """What a posted credit note still has to apply (a positive amount; zero when none)."""
-    if invoice.kind != Invoice.Kind.CREDIT_NOTE or invoice.status != Invoice.Status.POSTED:
-        return Decimal(0)
-    remaining = (
-        CustomerTransaction.objects.filter(invoice=invoice)
-        .values_list("remaining", flat=True)
-        .first()
-    )
-    return -remaining if remaining and remaining < 0 else Decimal(0)
-
-
-def _posted_invoice(invoice: Invoice) -> bool:
-    """Credit, cancel and correct apply to a posted invoice (not to a credit note)."""
-    return invoice.status == Invoice.Status.POSTED and invoice.kind != Invoice.Kind.CREDIT_NOTE
+    item = open_credit_item(invoice)
+    return -item.remaining if item is not None and item.remaining < 0 else Decimal(0)
 
 
 def record_fields(resource: type[RecordViews], obj) -> list[tuple]:
@@ -171,14 +154,12 @@ class InvoiceViews(RecordViews):
         "chain_hash",
     ]
     delete_service = invoices.invoice_delete
+    # Each button shows as `INVOICE` (invoicing.actions) declares its action.
     actions = [
         RecordAction(
             "post",
             _("Post"),
             lambda i, user, data: invoices.invoice_post(invoice=i, actor=user),
-            available=lambda i: (
-                transition_available("post")(i) and i.kind != Invoice.Kind.PRO_FORMA
-            ),
             permission="invoicing.post_invoice",
             style="success",
             icon="bi-journal-check",
@@ -187,7 +168,6 @@ class InvoiceViews(RecordViews):
             "credit",
             _("Credit note"),
             lambda i, user, data: credit_notes.credit_note_create(invoice=i, actor=user),
-            available=lambda i: _posted_invoice(i) and i.payment_state != "credited",
             permission="add",
             icon="bi-arrow-counterclockwise",
             redirect=lambda i, note: reverse("invoicing:invoices-detail", args=[note.pk]),
@@ -196,7 +176,6 @@ class InvoiceViews(RecordViews):
             "cancel",
             _("Cancel"),
             lambda i, user, data: credit_notes.invoice_cancel(invoice=i, actor=user),
-            available=lambda i: _posted_invoice(i) and i.payment_state == "unpaid",
             permission="invoicing.post_invoice",
             style="outline-danger",
             icon="bi-x-circle",
@@ -206,7 +185,6 @@ class InvoiceViews(RecordViews):
             "correct",
             _("Correct"),
             lambda i, user, data: credit_notes.invoice_correct(invoice=i, actor=user),
-            available=lambda i: _posted_invoice(i) and i.payment_state == "unpaid",
             permission="invoicing.post_invoice",
             icon="bi-pencil-square",
             confirm=_("Cancel the invoice and open a corrected draft?"),
@@ -216,7 +194,6 @@ class InvoiceViews(RecordViews):
             "apply_credit",
             _("Apply to oldest invoices"),
             lambda i, user, data: payments.credit_note_auto_apply(credit_note=i, actor=user),
-            available=lambda i: open_credit(i) > 0,
             permission="invoicing.add_paymentapplication",
             icon="bi-magic",
         ),
@@ -224,14 +201,15 @@ class InvoiceViews(RecordViews):
             "send",
             _("Send"),
             lambda i, user, data: invoices.invoice_send(invoice=i, actor=user),
-            available=lambda i: invoices.sendable(i) and bool(i.customer.party.email),
             icon="bi-envelope",
         ),
     ]
 
     @classmethod
     def editable(cls, obj):
-        return invoices.lines_editable(obj)
+        """Edit opens the free text form, lines and all: `INVOICE`'s `edit_lines` action. Any
+        other draft's header is edited from its own form (`header_edit_url`)."""
+        return INVOICE.refusal(obj, "edit_lines") is None
 
     @classmethod
     def get_forms(cls, request, instance=None):
@@ -261,13 +239,9 @@ class InvoiceViews(RecordViews):
         return invoices.free_text_invoice_update(instance=instance, data=data, actor=actor)
 
     @classmethod
-    def deletable(cls, obj):
-        return invoices.header_editable(obj)
-
-    @classmethod
     def get_queryset(cls):
         return Invoice.objects.select_related(
-            "customer__party", "currency", "sales_order", "voucher"
+            "customer__party", "currency", "sales_order", "voucher", "open_item"
         )
 
     @classmethod
@@ -281,8 +255,8 @@ class InvoiceViews(RecordViews):
         totals = invoices.invoice_totals(obj, lines, charges) if lines else None
         credit = open_credit(obj)
         header_edit = (
-            invoices.header_editable(obj)
-            and not invoices.lines_editable(obj)
+            INVOICE.refusal(obj, "update") is None
+            and not cls.editable(obj)
             and request.user.has_perm(cls.perm("change"))
         )
         return {
@@ -303,6 +277,7 @@ class InvoiceViews(RecordViews):
             "credit_targets": open_invoice_rows(obj, credit) if credit else [],
             "can_apply_credit": request.user.has_perm("invoicing.add_paymentapplication"),
             "can_view_statement": request.user.has_perm("invoicing.view_customertransaction"),
+            "einvoice_refusal": INVOICE.refusal(obj, "einvoice"),
         }
 
 
@@ -379,13 +354,11 @@ class InvoiceFormView(RecordFormView):
         if instance is None:
             return None
         detail = reverse(self.resource.url_name("detail"), args=[instance.pk])
-        if not invoices.header_editable(instance):
-            messages.error(
-                self.request,
-                gettext("A posted invoice never changes; correct it with a credit note."),
-            )
+        refusal = INVOICE.refusal(instance, "update")
+        if refusal is not None:
+            messages.error(self.request, str(refusal.message))
             return HttpResponseRedirect(detail)
-        if not self.header_only and not invoices.lines_editable(instance):
+        if not self.header_only and INVOICE.refusal(instance, "edit_lines") is not None:
             return HttpResponseRedirect(reverse("invoicing:invoices-header", args=[instance.pk]))
         return None
 

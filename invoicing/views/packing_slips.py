@@ -16,6 +16,7 @@ from orders.models import PackingSlip
 from salesmkt.core.errors import DomainError
 from salesmkt.core.ui import error_text
 
+from ..actions import PACKING_SLIP
 from ..selectors import invoiceable_packing_slips, packing_slip_net_amount
 from ..services import invoices
 
@@ -80,6 +81,8 @@ def invoice_packing_slips(request):
             "slip": slip,
             "line_count": len(slip.lines.all()),
             "net_amount": packing_slip_net_amount(slip),
+            # Listed but refused (an approved order not confirmed yet): shown, not chosen.
+            "refusal": PACKING_SLIP.refusal(slip, "invoice"),
         }
         for slip in slips[:MAX_ROWS]
     ]

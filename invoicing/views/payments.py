@@ -15,9 +15,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from crm.forms import DateInput
-from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.errors import DomainError
 from salesmkt.core.ui import Column, RecordAction, RecordViews, form_error_messages
 
+from ..actions import PAYMENT
 from ..models import CustomerTransaction, Invoice, Payment
 from ..services import payments
 
@@ -91,12 +92,12 @@ class PaymentViews(RecordViews):
     ]
     form_class = PaymentForm
     create_service = payments.payment_register
+    # The button shows, Edit and Delete do not, as `PAYMENT` (invoicing.actions) declares.
     actions = [
         RecordAction(
             "auto_apply",
             _("Auto-apply"),
             lambda p, user, data: payments.payment_auto_apply(payment=p, actor=user),
-            available=lambda p: p.unapplied > 0,
             # settling open items is its own permission, as on the Apply forms and in the API
             permission="invoicing.add_paymentapplication",
             icon="bi-magic",
@@ -104,16 +105,12 @@ class PaymentViews(RecordViews):
     ]
 
     @classmethod
-    def editable(cls, obj):
-        return False  # a registered payment is posted: it is settled or refunded, never edited
-
-    @classmethod
     def run_update(cls, instance, data, actor):
-        raise ConflictError(_("A posted payment cannot be changed."), code="payment_posted")
+        PAYMENT.refuse(instance, "update")  # a registered payment is posted: never edited
 
     @classmethod
     def run_delete(cls, instance, actor):
-        raise ConflictError(_("A posted payment cannot be deleted."), code="payment_posted")
+        PAYMENT.refuse(instance, "delete")
 
     @classmethod
     def get_queryset(cls):

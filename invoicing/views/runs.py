@@ -9,9 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput
-from salesmkt.core.ui import Column, RecordViews
+from salesmkt.core.ui import Column, RecordAction, RecordViews
 
 from .. import selectors
+from ..actions import INVOICE_RUN
 from ..models import InvoiceRun
 from ..services import runs
 
@@ -66,13 +67,25 @@ class InvoiceRunViews(RecordViews):
         "finished_at",
     ]
 
+    # Edit and Delete never show, Resume shows while the run is not done: as `INVOICE_RUN`
+    # (invoicing.actions) declares.
+    actions = [
+        RecordAction(
+            "resume",
+            _("Resume"),
+            lambda run, user, data: runs.invoice_run_resume(run=run, actor=user),
+            permission="invoicing.add_invoicerun",
+            icon="bi-play-circle",
+        ),
+    ]
+
     @classmethod
     def run_create(cls, data, actor):
         return runs.invoice_run_create(actor=actor, **data)
 
     @classmethod
-    def editable(cls, obj):
-        return False  # a run is a record of what was posted
+    def run_update(cls, instance, data, actor):
+        INVOICE_RUN.refuse(instance, "update")  # a run is a record of what was posted
 
     @classmethod
     def get_queryset(cls):

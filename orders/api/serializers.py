@@ -1,15 +1,43 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from crm.models import Vendor
+from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.lines import document_lines
 
-from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
+from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
+from ..models import (
+    PackingSlip,
+    PackingSlipLine,
+    SalesOrder,
+    SalesOrderLine,
+    SalesQuotation,
+)
 
 
 class SalesOrderLineSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(required=False)
+    returned_invoice_line = serializers.IntegerField(
+        write_only=True,
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text=_(
+            "For a return line, instead of `returned_line`: the posted invoice line the goods "
+            "were sold on (its order line becomes `returned_line`)."
+        ),
+    )
+    returned_quantity = serializers.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        read_only=True,
+        help_text=_(
+            "What return orders take back of this line, arrived or still expected (canceled "
+            "returns take nothing). At most the invoiced quantity."
+        ),
+    )
 
     class Meta:
         model = SalesOrderLine
@@ -34,6 +62,9 @@ class SalesOrderLineSerializer(serializers.ModelSerializer):
             "status",
             "supply_type",
             "purchase_line",
+            "returned_line",
+            "returned_invoice_line",
+            "returned_quantity",
         ]
         read_only_fields = [
             "purchase_line",
@@ -59,6 +90,7 @@ class SalesOrderLineSerializer(serializers.ModelSerializer):
 class SalesOrderSerializer(serializers.ModelSerializer):
     lines = document_lines(SalesOrderLineSerializer(), required=False)
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
+    allowed_actions = AllowedActionsField(SalesOrder)
 
     class Meta:
         model = SalesOrder
@@ -91,6 +123,7 @@ class SalesOrderSerializer(serializers.ModelSerializer):
             "approval_status",
             "approval_reason",
             "period",
+            "allowed_actions",
         ]
         read_only_fields = [
             "number",
@@ -145,6 +178,16 @@ class PackingSlipLineSerializer(serializers.ModelSerializer):
 
 class PackingSlipSerializer(serializers.ModelSerializer):
     lines = document_lines(PackingSlipLineSerializer())
+    accept_shortfall = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        default=False,
+        help_text=_(
+            "Post although the delivery takes an item whose negative stock policy is `warn` "
+            "below zero on hand (without it: 409 `stock_shortfall`). An item or warehouse that "
+            "refuses negative stock answers 409 `insufficient_stock` whatever this says."
+        ),
+    )
 
     class Meta:
         model = PackingSlip
@@ -157,6 +200,7 @@ class PackingSlipSerializer(serializers.ModelSerializer):
             "posted_by",
             "invoiced",
             "lines",
+            "accept_shortfall",
         ]
         read_only_fields = ["number", "posted_at", "posted_by", "invoiced"]
         extra_kwargs = {"delivery_date": {"required": False}}
@@ -208,10 +252,9 @@ class SalesQuotationLineSerializer(serializers.ModelSerializer):
 class SalesQuotationSerializer(serializers.ModelSerializer):
     lines = document_lines(SalesQuotationLineSerializer(), required=False)
     party_name = serializers.CharField(source="party.name", read_only=True)
+    allowed_actions = AllowedActionsField(SalesQuotation)
 
     class Meta:
-        from ..models import SalesQuotation
-
         model = SalesQuotation
         fields = [
             "id",
@@ -233,6 +276,7 @@ class SalesQuotationSerializer(serializers.ModelSerializer):
             "closed_at",
             "approval_status",
             "approval_reason",
+            "allowed_actions",
         ]
         read_only_fields = [
             "number",

@@ -20,7 +20,8 @@ from ..models import (
     SalesQuotation,
     SalesQuotationLine,
 )
-from ..services import approval, delivery, orders, projects, quotations, supply
+from ..selectors.returns import with_returned_quantity
+from ..services import approval, delivery, orders, projects, quotations, returns, supply
 from . import allocation as allocation_api
 from . import serializers
 
@@ -47,7 +48,12 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
     """Sales orders of the five types, lines nested. State changes are POST actions."""
 
     queryset = SalesOrder.objects.select_related("customer__party").prefetch_related(
-        Prefetch("lines", queryset=SalesOrderLine.objects.order_by("line_number"))
+        Prefetch(
+            "lines",
+            queryset=with_returned_quantity(SalesOrderLine.objects.order_by("line_number")),
+        ),
+        # for `allowed_actions` (delete): whether the order has packing slips
+        Prefetch("packing_slips", queryset=PackingSlip.objects.only("pk", "order_id")),
     )
     serializer_class = serializers.SalesOrderSerializer
     filterset_fields = {
@@ -58,6 +64,7 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         "requested_ship_date": ["exact", "gte", "lte"],
         "created_at": ["gte", "lte"],
         "sales_agreement": ["exact"],
+        "original_invoice_number": ["exact"],
     }
     search_fields = [
         "number",
@@ -74,6 +81,7 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         "approve": ["orders.approve_documents"],
         "reject": ["orders.approve_documents"],
         "purchase": ["orders.change_salesorder", "inventory.add_purchaseorder"],
+        "create_return": ["orders.add_salesorder"],
     }
 
     def _respond(self, order):
@@ -208,6 +216,16 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         purchase = PurchaseOrderViewSet.queryset.get(pk=purchase_line.order_id)
         return Response(PurchaseOrderSerializer(purchase).data, status=201)
 
+    @extend_schema(request=None, responses={201: serializers.SalesOrderSerializer})
+    @action(detail=True, methods=["post"], url_path="return")
+    def create_return(self, request, pk=None):
+        """Make a draft return of an invoiced (or partly invoiced) order: a return order for
+        the same customer with one line per line that has invoiced quantities no return takes
+        back yet, of that quantity, each referring to the line it returns. Lower the quantities
+        to what comes back, then confirm. 409 `nothing_to_return` when nothing is left."""
+        order = returns.sales_order_create_return(order=self.get_object(), actor=request.user)
+        return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data, status=201)
+
     @extend_schema(
         request=serializers.ArrivalSerializer, responses={201: serializers.PackingSlipSerializer}
     )
@@ -255,6 +273,7 @@ class PackingSlipViewSet(
             lines=data["lines"],
             actor=self.request.user,
             delivery_date=data.get("delivery_date"),
+            accept_shortfall=data.get("accept_shortfall", False),
         )
 
 

@@ -9,10 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from crm.models import Customer
-from salesmkt.core.audit import record_event
-from salesmkt.core.errors import ConflictError
 from salesmkt.core.money import round_money
-from salesmkt.core.transitions import lock
+from salesmkt.core.transitions import run_transition
 
 from ..models import ApprovalRule, SalesOrder, SalesOrderLine
 
@@ -79,31 +77,30 @@ def approval_reasons(
 
 def evaluate(document, *, customer: Customer, actor) -> None:
     """Set the document's approval status after its lines or amounts changed: an approved
-    document whose total changed goes back to pending."""
+    document whose total changed goes back to pending. Call it in the service's transaction."""
     total = document_total(document)
     order = document if isinstance(document, SalesOrder) else None
     reasons = approval_reasons(customer=customer, total=total, order=order)
+    reason = "; ".join(reasons)[:300]
     before = document.approval_status
+    params: dict = {}
     if not reasons:
-        status = NOT_REQUIRED
-    elif before == APPROVED and document.approved_total == total:
-        status = APPROVED
+        transition = "waive_approval" if before != NOT_REQUIRED else None
+    elif before == PENDING or (before == APPROVED and document.approved_total == total):
+        transition = None
     else:
-        status = PENDING
-    document.approval_status = status
-    document.approval_reason = "; ".join(reasons)[:300]
-    type(document).objects.filter(pk=document.pk).update(
-        approval_status=status, approval_reason=document.approval_reason
-    )
-    if status != before:
-        record_event(
+        transition, params = "ask_approval", {"reason": reason}
+    if transition is not None:
+        run_transition(
+            instance=document,
+            transition=transition,
             actor=actor,
-            obj=document,
-            action="approval",
-            from_status=before,
-            to_status=status,
-            data={"reason": document.approval_reason},
+            params=params,
+            status_field="approval_status",
         )
+    else:
+        type(document).objects.filter(pk=document.pk).update(approval_reason=reason)
+    document.refresh_from_db(fields=["approval_status", "approval_reason", "approved_total"])
 
 
 # The approval statuses `approval_refusal` refuses, for querysets (the same rule, in SQL).
@@ -122,66 +119,24 @@ def approval_refusal(document) -> str | None:
     return None
 
 
-def refuse_unless_approved(order: SalesOrder) -> None:
-    """Raise the approval refusal of `order` (409), if any. Call it in the service's transaction
-    once the order is locked, so that no change sends it back to pending meanwhile."""
-    code = approval_refusal(order)
-    if code == "approval_pending":
-        raise ConflictError(
-            _(
-                "Sales order %(order)s waits for a sales manager's approval (%(reason)s): it "
-                "cannot be delivered, purchased for or invoiced until it is approved."
-            )
-            % {"order": order.number, "reason": order.approval_reason},
-            code=code,
-        )
-    if code == "approval_rejected":
-        raise ConflictError(
-            _(
-                "A sales manager rejected sales order %(order)s: it cannot be delivered, "
-                "purchased for or invoiced."
-            )
-            % {"order": order.number},
-            code=code,
-        )
-
-
-def require_approval(document) -> None:
-    """Confirming a quotation or order waits for its approval (code `approval_required`)."""
-    if approval_refusal(document) is not None:
-        raise ConflictError(
-            _("A sales manager must approve this document first (%(reason)s).")
-            % {"reason": document.approval_reason},
-            code="approval_required",
-        )
-
-
-def _decide(document, *, approve: bool, actor, reason: str = ""):
-    with transaction.atomic():
-        document = lock(document)
-        if document.approval_status != PENDING:
-            raise ConflictError(
-                _("Only a pending document can be approved or rejected."),
-                code="approval_not_pending",
-            )
-        before = document.approval_status
-        document.approval_status = APPROVED if approve else REJECTED
-        document.approved_total = document_total(document) if approve else None
-        document.save(update_fields=["approval_status", "approved_total"])
-        record_event(
-            actor=actor,
-            obj=document,
-            action="approved" if approve else "rejected",
-            from_status=before,
-            to_status=document.approval_status,
-            data={"reason": reason},
-        )
-        return document
-
-
 def approve(document, *, actor):
-    return _decide(document, approve=True, actor=actor)
+    """A sales manager approves the pending document (its total is the approved total)."""
+    with transaction.atomic():
+        return run_transition(
+            instance=document,
+            transition="approve",
+            actor=actor,
+            params={"total": document_total(document)},
+            status_field="approval_status",
+        )
 
 
 def reject(document, *, reason: str, actor):
-    return _decide(document, approve=False, actor=actor, reason=reason)
+    with transaction.atomic():
+        return run_transition(
+            instance=document,
+            transition="reject",
+            actor=actor,
+            params={"reason": reason},
+            status_field="approval_status",
+        )

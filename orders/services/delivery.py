@@ -21,19 +21,60 @@ from salesmkt.core.money import to_decimal
 from salesmkt.core.numbering import next_number
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
+from ..actions import SALES_ORDER
 from ..models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
-from . import approval
+from .invoicing import invoiced_ahead_deliver, sell_delivery
 from .orders import SOURCE, apply_line_inventory
 
 
-def settle_order_status(order: SalesOrder, actor) -> SalesOrder:
-    """An open order is delivered once no line has anything left to deliver."""
+def settle_order_status(
+    order: SalesOrder, actor, *, event_data: dict[str, Any] | None = None
+) -> SalesOrder:
+    """An open order is delivered once no line has anything left to deliver. One invoiced
+    before it was delivered (an invoice of ordered quantities, e.g. for prepayment) with nothing
+    left to invoice is then invoiced too: no invoice will come to move it on. A subscription
+    stays delivered: its renewal needs the period's invoice (`sales_order_lines_invoiced`)."""
     if (
-        order.status == SalesOrder.Status.OPEN
-        and not order.lines.filter(deliver_remainder__gt=0).exists()
+        order.status != SalesOrder.Status.OPEN
+        or order.lines.filter(deliver_remainder__gt=0).exists()
     ):
-        return run_transition(instance=order, transition="deliver", actor=actor)
+        return order
+    order = run_transition(instance=order, transition="deliver", actor=actor)
+    if (
+        order.order_type != SalesOrder.OrderType.SUBSCRIPTION
+        and order.lines.filter(invoiced_quantity__gt=0).exists()
+        and not order.lines.filter(invoice_remainder__gt=0).exists()
+    ):
+        order = run_transition(
+            instance=order, transition="invoice", actor=actor, event_data=event_data
+        )
     return order
+
+
+def _sell_invoiced_ahead(
+    slip: PackingSlip, planned: list[tuple[SalesOrderLine, Decimal]]
+) -> list[str]:
+    """What of the slip was invoiced ahead is sold on those invoices (oldest first): the
+    movements it issued become sold, with the invoice's number. The invoice numbers, in order."""
+    movements: dict[int, list[InventoryTransaction]] = {}
+    for movement in (
+        InventoryTransaction.objects.select_for_update()
+        .filter(
+            source=SOURCE,
+            source_id__in=[line.pk for line, _q in planned],
+            reference=slip.number,
+            status=InventoryTransaction.Status.DEDUCTED,
+        )
+        .order_by("pk")
+    ):
+        movements.setdefault(movement.source_id, []).append(movement)
+    numbers: list[str] = []
+    for line, quantity in planned:  # a line given twice in the slip issued two movements
+        sold = invoiced_ahead_deliver(line=line, quantity=quantity)
+        own = movements.get(line.pk, [])
+        sell_delivery(own.pop(0) if own else None, sold)
+        numbers += [number for number, _q in sold if number not in numbers]
+    return numbers
 
 
 @retry_on_conflict
@@ -44,26 +85,20 @@ def packing_slip_post(
     actor,
     delivery_date: date | None = None,
     vendor_shipment: bool = False,
+    accept_shortfall: bool = False,
 ) -> PackingSlip:
     """Post a delivery of `lines` ({order_line, quantity}). Refused, with nothing written, for a
-    journal, an order that is not open or not approved (`approval.refuse_unless_approved`, for a
+    journal, an order that is not open or not approved (`SALES_ORDER` deliver refusals, for a
     return's arrival and a vendor's drop shipment too), a quantity of zero or less, or more than
     the deliver remainder (over-delivery). A drop-shipment line is delivered only by its vendor's
-    shipment (`vendor_shipment`), and moves nothing in our warehouses."""
+    shipment (`vendor_shipment`), and moves nothing in our warehouses. A delivery that would take
+    a stocked item below zero on hand follows the item's (else the warehouse's) negative stock
+    policy: refused (`insufficient_stock`), refused unless the clerk accepted the warning
+    (`accept_shortfall`, else `stock_shortfall`), or allowed."""
     with transaction.atomic():
         order = lock(order)
-        if order.is_journal:
-            raise ConflictError(
-                _("A journal is a draft: change its type before delivering it."),
-                code="journal_order",
-            )
-        if order.status != SalesOrder.Status.OPEN:
-            raise ConflictError(
-                _("The order is %(status)s: nothing can be delivered.")
-                % {"status": order.get_status_display()},
-                code="order_not_open",
-            )
-        approval.refuse_unless_approved(order)
+        # journal, not open, approval pending or rejected, needed approval but not confirmed
+        SALES_ORDER.refuse(order, "deliver")
         if not lines:
             raise DomainError(
                 _("Choose the lines and quantities to deliver."),
@@ -118,6 +153,11 @@ def packing_slip_post(
                 )
             line.deliver_remainder -= quantity  # also guards a line given twice in one slip
             planned.append((line, quantity))
+        if not order.is_return and not vendor_shipment:  # stock leaves our warehouses
+            stock.refuse_shortfalls(
+                ((line.item, line.warehouse, quantity) for line, quantity in planned),
+                accept_warnings=accept_shortfall,
+            )
         slip = PackingSlip.objects.create(
             number=next_number("packing-slip"),
             order=order,
@@ -158,6 +198,7 @@ def packing_slip_post(
                     quantity=quantity,
                     amount=line.net_amount_of(quantity),
                 )
+        invoices = [] if order.is_return else _sell_invoiced_ahead(slip, planned)
         if not order.is_return and all(
             line.invoiced_quantity >= line.delivered_quantity for line, _q in planned
         ):  # invoiced ahead (ordered quantities): nothing of this slip is left to invoice
@@ -180,5 +221,7 @@ def packing_slip_post(
                 "lines": {line.line_number: str(q) for line, q in planned},
             },
         )
-        settle_order_status(order, actor)
+        settle_order_status(
+            order, actor, event_data={"packing_slip": slip.number, "invoices": invoices}
+        )
         return slip

@@ -18,7 +18,8 @@ from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.transitions import lock, run_transition
 
-from ..models import SalesOrder, SalesOrderLine, SubscriptionPeriod
+from ..models import InvoicedAhead, SalesOrder, SalesOrderLine, SubscriptionPeriod
+from ..selectors.returns import returned_quantities
 from .orders import SOURCE, apply_line_inventory
 
 
@@ -74,6 +75,86 @@ def _mark_sold(sold: list[tuple[SalesOrderLine, Decimal]], invoice_number: str) 
     InventoryTransaction.objects.bulk_create(split_off)
 
 
+def _ahead(invoiced: Decimal, delivered: Decimal) -> Decimal:
+    """What of a line is invoiced and not delivered yet."""
+    return max(Decimal(0), invoiced - delivered)
+
+
+def _record_invoiced_ahead(
+    lines: list[SalesOrderLine], invoiced_before: dict[int, Decimal], invoice_number: str
+) -> None:
+    """Remember what this invoice invoiced beyond the lines' deliveries: the deliveries that
+    follow are sold on it (`invoiced_ahead_deliver`)."""
+    rows = []
+    for line in lines:
+        quantity = _ahead(line.invoiced_quantity, line.delivered_quantity) - _ahead(
+            invoiced_before[line.pk], line.delivered_quantity
+        )
+        if quantity > 0:
+            rows.append(
+                InvoicedAhead(
+                    order_line=line,
+                    invoice_number=invoice_number,
+                    quantity=quantity,
+                    open_quantity=quantity,
+                )
+            )
+    InvoicedAhead.objects.bulk_create(rows)
+
+
+def _draw_down(rows: list[InvoicedAhead], quantity: Decimal) -> list[tuple[str, Decimal]]:
+    """Take `quantity` off the open quantities of `rows` in their order: (invoice number, taken)."""
+    taken = []
+    for row in rows:
+        if quantity <= 0:
+            break
+        part = min(row.open_quantity, quantity)
+        row.open_quantity -= part
+        row.save(update_fields=["open_quantity"])
+        taken.append((row.invoice_number, part))
+        quantity -= part
+    return taken
+
+
+def invoiced_ahead_deliver(*, line: SalesOrderLine, quantity: Decimal) -> list[tuple[str, Decimal]]:
+    """A delivery of `quantity` of a locked line: the part of it invoiced ahead, by invoice
+    (oldest invoice first), now delivered. The caller sells its inventory transactions."""
+    rows = list(
+        InvoicedAhead.objects.select_for_update()
+        .filter(order_line=line, open_quantity__gt=0)
+        .order_by("pk")
+    )
+    return _draw_down(rows, quantity)
+
+
+def sell_delivery(movement: InventoryTransaction | None, sold: list[tuple[str, Decimal]]) -> None:
+    """Sell a delivery's (deducted) movement on the invoices that invoiced it ahead: each
+    invoice's part is sold with its number; a part smaller than the movement is split off, the
+    rest stays deducted."""
+    if movement is None:  # not stocked (a service) or nothing moved: nothing to sell
+        return
+    for invoice_number, quantity in sold:
+        size = -movement.quantity
+        if quantity >= size:
+            movement.status = InventoryTransaction.Status.SOLD
+            movement.invoice_number = invoice_number
+            movement.save(update_fields=["status", "invoice_number"])
+            return
+        movement.quantity = -(size - quantity)
+        movement.save(update_fields=["quantity"])
+        InventoryTransaction.objects.create(
+            item_id=movement.item_id,
+            warehouse_id=movement.warehouse_id,
+            quantity=-quantity,
+            status=InventoryTransaction.Status.SOLD,
+            source=movement.source,
+            source_id=movement.source_id,
+            reference=movement.reference,
+            invoice_number=invoice_number,
+            date=movement.date,
+        )
+
+
 def _write_invoiced(invoiced: list[tuple[SalesOrderLine, Decimal]]) -> None:
     """Write the lines' new remainders: one UPDATE per distinct quantity (orders repeat their
     quantities, so a 1,000-line invoice takes a handful), then one for the lines now invoiced.
@@ -114,6 +195,7 @@ def sales_order_lines_invoiced(
         }
         amount = Decimal(0)
         invoiced: list[tuple[SalesOrderLine, Decimal]] = []
+        invoiced_before = {pk: line.invoiced_quantity for pk, line in order_lines.items()}
         agreement_lines_lock(
             order_lines[pk].agreement_line_id
             for row in lines
@@ -150,6 +232,11 @@ def sales_order_lines_invoiced(
         _write_invoiced(invoiced)
         if not order.is_return:
             _mark_sold(invoiced, invoice_number)
+            _record_invoiced_ahead(
+                list({line.pk: line for line, _q in invoiced}.values()),
+                invoiced_before,
+                invoice_number,
+            )
         order.document_status = SalesOrder.DocumentStatus.INVOICE
         order.save(update_fields=["document_status"])
         record_event(
@@ -223,11 +310,37 @@ def sales_order_lines_credited(
                     % {"line": line.line_number, "quantity": quantity},
                     code="over_crediting",
                 )
+            returned = returned_quantities([line.pk]).get(line.pk, Decimal(0))
+            if line.invoiced_quantity - quantity < returned:
+                # What returns take back is credited by the returns' own credit notes.
+                raise ConflictError(
+                    _(
+                        "Line %(line)d: %(returned)s of it are returned; credit at most "
+                        "%(most)s of it here."
+                    )
+                    % {
+                        "line": line.line_number,
+                        "returned": format(returned.normalize(), "f"),
+                        "most": format((line.invoiced_quantity - returned).normalize(), "f"),
+                    },
+                    code="over_crediting",
+                )
+            ahead_before = _ahead(line.invoiced_quantity, line.delivered_quantity)
             line.invoiced_quantity -= quantity
             line.invoice_remainder += quantity
             if line.status == SalesOrderLine.Status.INVOICED:
                 line.status = SalesOrderLine.Status.DELIVERED
             line.save(update_fields=["invoiced_quantity", "invoice_remainder", "status"])
+            no_longer_ahead = ahead_before - _ahead(line.invoiced_quantity, line.delivered_quantity)
+            if no_longer_ahead > 0:  # credited before delivery: the newest invoice's go first
+                _draw_down(
+                    list(
+                        InvoicedAhead.objects.select_for_update()
+                        .filter(order_line=line, open_quantity__gt=0)
+                        .order_by("-pk")
+                    ),
+                    no_longer_ahead,
+                )
         record_event(
             actor=actor, obj=order, action="credited", data={"credit_note": credit_note_number}
         )

@@ -23,13 +23,14 @@ from inventory.services import stock
 from salesmkt.core.audit import record_event
 from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
-from salesmkt.core.money import to_decimal
+from salesmkt.core.money import QUANTITY_PLACES, quantize, to_decimal
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
+from ..actions import SALES_ORDER
 from ..models import SalesOrder, SalesOrderLine
-from . import approval
+from . import approval, returns
 
 OrderType = SalesOrder.OrderType
 SOURCE = "sales_order_line"
@@ -144,6 +145,7 @@ def _write_lines(
     order: SalesOrder, rows: list[dict[str, Any]], actor, *, trusted_prices: bool = False
 ) -> list[SalesOrderLine]:
     existing = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
+    sold_lines = returns.SoldLines(order, rows, existing)  # a return's sold lines, locked
     kept, written = set(), []
     next_line_number = max((line.line_number for line in existing.values()), default=0)
     for index, row in enumerate(rows):
@@ -184,6 +186,7 @@ def _write_lines(
         ):
             if field in row and row[field] is not None:
                 setattr(line, field, row[field])
+        priced_as_sold = sold_lines.apply(line, row, index)
         reprice = (
             line.pk is None
             or before != (line.item_id, line.quantity)
@@ -220,6 +223,7 @@ def _write_lines(
                     "item",
                     "warehouse",
                     "sales_tax_code",
+                    "returned_line",
                 ],
                 validate_unique=False,
                 validate_constraints=False,
@@ -237,9 +241,10 @@ def _write_lines(
                 row=row,
                 actor=actor,
                 sales_agreement=order.sales_agreement,
-                trusted=trusted_prices,
+                trusted=trusted_prices or priced_as_sold,
             )
         check_price_fields(line, index)
+        sold_lines.refuse_over_return(line)
         line.deliver_remainder = line.quantity - line.delivered_quantity
         line.invoice_remainder = line.quantity - line.invoiced_quantity
         is_new = line.pk is None
@@ -247,12 +252,27 @@ def _write_lines(
         kept.add(line.pk)
         written.append(line)
         apply_line_inventory(order, line, is_new=is_new)
+        if not is_new and line.quantity != before[1]:
+            record_event(
+                actor=actor,
+                obj=order,
+                action="line_quantity_changed",
+                data={  # old and new as the history shows every field change
+                    "line": line.line_number,
+                    "item": line.item.item_number,
+                    "quantity": {
+                        "old": str(quantize(before[1], QUANTITY_PLACES)),
+                        "new": str(quantize(line.quantity, QUANTITY_PLACES)),
+                    },
+                },
+            )
     for pk, line in existing.items():
         if pk not in kept:
             if line.delivered_quantity or line.invoiced_quantity:
                 raise ConflictError(_("A delivered line cannot be removed."), code="line_delivered")
             stock.remove_source(SOURCE, line.pk)
             line.delete()
+    sold_lines.name_original_invoice(written)
     return written
 
 
@@ -304,6 +324,7 @@ def sales_order_create(*, data: dict[str, Any], actor, trusted_prices: bool = Fa
             raise ConflictError(
                 _("The agreement belongs to another customer."), code="agreement_customer_mismatch"
             )
+        returns.check_return_header(order, changes=data)
         order = record_save(instance=order, actor=actor)
         lines = _write_lines(order, rows, actor, trusted_prices=trusted_prices)
         _release_from_agreement(order, lines, actor)
@@ -325,7 +346,7 @@ def sales_order_update(*, instance: SalesOrder, data: dict[str, Any], actor) -> 
     rows = data.pop("lines", None)
     with transaction.atomic():
         order = lock(instance)
-        _refuse_unless_open(order)
+        SALES_ORDER.refuse(order, "update")
         if order.sales_agreement_id and (rows is not None or "sales_agreement" in data):
             raise ConflictError(
                 _(
@@ -339,6 +360,7 @@ def sales_order_update(*, instance: SalesOrder, data: dict[str, Any], actor) -> 
                 _("The customer of a delivered order cannot change."), code="order_delivered"
             )
         data.pop("order_type", None)  # changed only through sales_order_change_type
+        returns.check_return_header(order, changes=data)
         for field, value in data.items():
             setattr(order, field, value)
         order = record_save(instance=order, actor=actor)
@@ -355,6 +377,7 @@ def sales_order_change_type(*, order: SalesOrder, order_type: str, actor) -> Sal
         raise ValidationError({"order_type": _("Unknown order type.")})
     with transaction.atomic():
         order = lock(order)
+        SALES_ORDER.refuse(order, "change_type")
         before = order.order_type
         if order_type == before:
             return order
@@ -382,6 +405,8 @@ def sales_order_change_type(*, order: SalesOrder, order_type: str, actor) -> Sal
             order.rma_number = next_number("rma")
             fields.append("rma_number")
         order.save(update_fields=fields)
+        if before == OrderType.RETURNED:  # no longer a return: its lines give nothing back
+            order.lines.filter(returned_line__isnull=False).update(returned_line=None)
         lines = list(order.lines.select_related("item", "warehouse").order_by("pk"))
         for line in lines:
             apply_line_inventory(order, line)
@@ -393,14 +418,6 @@ def sales_order_change_type(*, order: SalesOrder, order_type: str, actor) -> Sal
         return order
 
 
-def _refuse_journal(order: SalesOrder) -> None:
-    if order.is_journal:
-        raise ConflictError(
-            _("A journal is a draft: change its type before confirming, picking or delivering it."),
-            code="journal_order",
-        )
-
-
 @retry_on_conflict
 def sales_order_confirm(
     *, order: SalesOrder, actor, confirmed_ship_date: date | None = None
@@ -410,18 +427,7 @@ def sales_order_confirm(
     requested ship date). The lines' expected movements move to that date."""
     with transaction.atomic():
         order = lock(order)
-        _refuse_journal(order)
-        _refuse_unless_open(order)
-        if order.customer.on_hold == Customer.OnHold.ALL:
-            raise ConflictError(
-                _("The customer is on hold: nothing can be confirmed for it."),
-                code="customer_on_hold",
-            )
-        if not order.lines.exists():
-            raise ConflictError(
-                _("Add lines before confirming the order."), code="order_has_no_lines"
-            )
-        approval.require_approval(order)
+        SALES_ORDER.refuse(order, "confirm")
         before = order.confirmed_ship_date or order.requested_ship_date
         order.confirmed_ship_date = (
             confirmed_ship_date or order.confirmed_ship_date or order.requested_ship_date
@@ -467,10 +473,7 @@ def picking_list(order: SalesOrder) -> dict:
 def sales_order_picking_list(*, order: SalesOrder, actor) -> SalesOrder:
     with transaction.atomic():
         order = lock(order)
-        _refuse_journal(order)
-        _refuse_unless_open(order)
-        if not order.lines.filter(deliver_remainder__gt=0).exists():
-            raise ConflictError(_("Nothing is left to pick."), code="nothing_to_pick")
+        SALES_ORDER.refuse(order, "picking_list")
         order.document_status = SalesOrder.DocumentStatus.PICKING_LIST
         order.save(update_fields=["document_status"])
         record_event(actor=actor, obj=order, action="picking_list")
@@ -484,11 +487,7 @@ def sales_order_cancel(*, order: SalesOrder, actor) -> SalesOrder:
     with transaction.atomic():
         order = lock(order)
         lines = list(order.lines.select_for_update().order_by("pk"))
-        if any(line.delivered_quantity or line.invoiced_quantity for line in lines):
-            raise ConflictError(
-                _("Part of the order is delivered: cancel the remainder of its lines instead."),
-                code="order_partly_delivered",
-            )
+        # refused (SALES_ORDER's cancel) when part of it is delivered or invoiced
         order = run_transition(instance=order, transition="cancel", actor=actor)
         agreement_lines_lock(line.agreement_line_id for line in lines)
         for line in lines:
@@ -542,15 +541,7 @@ def sales_order_delete(*, instance: SalesOrder, actor) -> None:
 
     with transaction.atomic():
         order = lock(instance)
-        if not (order.is_journal or order.status == SalesOrder.Status.CANCELED):
-            raise ConflictError(
-                _("Only journals and canceled orders can be deleted; cancel the order instead."),
-                code="order_not_deletable",
-            )
-        if order.packing_slips.exists():
-            raise ConflictError(
-                _("An order with packing slips cannot be deleted."), code="order_not_deletable"
-            )
+        SALES_ORDER.refuse(order, "delete")
         for line_id in order.lines.values_list("pk", flat=True):
             stock.remove_source(SOURCE, line_id)
         record_delete(instance=order, actor=actor)

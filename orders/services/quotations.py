@@ -13,11 +13,11 @@ from crm.models import Customer, Party, Prospect
 from crm.services.relationships import default_customer_template, party_convert_to_customer
 from salesmkt.core.audit import record_event
 from salesmkt.core.documents import document_request
-from salesmkt.core.errors import ConflictError
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
 from salesmkt.core.transitions import lock, run_transition
 
+from ..actions import QUOTATION
 from ..models import SalesQuotation, SalesQuotationLine
 from . import approval
 from .orders import PRICE_FIELDS, check_price_fields, price_line, sales_order_create
@@ -127,10 +127,7 @@ def quotation_update(*, instance: SalesQuotation, data: dict[str, Any], actor) -
     rows = data.pop("lines", None)
     with transaction.atomic():
         quotation = lock(instance)
-        if quotation.status not in (Status.CREATED, Status.SENT):
-            raise ConflictError(
-                _("Only a created or sent quotation can be revised."), code="quotation_closed"
-            )
+        QUOTATION.refuse(quotation, "update")
         for field, value in data.items():
             setattr(quotation, field, value)
         quotation.revision += 1
@@ -144,10 +141,7 @@ def quotation_update(*, instance: SalesQuotation, data: dict[str, Any], actor) -
 def quotation_send(*, quotation: SalesQuotation, actor) -> SalesQuotation:
     """Send the quotation: its PDF is rendered and mailed to the customer or prospect."""
     with transaction.atomic():
-        if not quotation.lines.exists():
-            raise ConflictError(
-                _("Add lines before sending the quotation."), code="quotation_has_no_lines"
-            )
+        # refused (QUOTATION's send) without lines
         quotation = run_transition(
             instance=quotation, transition="send", actor=actor, params={"at": timezone.now()}
         )
@@ -165,14 +159,7 @@ def quotation_confirm(*, quotation: SalesQuotation, actor):
     """Confirm a sent quotation that has not expired: a prospect becomes a customer and the
     sales order is made with the quotation's lines and prices, linked both ways."""
     with transaction.atomic():
-        quotation = lock(quotation)
-        if quotation.status == Status.SENT and quotation.expiry_date < timezone.localdate():
-            raise ConflictError(
-                _("The quotation expired on %(date)s; revise it with a new expiry date first.")
-                % {"date": quotation.expiry_date},
-                code="quotation_expired",
-            )
-        approval.require_approval(quotation)
+        # refused (QUOTATION's confirm) when expired or waiting for approval
         quotation = run_transition(
             instance=quotation, transition="confirm", actor=actor, params={"at": timezone.now()}
         )

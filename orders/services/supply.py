@@ -23,8 +23,8 @@ from inventory.services import purchasing, stock
 from salesmkt.core.audit import record_event
 from salesmkt.core.errors import ConflictError
 
+from ..actions import refuse_uncommitted
 from ..models import SalesOrder, SalesOrderLine
-from . import approval
 from .orders import SOURCE, apply_line_inventory
 
 SupplyType = SalesOrderLine.SupplyType
@@ -70,7 +70,7 @@ def sales_line_purchase(
 ) -> PurchaseOrderLine:
     """Purchase what a drop-shipment or special-order line has left to deliver: a new line on
     an open purchase order to the vendor of the same kind (and ship-to), or a new order. Refused
-    for an order waiting for approval or rejected (`approval.refuse_unless_approved`)."""
+    for an order waiting for approval or rejected (`orders.actions.refuse_uncommitted`)."""
     with transaction.atomic():
         # The order first, then its line (as every service locks them): no change sends the
         # order back to approval while its line is purchased.
@@ -100,7 +100,7 @@ def sales_line_purchase(
             raise ConflictError(
                 _("Only an open sales order is supplied by a purchase."), code="order_not_open"
             )
-        approval.refuse_unless_approved(order)
+        refuse_uncommitted(order)
         if not line.deliver_remainder:
             raise ConflictError(_("Nothing is left to deliver."), code="nothing_to_deliver")
         vendor = vendor or line.item.primary_vendor

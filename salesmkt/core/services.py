@@ -14,6 +14,7 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from django_fsm import FSMFieldMixin
 
+from .actions import actions_of
 from .audit import field_changes, record_event, snapshot
 from .errors import RecordInUse
 
@@ -57,7 +58,11 @@ def describe_references(objects: Iterable[models.Model], limit: int = 3) -> str:
 
 
 def record_delete(*, instance: models.Model, actor) -> None:
-    """Delete `instance`, or refuse with `RecordInUse` naming what still references it."""
+    """Delete `instance`, or refuse with `RecordInUse` naming what still references it, or with
+    the declared refusal of its `delete` action (`salesmkt.core.actions`)."""
+    declared = actions_of(instance)
+    if declared is not None and "delete" in declared:
+        declared.refuse(instance, "delete")
     label = str(instance)
     try:
         with transaction.atomic():

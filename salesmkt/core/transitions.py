@@ -18,6 +18,7 @@ from django.db import OperationalError, connection, models
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from .actions import actions_of
 from .audit import record_event, snapshot
 from .errors import TransitionNotAllowed
 
@@ -80,14 +81,20 @@ def run_transition(
 ) -> M:
     """Run `transition` on a freshly locked copy of `instance` and return that copy.
 
-    Refused with 409 `transition_not_allowed` when the current status does not allow it.
+    Refused with 409 `transition_not_allowed` when the current status does not allow it, and
+    with the declared refusal (`salesmkt.core.actions`) when the transition is a declared
+    action whose condition does not hold.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("run_transition must be called inside the service's transaction")
     locked = lock(instance)
     method = getattr(locked, transition)
     before = getattr(locked, status_field)
-    if not can_proceed(method):
+    declared = actions_of(locked)
+    action = declared.for_transition(transition, status_field) if declared else None
+    if action is not None:
+        declared.refuse(locked, action.name)
+    elif not can_proceed(method):
         status_label = dict(locked._meta.get_field(status_field).flatchoices).get(before, before)
         raise TransitionNotAllowed(
             _("%(record)s is %(status)s: “%(action)s” is not allowed now.")

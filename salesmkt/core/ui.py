@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from . import services
+from .actions import actions_of
 from .audit import events_for
 from .documents import documents_for
 from .errors import DomainError
@@ -157,11 +158,18 @@ class RecordViews:
 
     @classmethod
     def editable(cls, obj) -> bool:
-        """Whether the record's page offers Edit and Delete (a closed document does not)."""
+        """Whether the record's page offers Edit and Delete (a closed document does not): the
+        declared `update` action's refusal, when the model declares its actions."""
+        declared = actions_of(cls.model)
+        if declared is not None and "update" in declared:
+            return declared.refusal(obj, "update") is None
         return True
 
     @classmethod
     def deletable(cls, obj) -> bool:
+        declared = actions_of(cls.model)
+        if declared is not None and "delete" in declared:
+            return declared.refusal(obj, "delete") is None
         return cls.editable(obj)
 
     @classmethod
@@ -171,15 +179,34 @@ class RecordViews:
 
     @classmethod
     def visible_actions(cls, request, obj) -> list[dict[str, Any]]:
-        return [
-            {
-                "action": action,
-                "url": reverse(cls.url_name("action"), args=[obj.pk, action.name]),
-                "form": action.form_class(prefix=action.name) if action.form_class else None,
-            }
-            for action in cls.actions
-            if request.user.has_perm(cls.perm(action.permission)) and action.available(obj)
-        ]
+        """The buttons of the record's actions the user may run. An action the model declares
+        (`salesmkt.core.actions`) shows when its refusal is None, shows disabled with the
+        reason when a condition refuses it, and is hidden when the status rules it out; an
+        undeclared one shows when its `available(obj)` says so."""
+        declared = actions_of(cls.model)
+        visible = []
+        for action in cls.actions:
+            if not request.user.has_perm(cls.perm(action.permission)):
+                continue
+            key = action.name.replace("-", "_")
+            refusal = None
+            if declared is not None and key in declared:
+                refusal = declared.refusal(obj, key)
+                if refusal is not None and refusal.status:
+                    continue
+            elif not action.available(obj):
+                continue
+            visible.append(
+                {
+                    "action": action,
+                    "url": reverse(cls.url_name("action"), args=[obj.pk, action.name]),
+                    "form": action.form_class(prefix=action.name)
+                    if action.form_class and refusal is None
+                    else None,
+                    "refusal": refusal,
+                }
+            )
+        return visible
 
     # --- plumbing -------------------------------------------------------------------------------
     @classmethod

@@ -84,6 +84,7 @@ SPECIAL = {
         "orders.change_salesorder",
         "inventory.add_purchaseorder",
     },
+    ("sales-orders", "POST", "return"): {"orders.add_salesorder"},
     ("invoices", "POST", "post"): POST_INVOICE,
     ("invoices", "POST", "cancel"): POST_INVOICE,
     ("invoices", "POST", "correct"): POST_INVOICE,

@@ -219,7 +219,7 @@ def test_the_same_post_with_the_token_is_accepted(boss_client, make_order):
 
     response = boss_client.post(
         reverse("orders:sales-orders-packing-slip", args=[order.pk]),
-        {f"deliver-{line.pk}": "4", "csrfmiddlewaretoken": token},
+        {f"deliver-{line.pk}": "4", "confirm": "1", "csrfmiddlewaretoken": token},
     )
 
     assert detail.status_code == 200 and response.status_code == 302

@@ -58,13 +58,13 @@ def test_every_list_refuses_an_unknown_parameter_and_keeps_its_filters(api, reso
 
 @pytest.mark.django_db
 def test_a_misspelt_sales_order_filter_answers_400_instead_of_every_order(api):
-    response = api.get("/api/v1/sales-orders/?original_invoice_number=X")
+    response = api.get("/api/v1/sales-orders/?original_invoice=X")
 
     assert response.status_code == 400
     assert response.json() == {
         "code": "invalid",
         "detail": "Invalid input.",
-        "errors": {"original_invoice_number": UNKNOWN},
+        "errors": {"original_invoice": UNKNOWN},
     }
 
 

@@ -3,7 +3,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from invoicing.models import Invoice, Payment
+from invoicing.models import Invoice, Payment, PaymentApplication
 from invoicing.selectors import invoiceable_packing_slips
 from invoicing.services.payments import AGING_BUCKETS, receivables
 
@@ -26,6 +26,10 @@ def test_the_demo_fills_every_aging_bucket_and_shows_each_kind_of_payment():
     assert len(customers) >= 4
     assert Invoice.objects.filter(kind="credit_note", status="posted").exists()
     assert Invoice.objects.filter(payment_state="paid").exists()
+    # a return tied to the sale: its credit note settles part of the invoice it was sold on
+    assert PaymentApplication.objects.filter(
+        credit__invoice__sales_order__order_type="returned"
+    ).exists()
     payments = list(Payment.objects.all())
     assert any(p.unapplied == 0 for p in payments)  # fully applied
     assert any(0 < p.unapplied < p.amount for p in payments)  # partly applied

@@ -362,3 +362,48 @@ def test_the_invoice_packing_slips_page_does_not_offer_the_slips_of_a_pending_or
     offered_when_pending = slip.number in client.get(url).content.decode()
 
     assert (offered_when_approved, offered_when_pending) == (True, False)
+
+
+@pytest.mark.django_db
+def test_an_order_that_needed_approval_is_not_picked_shipped_or_invoiced_before_it_is_confirmed(
+    api_as, large_order
+):
+    order = large_order()
+    approval.approve(order, actor=None)
+    clerk, accountant = api_as("sales clerk"), api_as("accountant")
+
+    picked = clerk.post(f"/api/v1/sales-orders/{order.pk}/picking-list/", {}, format="json")
+    shipped = post_packing_slip(clerk, order)
+    invoiced = accountant.post(
+        "/api/v1/invoices/from-order/",
+        {"order": order.pk, "ordered_quantities": True},
+        format="json",
+    )
+
+    assert refusal(picked) == (409, "not_confirmed")
+    assert refusal(shipped) == (409, "not_confirmed")
+    assert refusal(invoiced) == (409, "not_confirmed")
+    assert not PackingSlip.objects.filter(order=order).exists()
+    assert not Invoice.objects.filter(sales_order=order).exists()
+
+
+@pytest.mark.django_db
+def test_the_approval_status_changes_only_by_its_transitions_each_with_an_audit_event(
+    large_order,
+):
+    order = large_order()
+
+    with pytest.raises(AttributeError):
+        order.approval_status = "approved"  # protected: only a transition changes it
+    send_back_to_approval(approved(order))
+
+    events = list(
+        AuditEvent.objects.filter(
+            content_type=ContentType.objects.get_for_model(SalesOrder), object_id=str(order.pk)
+        )
+        .exclude(from_status="")
+        .order_by("pk")
+        .values_list("action", "from_status", "to_status")
+    )
+    assert ("approve", "pending", "approved") in events
+    assert ("ask_approval", "approved", "pending") in events

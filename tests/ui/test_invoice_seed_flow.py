@@ -47,7 +47,7 @@ def deliver(clerk, order, quantity: str) -> PackingSlip:
     assert f'name="deliver-{line.pk}"' in page
     clerk.post(
         reverse("orders:sales-orders-packing-slip", args=[order.pk]),
-        {f"deliver-{line.pk}": quantity},
+        {f"deliver-{line.pk}": quantity, "confirm": "1"},  # the confirmation's own button
     )
     return PackingSlip.objects.filter(order=order).latest("pk")
 

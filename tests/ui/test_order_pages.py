@@ -36,7 +36,8 @@ def test_the_packing_slip_form_is_prefilled_and_posts_a_partial_delivery(clerk, 
     assert f'name="deliver-{line.pk}" value="10"' in page
 
     clerk.post(
-        reverse("orders:sales-orders-packing-slip", args=[order.pk]), {f"deliver-{line.pk}": "4"}
+        reverse("orders:sales-orders-packing-slip", args=[order.pk]),
+        {f"deliver-{line.pk}": "4", "confirm": "1"},
     )
 
     line.refresh_from_db()
@@ -69,7 +70,7 @@ def test_an_over_delivery_in_the_ui_is_refused_with_the_reason(clerk, make_order
 
     response = clerk.post(
         reverse("orders:sales-orders-packing-slip", args=[order.pk]),
-        {f"deliver-{line.pk}": "11"},
+        {f"deliver-{line.pk}": "11", "confirm": "1"},
         follow=True,
     )
 
@@ -126,6 +127,7 @@ def test_a_wrong_quantity_in_place_says_why_and_changes_nothing(clerk, make_orde
     row = clerk.post(
         reverse("orders:sales-orders-line-quantity", args=[line.pk]),
         {f"quantity-{line.pk}": entered},
+        HTTP_HX_REQUEST="true",
     ).content.decode()
 
     line.refresh_from_db()

@@ -5,6 +5,8 @@ from drf_spectacular.plumbing import is_serializer
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field
 from rest_framework import serializers
 
+from ..actions import actions_of
+
 
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable machine-readable error code.")
@@ -48,6 +50,21 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class AutoSchema(openapi.AutoSchema):
+    def _refusal_codes(self) -> list[str]:
+        """The refusal codes of the document action this operation runs, when its model
+        declares its actions (`salesmkt.core.actions`): the same codes `allowed_actions`
+        gives."""
+        queryset = getattr(self.view, "queryset", None)
+        declared = actions_of(queryset.model) if queryset is not None else None
+        view_action = getattr(self.view, "action", None)
+        name = {"destroy": "delete", "update": "update", "partial_update": "update"}.get(
+            view_action, view_action
+        )
+        if declared is None or name not in declared:
+            return []
+        action = declared.actions[name]
+        return sorted({*action.codes, *([action.status_code] if action.transition else [])})
+
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
         if self.method == "POST" and not self._public():
@@ -75,7 +92,17 @@ class AutoSchema(openapi.AutoSchema):
         elif self._has_filter_params():
             add("404", ErrorSerializer, "No such page.")
         if self.method in ("POST", "PUT", "PATCH", "DELETE") and not self._public():
-            add("409", ErrorSerializer, "The record's current state does not allow this.")
+            codes = self._refusal_codes()
+            add(
+                "409",
+                ErrorSerializer,
+                "The record's current state does not allow this."
+                + (
+                    " `code` is one of: " + ", ".join(f"`{code}`" for code in codes) + "."
+                    if codes
+                    else ""
+                ),
+            )
         if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
             add("415", ErrorSerializer, "The body's Content-Type is not one the operation reads.")
         if self.method == "POST" and not self._public():
