@@ -423,6 +423,14 @@ def _slip_order_uncommitted(slip: PackingSlip) -> Refusal | None:
     return commit_refusal(slip.order)
 
 
+@PACKING_SLIP.preparer
+def _slips_on_drafts(slips: list[PackingSlip]) -> None:
+    """Which slips of a page are on a draft invoice (one query for the page)."""
+    on_drafts = packing_slips_on_drafts([slip.pk for slip in slips])
+    for slip in slips:
+        slip.on_draft_invoice = slip.pk in on_drafts
+
+
 PACKING_SLIP.add(
     "invoice",
     gettext_lazy("Create invoice"),
@@ -476,13 +484,26 @@ def _nothing_to_invoice(*, pro_forma: bool):
         waiting = quantities_to_invoice(order.lines.all())
         if waiting and not pro_forma:
             lines = [line for line, _quantity in waiting]
-            held = drafted_quantities([line.pk for line in lines])
+            held = getattr(order, "drafted_quantities", None)
+            if held is None:
+                held = drafted_quantities([line.pk for line in lines])
             waiting = quantities_to_invoice(lines, held=held) if held else waiting
         if not waiting:
             return Refusal("nothing_to_invoice", str(NOTHING_TO_INVOICE))
         return None
 
     return check
+
+
+@SALES_ORDER.preparer
+def _drafted_quantities_of_a_page(orders: list[SalesOrder]) -> None:
+    """What draft invoices hold of the lines of a page of orders (one query for the page)."""
+    lines = [
+        line.pk for order in orders for line, _quantity in quantities_to_invoice(order.lines.all())
+    ]
+    held = drafted_quantities(lines) if lines else {}
+    for order in orders:
+        order.drafted_quantities = held
 
 
 # Invoice what the order delivered (a return: credit what arrived).

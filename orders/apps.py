@@ -7,7 +7,7 @@ class OrdersConfig(AppConfig):
     verbose_name = _("Sales orders")
 
     def ready(self):
-        from . import documents  # noqa: F401 - registers the document builders
+        from . import actions, documents  # noqa: F401 - registers the actions, document builders
         from .services import supply
 
         supply.register_handlers()

@@ -178,6 +178,7 @@ class PackingSlipLineSerializer(serializers.ModelSerializer):
 
 class PackingSlipSerializer(serializers.ModelSerializer):
     lines = document_lines(PackingSlipLineSerializer())
+    allowed_actions = AllowedActionsField(PackingSlip)
     accept_shortfall = serializers.BooleanField(
         write_only=True,
         required=False,
@@ -201,6 +202,7 @@ class PackingSlipSerializer(serializers.ModelSerializer):
             "invoiced",
             "lines",
             "accept_shortfall",
+            "allowed_actions",
         ]
         read_only_fields = ["number", "posted_at", "posted_by", "invoiced"]
         extra_kwargs = {"delivery_date": {"required": False}}

@@ -8,9 +8,15 @@ from rest_framework.response import Response
 from crm.api.marketing import ReasonSerializer
 from inventory.api.serializers import PurchaseOrderSerializer
 from inventory.api.views import PurchaseOrderViewSet
-from salesmkt.core.api.viewsets import ActionInputMixin, IdempotentMixin, ServiceModelViewSet
+from salesmkt.core.api.viewsets import (
+    ActionInputMixin,
+    IdempotentMixin,
+    PreparedPageMixin,
+    ServiceModelViewSet,
+)
 from salesmkt.core.errors import ConflictError, DomainError
 
+from ..actions import SALES_ORDER
 from ..models import (
     PackingSlip,
     PackingSlipLine,
@@ -55,6 +61,13 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         # for `allowed_actions` (delete): whether the order has packing slips
         Prefetch("packing_slips", queryset=PackingSlip.objects.only("pk", "order_id")),
     )
+    # Writing a return's lines: more than was sold and not returned yet.
+    refusal_codes = {
+        "create": ("return_exceeds_sold",),
+        "update": ("return_exceeds_sold",),
+        "partial_update": ("return_exceeds_sold",),
+        "arrive": ("not_a_return", *SALES_ORDER.actions["deliver"].codes, "over_delivery"),
+    }
     serializer_class = serializers.SalesOrderSerializer
     filterset_fields = {
         "order_type": ["exact"],
@@ -236,7 +249,7 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         order = self.get_object()
         if not order.is_return:
             raise ConflictError(
-                "Only a returned order arrives; deliver others with a packing slip.",
+                _("Only a returned order arrives; deliver others with a packing slip."),
                 code="not_a_return",
             )
         slip = delivery.packing_slip_post(
@@ -249,6 +262,7 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
 
 
 class PackingSlipViewSet(
+    PreparedPageMixin,
     IdempotentMixin,
     ActionInputMixin,
     mixins.CreateModelMixin,
@@ -261,6 +275,16 @@ class PackingSlipViewSet(
     queryset = PackingSlip.objects.select_related("order").prefetch_related(
         Prefetch("lines", queryset=PackingSlipLine.objects.order_by("id"))
     )
+    # The refusals of posting one (the order's deliver action, then stock and quantities).
+    refusal_codes = {
+        "create": (
+            *SALES_ORDER.actions["deliver"].codes,
+            "insufficient_stock",
+            "stock_shortfall",
+            "over_delivery",
+            "drop_shipment_line",
+        )
+    }
     serializer_class = serializers.PackingSlipSerializer
     filterset_fields = ["order", "invoiced", "delivery_date"]
     search_fields = ["number", "order__number"]

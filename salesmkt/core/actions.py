@@ -86,7 +86,19 @@ class DocumentActions:
     def __init__(self, model: type[models.Model]) -> None:
         self.model = model
         self.actions: dict[str, Action] = {}
+        self.preparers: list[Callable[[list], None]] = []
         REGISTRY[model] = self
+
+    def preparer(self, prepare: Callable[[list], None]) -> Callable[[list], None]:
+        """Register `prepare(documents)`, which loads what the predicates need for a page of a
+        list at once (one query, not one per document) and leaves it on the documents; a
+        predicate given a document without it asks for its own."""
+        self.preparers.append(prepare)
+        return prepare
+
+    def prepare(self, documents: list) -> None:
+        for prepare in self.preparers:
+            prepare(documents)
 
     def add(
         self,

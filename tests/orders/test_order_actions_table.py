@@ -342,3 +342,63 @@ def test_every_document_with_a_status_declares_its_actions():
         InvoiceRun,
     ]:
         assert model in declared, model
+
+
+@pytest.mark.django_db
+def test_allowed_actions_of_an_order_list_take_a_constant_number_of_queries(
+    order_in, clients, django_assert_max_num_queries
+):
+    """A page of orders in every state answers `allowed_actions` without a query per order
+    (prefetched lines, packing slips, returned quantities; draft invoices asked once a page)."""
+    from invoicing.services.invoices import invoice_from_order
+
+    states = ["open", "journal", "return", "delivered", "invoiced", "canceled"]
+
+    def one_of_each():
+        for state in states:
+            order_in(state)
+        invoice_from_order(order=order_in("delivered"), actor=None)  # held by a draft
+
+    _page, api = clients
+    one_of_each()
+    with django_assert_max_num_queries(40) as few:
+        api.get("/api/v1/sales-orders/?page_size=100")
+    for _ in range(3):
+        one_of_each()
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = api.get("/api/v1/sales-orders/?page_size=100")
+
+    results = response.json()["results"]
+    assert len(results) == 4 * (len(states) + 1)
+    assert all(order["allowed_actions"] for order in results)
+
+
+@pytest.mark.django_db
+def test_packing_slips_answer_whether_they_may_be_invoiced_in_a_constant_number_of_queries(
+    order_in, clients, django_assert_max_num_queries
+):
+    from invoicing.services.invoices import invoice_from_order
+
+    def slips():
+        order_in("delivered")
+        invoice_from_order(order=order_in("delivered"), actor=None)  # its slip on a draft
+        order_in("invoiced")
+
+    _page, api = clients
+    slips()
+    with django_assert_max_num_queries(30) as few:
+        api.get("/api/v1/packing-slips/?page_size=100")
+    for _ in range(3):
+        slips()
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = api.get("/api/v1/packing-slips/?page_size=100")
+
+    refusals = sorted(
+        next(entry for entry in slip["allowed_actions"] if entry["action"] == "invoice").get(
+            "refusal", ""
+        )
+        for slip in response.json()["results"]
+    )
+    assert refusals == [""] * 4 + ["packing_slip_invoiced"] * 8

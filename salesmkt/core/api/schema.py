@@ -53,17 +53,20 @@ class AutoSchema(openapi.AutoSchema):
     def _refusal_codes(self) -> list[str]:
         """The refusal codes of the document action this operation runs, when its model
         declares its actions (`salesmkt.core.actions`): the same codes `allowed_actions`
-        gives."""
+        gives, and the ones the view names in `refusal_codes` {view action: codes}."""
         queryset = getattr(self.view, "queryset", None)
         declared = actions_of(queryset.model) if queryset is not None else None
         view_action = getattr(self.view, "action", None)
         name = {"destroy": "delete", "update": "update", "partial_update": "update"}.get(
             view_action, view_action
         )
-        if declared is None or name not in declared:
-            return []
-        action = declared.actions[name]
-        return sorted({*action.codes, *([action.status_code] if action.transition else [])})
+        codes = set(getattr(self.view, "refusal_codes", {}).get(view_action, ()))
+        if declared is not None and name in declared:
+            action = declared.actions[name]
+            codes.update(action.codes)
+            if action.transition:
+                codes.add(action.status_code)
+        return sorted(codes)
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())

@@ -10,6 +10,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
 from .. import services
+from ..actions import actions_of
 from . import idempotency
 
 
@@ -46,6 +47,18 @@ class IdempotentMixin:
         return response
 
 
+class PreparedPageMixin:
+    """A page of documents gets what their `allowed_actions` need in one go
+    (`DocumentActions.preparer`), instead of a query per document."""
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        declared = actions_of(queryset.model)
+        if page is not None and declared is not None:
+            declared.prepare(page)
+        return page
+
+
 class ActionInputMixin:
     def validated(self, serializer_class) -> dict:
         """The validated input of an action (400 naming the fields otherwise)."""
@@ -55,6 +68,7 @@ class ActionInputMixin:
 
 
 class ServiceModelViewSet(
+    PreparedPageMixin,
     IdempotentMixin,
     ActionInputMixin,
     mixins.CreateModelMixin,
