@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from orders.actions import SALES_ORDER, commit_refusal
 from orders.models import PackingSlip, SalesOrder, SalesOrderLine
-from salesmkt.core.actions import DocumentActions, Refusal, first
+from salesmkt.core.actions import DocumentActions, Refusal, first, never
 
 from .einvoice.exports import NotAnEInvoice
 from .einvoice.model import has_einvoice
@@ -309,24 +309,17 @@ INVOICE.add(
 # --- payments -----------------------------------------------------------------------------------
 
 
-def _payment_posted(message):
-    def check(payment: Payment) -> Refusal | None:
-        return Refusal("payment_posted", message(), status=True)
-
-    return check
-
-
 # A registered payment is posted: it is settled or refunded, never edited nor deleted.
 PAYMENT.add(
     "update",
     gettext_lazy("Edit"),
-    check=_payment_posted(lambda: _("A posted payment cannot be changed.")),
+    check=never("payment_posted", gettext_lazy("A posted payment cannot be changed.")),
     codes=("payment_posted",),
 )
 PAYMENT.add(
     "delete",
     gettext_lazy("Delete"),
-    check=_payment_posted(lambda: _("A posted payment cannot be deleted.")),
+    check=never("payment_posted", gettext_lazy("A posted payment cannot be deleted.")),
     codes=("payment_posted",),
     permission="invoicing.delete_payment",
 )
@@ -347,24 +340,18 @@ def payment_auto_apply_refusal(payment: Payment) -> Refusal | None:
 # --- invoice runs -------------------------------------------------------------------------------
 
 
-def _run_is_a_record(message):
-    def check(run: InvoiceRun) -> Refusal | None:
-        return Refusal("invoice_run_not_editable", message(), status=True)
-
-    return check
-
-
 # A run is the record of what was posted: it is not edited nor deleted.
+_RUN_IS_A_RECORD = gettext_lazy("An invoice run is a record of what was posted.")
 INVOICE_RUN.add(
     "update",
     gettext_lazy("Edit"),
-    check=_run_is_a_record(lambda: _("An invoice run is a record of what was posted.")),
+    check=never("invoice_run_not_editable", _RUN_IS_A_RECORD),
     codes=("invoice_run_not_editable",),
 )
 INVOICE_RUN.add(
     "delete",
     gettext_lazy("Delete"),
-    check=_run_is_a_record(lambda: _("An invoice run is a record of what was posted.")),
+    check=never("invoice_run_not_editable", _RUN_IS_A_RECORD),
     codes=("invoice_run_not_editable",),
     permission="invoicing.delete_invoicerun",
 )

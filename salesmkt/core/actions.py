@@ -79,6 +79,16 @@ def first(*checks: Check) -> Check:
     return check
 
 
+def never(code: str, message: Any) -> Check:
+    """A check that always refuses, as the status would (a record that is never edited or
+    deleted); `message` is lazy text, translated when asked."""
+
+    def check(obj) -> Refusal:
+        return Refusal(code, str(message), status=True)
+
+    return check
+
+
 class DocumentActions:
     """The actions of one model. Declare each with `add` (or the `action` decorator on its
     predicate); ask with `refusal`, `refuse`, `allowed`."""

@@ -288,7 +288,7 @@ BICS = [
     # Wikipedia "ISO 9362" examples: Deutsche Bank head office and a branch, Nedbank.
     pytest.param("DEUTDEFF", id="deutsche-bank"),
     pytest.param("DEUTDEFF500", id="deutsche-bank-branch"),
-    # "XXX" is ISO 9362's branch code of the head office, a real part of the BIC.
+    # ISO 9362 writes a head office's branch code as three letters X: a real part of the BIC.
     pytest.param("NEDSZAJJXXX", id="nedbank"),
     # DNB Bank ASA.
     pytest.param("DNBA NO KK", id="dnb-with-spaces"),
