@@ -86,7 +86,8 @@ APPROVAL_ACTIONS = [
 
 
 def _open(order) -> bool:
-    return order.status == SalesOrder.Status.OPEN
+    """Whether the order's lines may change (`SALES_ORDER`'s update)."""
+    return SALES_ORDER.refusal(order, "update") is None
 
 
 def _can_deliver(order, user) -> bool:
@@ -683,7 +684,7 @@ def line_quantity(request, pk):
             "line": line,
             "obj": order,
             "can_change": True,
-            "editable": order.status == SalesOrder.Status.OPEN,
+            "editable": SALES_ORDER.refusal(order, "update") is None,
             "can_deliver": _can_deliver(order, request.user),
             "line_error": error,
         },
