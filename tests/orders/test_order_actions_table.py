@@ -310,14 +310,25 @@ def test_the_quotation_page_buttons_the_services_and_allowed_actions_agree_in_ev
 def test_an_action_the_user_may_not_run_is_refused_with_permission_denied_in_allowed_actions(
     make_order, api_as
 ):
-    order = make_order()
-    clerk = api_as("sales clerk")
+    ApprovalRule.objects.create(amount_threshold=Decimal("0.01"))
+    order = make_order()  # pending approval: the status allows approve, the clerk may not
+    clerk, manager = api_as("sales clerk"), api_as("sales manager")
 
-    payload = clerk.get(f"/api/v1/sales-orders/{order.pk}/").json()
+    as_clerk = {
+        e["action"]: e
+        for e in clerk.get(f"/api/v1/sales-orders/{order.pk}/").json()["allowed_actions"]
+    }
+    as_manager = {
+        e["action"]: e
+        for e in manager.get(f"/api/v1/sales-orders/{order.pk}/").json()["allowed_actions"]
+    }
 
-    entries = {entry["action"]: entry for entry in payload["allowed_actions"]}
-    assert entries["approve"]["refusal"] in ("permission_denied", "approval_not_pending")
-    assert "refusal" not in entries["confirm"]
+    assert as_clerk["approve"]["refusal"] == "permission_denied"
+    assert "refusal" not in as_manager["approve"]
+    assert (
+        clerk.post(f"/api/v1/sales-orders/{order.pk}/approve/", {}, format="json").status_code
+        == 403
+    )
 
 
 @pytest.mark.django_db
