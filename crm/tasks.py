@@ -23,7 +23,8 @@ def send_campaign_emails(self, campaign_id: int) -> int:
 @shared_task
 def resume_campaign_sends() -> list[int]:
     """Periodic sweep: recover batches of dead workers and resume campaigns with pending mail."""
+    from salesmkt.core.queueing import enqueue_each
+
     campaigns = mailing.recover_stale_batches()
-    for campaign_id in campaigns:
-        send_campaign_emails.delay(campaign_id)
+    enqueue_each(send_campaign_emails, campaigns)
     return campaigns

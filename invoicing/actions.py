@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,6 +27,7 @@ from .einvoice.exports import NotAnEInvoice
 from .einvoice.model import has_einvoice
 from .models import CustomerTransaction, Invoice, InvoiceRun, Payment
 from .selectors import drafted_quantities, packing_slips_on_drafts
+from .services.ledger_chain import last_document, series_of
 
 INVOICE = DocumentActions(Invoice)
 INVOICE_RUN = DocumentActions(InvoiceRun)
@@ -155,12 +159,60 @@ def _orders_uncommitted(invoice: Invoice) -> Refusal | None:
     return None
 
 
+def date_sequence_refusal(invoice_date: date, last: Invoice | None) -> Refusal | None:
+    """Numbers ascend with dates in a series (chronological numbering, as the Norwegian
+    bookkeeping regulation, Swedish and Dutch practice ask): a document is not dated before
+    `last`, its series' last posted one."""
+    if last is None or last.invoice_date is None or invoice_date >= last.invoice_date:
+        return None
+    return Refusal(
+        "date_out_of_sequence",
+        _(
+            "The date %(date)s is before %(last_date)s, the date of %(last_number)s, the last "
+            "posted in its series: date it %(last_date)s or later."
+        )
+        % {
+            "date": date_format(invoice_date),
+            "last_date": date_format(last.invoice_date),
+            "last_number": last.number,
+        },
+        params={"last_date": last.invoice_date.isoformat(), "last_number": last.number},
+    )
+
+
+_NOT_PREPARED = object()
+
+
+@INVOICE.preparer
+def _last_posted_of_a_page(invoices: list[Invoice]) -> None:
+    """The last posted document of each series a page's drafts would be posted in (one query a
+    series for the page)."""
+    drafts = [i for i in invoices if i.status == Invoice.Status.DRAFT and i.kind != Kind.PRO_FORMA]
+    last = {series: last_document(series) for series in {series_of(i) for i in drafts}}
+    for invoice in drafts:
+        invoice.last_posted_in_series = last[series_of(invoice)]
+
+
+def _date_out_of_sequence(invoice: Invoice) -> Refusal | None:
+    """Dated (today, when it has no date) before its series' last posted document. The service
+    asks again under the series' lock."""
+    last = getattr(invoice, "last_posted_in_series", _NOT_PREPARED)
+    if last is _NOT_PREPARED:
+        last = last_document(series_of(invoice))
+    return date_sequence_refusal(invoice.invoice_date or timezone.localdate(), last)
+
+
 INVOICE.add(
     "post",
     gettext_lazy("Post"),
     transition="post",
-    check=first(_pro_forma, _no_lines, _orders_uncommitted),
-    codes=("pro_forma_not_postable", "invoice_has_no_lines", *COMMIT_CODES),
+    check=first(_pro_forma, _no_lines, _orders_uncommitted, _date_out_of_sequence),
+    codes=(
+        "pro_forma_not_postable",
+        "invoice_has_no_lines",
+        *COMMIT_CODES,
+        "date_out_of_sequence",
+    ),
     permission="invoicing.post_invoice",
 )
 

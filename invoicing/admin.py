@@ -1,8 +1,10 @@
+from django import forms
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from crm.admin import TransitionAdminMixin
 from salesmkt.core.admin_base import ReadOnlyAdmin, ServiceAdmin
+from salesmkt.core.dates import BoundedDatesFormMixin
 
 from .actions import INVOICE, INVOICE_RUN
 from .forms import AllowanceChargeForm, allowance_charge_rows
@@ -169,8 +171,17 @@ INVOICE_FIELDSETS = [
 ]
 
 
+class InvoiceAdminForm(BoundedDatesFormMixin, forms.ModelForm):
+    """A draft's header in the admin: its dates within the bounds of every date."""
+
+    class Meta:
+        model = Invoice
+        fields = invoices.HEADER_FIELDS
+
+
 @admin.register(Invoice)
 class InvoiceAdmin(TransitionAdminMixin, ServiceAdmin):
+    form = InvoiceAdminForm
     list_display = [
         "number",
         "kind",

@@ -69,10 +69,12 @@ def _order(suffix: str, customer: Customer, lines, ship_date, actor) -> SalesOrd
     )
 
 
-def _posted_invoice(suffix: str, customer_name: str, lines, overdue_days: int, actor) -> Invoice:
+def _drafted_invoice(suffix: str, customer_name: str, lines, overdue_days: int, actor):
+    """A draft of a delivery and the date it is posted with: `overdue_days` past its due date
+    (not yet due when negative), and never in the last few days, which the later cases take."""
     customer = Customer.objects.select_related("payment_terms").get(party__name=customer_name)
     invoice_date = timezone.localdate() - timedelta(
-        days=overdue_days + customer.payment_terms.net_days
+        days=max(overdue_days + customer.payment_terms.net_days, 4)
     )
     delivered = invoice_date - timedelta(days=2)
     order = _order(suffix, customer, lines, delivered, actor)
@@ -82,17 +84,21 @@ def _posted_invoice(suffix: str, customer_name: str, lines, overdue_days: int, a
         actor=actor,
         delivery_date=delivered,
     )
-    draft = invoice_from_packing_slips(packing_slips=[slip], actor=actor)
-    return invoice_post(invoice=draft, actor=actor, invoice_date=invoice_date)
+    return invoice_from_packing_slips(packing_slips=[slip], actor=actor), invoice_date
 
 
 def load(actor=None) -> None:
     if SalesOrder.objects.filter(customer_reference__startswith=REFERENCE).exists():
         return
     today = timezone.localdate()
-    invoices = {
-        suffix: _posted_invoice(suffix, customer, lines, overdue, actor)
+    drafts = {
+        suffix: _drafted_invoice(suffix, customer, lines, overdue, actor)
         for suffix, customer, lines, overdue in INVOICES
+    }
+    # Posted oldest first: numbers ascend with dates in a series.
+    invoices = {
+        suffix: invoice_post(invoice=draft, actor=actor, invoice_date=invoice_date)
+        for suffix, (draft, invoice_date) in sorted(drafts.items(), key=lambda row: row[1][1])
     }
 
     # Five of the thirty jars arrived broken: a credit note of five, settling part of the invoice.
@@ -192,7 +198,8 @@ def load(actor=None) -> None:
 def _einvoice_cases(actor) -> None:
     """Invoices that show what an e-invoice carries: a document allowance and a freight charge
     (a Norwegian EHF receiver), a prepaid amount in euros with the VAT also in kroner (a
-    Belgian Peppol receiver), and a free text invoice with a VAT-exempt line in kronor."""
+    Belgian Peppol receiver), and a free text invoice with a VAT-exempt line in kronor. Posted
+    in date order, after the aging cases."""
     today = timezone.localdate()
     s15, s25, e0 = (SalesTaxCode.objects.get(code=code) for code in ("S15", "S25", "E0"))
 
@@ -224,7 +231,7 @@ def _einvoice_cases(actor) -> None:
         },
         actor=actor,
     )
-    invoice_post(invoice=draft, actor=actor, invoice_date=today - timedelta(days=1))
+    invoice_post(invoice=draft, actor=actor, invoice_date=today - timedelta(days=3))
 
     # Half paid in advance: the invoice shows the prepaid amount and what is left to pay.
     draft = _invoice_of_delivery(
@@ -270,7 +277,7 @@ def _einvoice_cases(actor) -> None:
         },
         actor=actor,
     )
-    invoice_post(invoice=draft, actor=actor, invoice_date=today - timedelta(days=3))
+    invoice_post(invoice=draft, actor=actor, invoice_date=today - timedelta(days=1))
 
 
 def _invoice_of_delivery(suffix: str, customer_name: str, lines, today, actor) -> Invoice:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput
 from inventory.models import Unit
+from salesmkt.core.dates import BoundedDatesFormMixin
 
 from .models import Invoice, InvoiceAllowanceCharge, InvoiceLine
 from .services.invoices import HEADER_FIELDS
@@ -17,7 +18,7 @@ from .services.invoices import HEADER_FIELDS
 DEFAULT_UNIT = "C62"  # one (piece), UN/ECE Recommendation 20
 
 
-class InvoiceHeaderForm(forms.ModelForm):
+class InvoiceHeaderForm(BoundedDatesFormMixin, forms.ModelForm):
     """What a draft's header takes from the clerk, whatever its kind (`HEADER_FIELDS`)."""
 
     class Meta:

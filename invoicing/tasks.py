@@ -14,7 +14,8 @@ def process_invoice_run(run_id: int) -> dict[str, int]:
 @shared_task
 def resume_invoice_runs() -> list[int]:
     """Periodic sweep: queue again every run that is not done (a lost task resumes)."""
+    from salesmkt.core.queueing import enqueue_each
+
     unfinished = runs.unfinished_runs()
-    for run_id in unfinished:
-        process_invoice_run.delay(run_id)
+    enqueue_each(process_invoice_run, unfinished)
     return unfinished

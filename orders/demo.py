@@ -155,7 +155,8 @@ def _invoices(delivered, partly, actor) -> None:
     overdue = invoice_post(
         invoice=invoice_from_order(order=delivered, actor=actor),
         actor=actor,
-        invoice_date=today - timedelta(days=75),
+        # The oldest invoice of the demo: the invoicing demo posts later dates after it.
+        invoice_date=today - timedelta(days=200),
     )
     payment = payment_register(
         data={
@@ -168,5 +169,5 @@ def _invoices(delivered, partly, actor) -> None:
     )
     payment_apply(
         payment=payment, item=overdue.open_item, actor=actor
-    )  # partly paid, 45 days overdue
+    )  # partly paid, over 90 days overdue
     invoice_from_order(order=partly, actor=actor)  # a draft, waiting to be posted

@@ -6,11 +6,12 @@ from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput
+from salesmkt.core.dates import BoundedDatesFormMixin
 
 from .models import SalesOrder, SalesOrderLine
 
 
-class SalesOrderForm(forms.ModelForm):
+class SalesOrderForm(BoundedDatesFormMixin, forms.ModelForm):
     legend = _("Sales order")
 
     class Meta:
@@ -127,7 +128,7 @@ class ChangeTypeForm(forms.Form):
     order_type = forms.ChoiceField(label=_("order type"), choices=SalesOrder.OrderType.choices)
 
 
-class SalesQuotationForm(forms.ModelForm):
+class SalesQuotationForm(BoundedDatesFormMixin, forms.ModelForm):
     legend = _("Sales quotation")
 
     class Meta:

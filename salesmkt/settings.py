@@ -27,14 +27,14 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = os.environ.get("SECRET_KEY") or (
-    "django-insecure-development-only-key-set-SECRET_KEY-in-production"
-)
+# Only for development: with DEBUG off the app refuses to start on it (core/checks.py).
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-only-key-set-SECRET_KEY-in-production"
+SECRET_KEY = os.environ.get("SECRET_KEY") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "salesmkt.core.otp_apps.SignInAdminConfig",  # django.contrib.admin behind the sign-in limit
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "salesmkt.core",
     "salesmkt.finance",
     "crm",
@@ -59,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "salesmkt.core.request_errors.ApiErrorMiddleware",
     "salesmkt.core.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -66,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "salesmkt.core.otp.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -122,21 +127,32 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
-# Failed sign-ins per username and address before the pair is refused (429) for the window.
+# One sign-in limit for every door (clerk page, admin, API token): the model backend, refusing a
+# locked-out username before the password is checked (core/login_throttle.py).
+AUTHENTICATION_BACKENDS = ["salesmkt.core.login_throttle.SignInLimitBackend"]
+# Failed sign-ins per username and address before the pair is refused (429) for the window, and
+# per username from any addresses (an attacker rotating addresses). Counted in the database.
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "10"))
+LOGIN_FAILURE_LIMIT_PER_USERNAME = int(os.environ.get("LOGIN_FAILURE_LIMIT_PER_USERNAME", "50"))
 LOGIN_FAILURE_WINDOW = timedelta(minutes=int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15")))
+# Who must sign in with a code from an authenticator app as well: "none", "superusers" or "staff"
+# (staff and superusers).
+OTP_REQUIRED_FOR = os.environ.get("OTP_REQUIRED_FOR", "none" if DEBUG else "superusers")
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "salesmkt")
 
 # --- Cache (sign-in failure counters, API throttling) ------------------------------------------
 # With several web processes the counters must be shared: CACHE_URL names a Redis database
 # (redis://host:6379/1). Without it each process counts on its own in memory. When Redis is down
 # the counters are skipped (a warning is logged), never the request: see core/cache.py.
 CACHE_URL = os.environ.get("CACHE_URL", "")
+# After a cache call failed, the process answers from an empty cache for this long.
+CACHE_BACKOFF_SECONDS = float(os.environ.get("CACHE_BACKOFF_SECONDS", "10"))
 CACHES = {
     "default": (
         {
             "BACKEND": "salesmkt.core.cache.ResilientRedisCache",
             "LOCATION": CACHE_URL,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
         if CACHE_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
@@ -182,6 +198,8 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # ignored (a client writes it as it likes) and the connection's address counts.
 NUM_PROXIES = int(os.environ.get("NUM_PROXIES", "0"))
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# The load balancer's and compose's health probe speaks plain HTTP to the app itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
@@ -230,9 +248,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Campaign mail: messages per batch a worker claims and sends over one SMTP connection.
 CAMPAIGN_SEND_BATCH_SIZE = int(os.environ.get("CAMPAIGN_SEND_BATCH_SIZE", "200"))
-# A batch still claimed after this long belonged to a worker that died; it is recovered.
+# A worker's claim on a batch is a lease it renews as it mails; a batch whose lease ran out
+# belonged to a worker that died and is recovered by the sweep (its last unconfirmed mail is never
+# resent). Longer than one message takes to hand to the SMTP server.
 CAMPAIGN_SEND_STALE_AFTER = timedelta(
-    minutes=int(os.environ.get("CAMPAIGN_SEND_STALE_MINUTES", "10"))
+    seconds=float(os.environ.get("CAMPAIGN_SEND_LEASE_SECONDS", "60"))
 )
 
 # The seller: these only seed the company profile (finance.CompanyProfile) on a fresh database;
@@ -275,20 +295,38 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A request that queues a task must not hang on a dead broker: the work is already recorded in
-# PostgreSQL and the sweeps queue it later (core/queueing.py), so publishing gives up quickly.
+# A frozen Redis accepts connections (the kernel does) and never answers, so every broker socket
+# has a read timeout too. Workers and beat wait up to these; a request waits less (below).
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 2,
-    "interval_start": 0,
-    "interval_step": 0.2,
-    "interval_max": 0.5,
-}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+# A request never retries a publish: the work is already recorded in PostgreSQL and the sweeps
+# queue it later (core/queueing.py). One try, bounded by CELERY_PUBLISH_TIMEOUT seconds for the
+# connect and for each answer; after a failure the process skips the broker for
+# CELERY_PUBLISH_BACKOFF seconds, so the requests after it do not wait at all.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 0}
+CELERY_PUBLISH_TIMEOUT = float(os.environ.get("CELERY_PUBLISH_TIMEOUT_SECONDS", "0.5"))
+CELERY_PUBLISH_BACKOFF = float(os.environ.get("CELERY_PUBLISH_BACKOFF_SECONDS", "10"))
+# The sweeps that find work a lost message or a dead worker left: every SWEEP_INTERVAL. A pending
+# document is the sweep's once older than DOCUMENT_SWEEP_AFTER (before that its own task is on
+# the way); a render or mail claimed by a worker is a lease of DOCUMENT_LEASE that the worker
+# holds while it works, and a mail whose worker died is marked interrupted, never resent.
+SWEEP_INTERVAL = timedelta(seconds=float(os.environ.get("SWEEP_INTERVAL_SECONDS", "60")))
+DOCUMENT_SWEEP_AFTER = timedelta(
+    seconds=float(os.environ.get("DOCUMENT_SWEEP_AFTER_SECONDS", "30"))
+)
+DOCUMENT_LEASE = timedelta(seconds=float(os.environ.get("DOCUMENT_LEASE_SECONDS", "60")))
+# An invoice run's row is claimed by a row lock in the transaction that posts it; a worker that
+# stops answering inside it is cut off by PostgreSQL after this long and the row is free again.
+INVOICE_RUN_ROW_LEASE = timedelta(
+    seconds=float(os.environ.get("INVOICE_RUN_ROW_LEASE_SECONDS", "60"))
+)
 CELERY_BEAT_SCHEDULE = {
     "resume-pending-documents": {
         "task": "salesmkt.core.tasks.resume_pending_documents",
-        "schedule": timedelta(minutes=5),
+        "schedule": SWEEP_INTERVAL,
     },
     "close-expired-sales-agreements": {
         "task": "agreements.tasks.close_expired_sales_agreements",
@@ -296,15 +334,19 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resume-campaign-sends": {
         "task": "crm.tasks.resume_campaign_sends",
-        "schedule": timedelta(minutes=5),
+        "schedule": SWEEP_INTERVAL,
     },
     "resume-invoice-runs": {
         "task": "invoicing.tasks.resume_invoice_runs",
-        "schedule": timedelta(minutes=5),
+        "schedule": SWEEP_INTERVAL,
     },
     "purge-expired-idempotency-keys": {
         "task": "salesmkt.core.tasks.purge_expired_idempotency_keys",
         "schedule": timedelta(hours=1),
+    },
+    "purge-old-sign-in-failures": {
+        "task": "salesmkt.core.tasks.purge_old_sign_in_failures",
+        "schedule": timedelta(minutes=30),
     },
 }
 
@@ -317,6 +359,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
         "salesmkt.core.api.permissions.ModelPermissions",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "salesmkt.core.api.parsers.JSONParser",
+        "salesmkt.core.api.parsers.FormParser",
+        "salesmkt.core.api.parsers.MultiPartParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "salesmkt.core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -367,8 +414,24 @@ SPECTACULAR_SETTINGS = {
 # SQLite; more is a data load, not an order.
 MAX_DOCUMENT_LINES = int(os.environ.get("MAX_DOCUMENT_LINES", "5000"))
 
+# The dates a document or payment may carry (`salesmkt.core.dates`): none before the earliest
+# (ISO date; older records are a data migration, not an entry) nor more than so many years ahead
+# (long agreements and promised dates fit; 9999-12-31 does not).
+EARLIEST_DOCUMENT_DATE = os.environ.get("EARLIEST_DOCUMENT_DATE", "2000-01-01")
+MAX_DOCUMENT_YEARS_AHEAD = int(os.environ.get("MAX_DOCUMENT_YEARS_AHEAD", "10"))
+# An invoice or credit note is posted dated at most this many days after today: numbers ascend
+# with dates in a series, so one far ahead would block every posting until its date.
+INVOICE_MAX_DAYS_AHEAD = int(os.environ.get("INVOICE_MAX_DAYS_AHEAD", "31"))
+
 # How long an Idempotency-Key and its first response are kept, per user.
 IDEMPOTENCY_KEY_TTL = timedelta(hours=int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24")))
+# A request with a key runs in one transaction with the key's record, so a process that dies
+# gives the key up with its transaction. A retry while the first is still running waits up to
+# IDEMPOTENCY_WAIT for it (then replays its answer), else answers 409; a claim that was committed
+# unfinished is taken over once IDEMPOTENCY_LEASE has passed, and PostgreSQL ends a transaction
+# left idle that long (a frozen process).
+IDEMPOTENCY_WAIT = timedelta(seconds=float(os.environ.get("IDEMPOTENCY_WAIT_SECONDS", "5")))
+IDEMPOTENCY_LEASE = timedelta(seconds=float(os.environ.get("IDEMPOTENCY_LEASE_SECONDS", "60")))
 
 LOGGING = {
     "version": 1,

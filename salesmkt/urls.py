@@ -23,8 +23,8 @@ urlpatterns = [
 ]
 
 handler404 = "salesmkt.core.api.exceptions.not_found"
-handler400 = "salesmkt.core.database_outage.bad_request"
-handler500 = "salesmkt.core.database_outage.server_error"
+handler400 = "salesmkt.core.request_errors.bad_request"
+handler500 = "salesmkt.core.request_errors.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

@@ -189,6 +189,14 @@ def empty_cache():
     """Throttling and sign-in failure counters start at zero in every test."""
     from django.core.cache import cache
 
+    from salesmkt.core import cache as resilient_cache
+    from salesmkt.core import queueing
+
+    # A test that met a dead Redis or broker must not leave the next one backing off from it.
+    resilient_cache._down_until = 0.0
+    queueing._broker_down_until = 0.0
     cache.clear()
     yield
     cache.clear()
+    resilient_cache._down_until = 0.0
+    queueing._broker_down_until = 0.0

@@ -4,13 +4,14 @@ from crm.models import Customer
 from inventory.models import Item
 from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.lines import document_lines
+from salesmkt.core.dates import BoundedDatesMixin
 from salesmkt.finance.models import Currency
 
 from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
 from ..models import SalesAgreement, SalesAgreementLine, SellRule, TradeAgreement
 
 
-class TradeAgreementSerializer(serializers.ModelSerializer):
+class TradeAgreementSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     class Meta:
         model = TradeAgreement
         fields = [
@@ -73,7 +74,7 @@ class FulfilmentSerializer(serializers.Serializer):
     remaining = serializers.DecimalField(max_digits=20, decimal_places=4)
 
 
-class SalesAgreementSerializer(serializers.ModelSerializer):
+class SalesAgreementSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     lines = document_lines(SalesAgreementLineSerializer(), required=False)
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
     fulfilment = serializers.SerializerMethodField()

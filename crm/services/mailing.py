@@ -5,9 +5,12 @@
 2. A worker claims a batch of pending sends (row locks, SKIP LOCKED, so parallel workers never
    claim the same rows), marks them `sending`, and mails them in id order over one reused SMTP
    connection, marking each row `sent` (or `bounced`/`failed`) as soon as the server answered.
-3. A batch still `sending` long after its claim belonged to a dead worker: its first unconfirmed
-   row may have reached the server, so it becomes `interrupted` and is never resent; the rows
-   after it were never attempted and go back to `pending`.
+3. The claim is a lease (`CAMPAIGN_SEND_STALE_AFTER`): the worker renews it (`claimed_at`) as
+   it mails and, before each message after a renewal, makes sure the batch is still its own. A
+   batch whose lease ran out belonged to a dead worker: its first unconfirmed row may have
+   reached the server, so it becomes `interrupted` and is never resent; the rows after it were
+   never attempted and go back to `pending`. A live worker whose batch was taken over (it stalled
+   past its lease) stops at once, so nothing is mailed twice.
 """
 
 from __future__ import annotations
@@ -148,7 +151,37 @@ def _mark_sent(send: CampaignSend) -> None:
 
 
 def _mark(send: CampaignSend, status: str, error: str) -> None:
-    CampaignSend.objects.filter(pk=send.pk).update(status=status, error=error[:500])
+    CampaignSend.objects.filter(pk=send.pk, status=Status.SENDING).update(
+        status=status, error=error[:500]
+    )
+
+
+class BatchTakenOver(Exception):
+    """The batch's lease ran out and the sweep recovered it: this worker must send no more."""
+
+
+class _Lease:
+    """A worker's hold on its batch, renewed once a third of the lease has passed."""
+
+    def __init__(self, token: str, size: int) -> None:
+        self.token, self.held = token, size
+        self.renewed = timezone.now()
+        self.every = settings.CAMPAIGN_SEND_STALE_AFTER / 3
+
+    def keep(self) -> None:
+        """Renew when due; raise `BatchTakenOver` when the batch is no longer all ours."""
+        now = timezone.now()
+        if now - self.renewed < self.every:
+            return  # renewed lately: the sweep cannot have taken it
+        renewed = CampaignSend.objects.filter(batch=self.token, status=Status.SENDING).update(
+            claimed_at=now
+        )
+        if renewed != self.held:
+            raise BatchTakenOver(self.token)
+        self.renewed = now
+
+    def done_with_one(self) -> None:
+        self.held -= 1
 
 
 def _mark_bounced(send: CampaignSend, error: str) -> None:
@@ -183,7 +216,14 @@ def send_batch(campaign_id: int, *, size: int | None = None, connection=None) ->
             .select_related("target__party", "target__contact")
             .order_by("id")
         )
+        lease = _Lease(token, len(sends))
         for index, send in enumerate(sends):
+            try:
+                lease.keep()
+            except BatchTakenOver:
+                log.warning("campaign %s: batch %s was taken over; stopping", campaign_id, token)
+                return index
+            lease.done_with_one()
             try:
                 connection.send_messages([renderer.message(send, connection)])
             except smtplib.SMTPRecipientsRefused as exc:

@@ -1,8 +1,10 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from orders.models import PackingSlip, SalesOrder
 from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.lines import document_lines
+from salesmkt.core.dates import BoundedDatesMixin
 
 from ..models import (
     DOCUMENT_FIELDS,
@@ -64,7 +66,7 @@ class AllowanceChargeSerializer(serializers.ModelSerializer):
         extra_kwargs = {"amount": {"required": False}}
 
 
-class InvoiceSerializer(serializers.ModelSerializer):
+class InvoiceSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     lines = document_lines(InvoiceLineSerializer(), required=False)
     allowance_charges = AllowanceChargeSerializer(many=True, required=False, max_length=100)
     seller = serializers.JSONField(
@@ -129,12 +131,14 @@ class InvoiceSerializer(serializers.ModelSerializer):
         extra_kwargs = {"currency": {"required": False}}
 
     def validate(self, attrs):
-        if (
-            self.instance is None
-            and attrs.get("kind", Invoice.Kind.FREE_TEXT) == Invoice.Kind.CUSTOMER
-        ):
+        kind = attrs.get("kind", Invoice.Kind.FREE_TEXT)
+        if self.instance is None and kind == Invoice.Kind.CUSTOMER:
             raise serializers.ValidationError(
                 {"kind": ["Customer invoices are made from an order or packing slips."]}
+            )
+        if self.instance is None and kind == Invoice.Kind.CREDIT_NOTE:
+            raise serializers.ValidationError(
+                {"kind": [_("Credit notes are made at credit-notes/, of an invoice or a return.")]}
             )
         return attrs
 
@@ -151,11 +155,16 @@ class FromPackingSlipsSerializer(serializers.Serializer):
     )
 
 
-class PostSerializer(serializers.Serializer):
-    invoice_date = serializers.DateField(required=False)
+class PostSerializer(BoundedDatesMixin, serializers.Serializer):
+    invoice_date = serializers.DateField(
+        required=False,
+        help_text="Empty: the draft's date, else today. Not before the last posted date of its "
+        "series (409 `date_out_of_sequence`), nor more than `INVOICE_MAX_DAYS_AHEAD` days ahead "
+        "(400 `date_too_far_ahead`).",
+    )
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     allowed_actions = AllowedActionsField(Payment)
 
     class Meta:

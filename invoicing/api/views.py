@@ -2,6 +2,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import action
@@ -12,10 +13,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from crm.models import Customer
+from orders.models import SalesOrder
 from salesmkt.core.api.filters import refuse_unknown_query_parameters
 from salesmkt.core.api.permissions import require_perms
 from salesmkt.core.api.schema import ErrorSerializer
 from salesmkt.core.api.viewsets import ServiceModelViewSet
+from salesmkt.core.errors import ConflictError
 
 from ..einvoice.exports import einvoice_file
 from ..models import CustomerTransaction, Invoice, InvoiceLine, Payment
@@ -40,6 +43,34 @@ class CreditSerializer(serializers.serializers.Serializer):
     lines = CreditLineSerializer(
         many=True, required=False, help_text="Empty: credit the whole invoice."
     )
+
+
+class CreditNoteCreateSerializer(serializers.serializers.Serializer):
+    invoice = serializers.serializers.PrimaryKeyRelatedField(
+        queryset=Invoice.objects.all(),
+        required=False,
+        help_text="A posted invoice to credit: all of it, or the given lines and quantities.",
+    )
+    lines = CreditLineSerializer(
+        many=True, required=False, help_text="With `invoice`; empty: credit the whole invoice."
+    )
+    order = serializers.serializers.PrimaryKeyRelatedField(
+        queryset=SalesOrder.objects.all(),
+        required=False,
+        help_text="A returned order: credit what arrived back and was not credited yet.",
+    )
+
+    def validate(self, attrs):
+        if ("invoice" in attrs) == ("order" in attrs):
+            message = _("Give the invoice to credit or the returned order, not both.")
+            raise serializers.serializers.ValidationError(
+                {"invoice": [message]} if "invoice" not in attrs else {"order": [message]}
+            )
+        if "order" in attrs and "lines" in attrs:
+            raise serializers.serializers.ValidationError(
+                {"lines": [_("Lines are chosen of an invoice; a return credits what arrived.")]}
+            )
+        return attrs
 
 
 class CreditActionsMixin:
@@ -222,8 +253,13 @@ class InvoiceViewSet(
 
 
 class CreditNoteViewSet(InvoiceViewSet):
-    """Credit notes (their own gapless series). They are drafted from invoices (credit/); a posted
-    one's open credit is applied to the customer's open invoices (apply/, auto-apply/)."""
+    """Credit notes (their own gapless series). POST here drafts one of a posted invoice (all of
+    it or chosen lines; also invoices/{id}/credit/) or of a returned order (what arrived back); a
+    posted one's open credit is applied to the customer's open invoices (apply/, auto-apply/)."""
+
+    # Invoices of orders and packing slips are made at invoices/: nothing here makes one.
+    from_order = None
+    from_packing_slips = None
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     action_permissions = {
@@ -234,6 +270,36 @@ class CreditNoteViewSet(InvoiceViewSet):
 
     def get_queryset(self):
         return super().get_queryset().filter(kind=Invoice.Kind.CREDIT_NOTE)
+
+    @extend_schema(
+        request=CreditNoteCreateSerializer,
+        responses={
+            201: serializers.InvoiceSerializer,
+            409: OpenApiResponse(
+                ErrorSerializer,
+                description="`not_creditable`, `nothing_to_credit`, `over_crediting`: the "
+                "invoice cannot be credited so; `not_a_return`: the order is not a return; "
+                "`nothing_to_invoice`: nothing arrived back that is not credited.",
+            ),
+        },
+    )
+    def create(self, request, *args, **kwargs):
+        """Draft a credit note: of a posted `invoice` (all of it, or the given `lines`), or of a
+        returned `order` (what arrived back and was not credited yet)."""
+        data = self.validated(CreditNoteCreateSerializer)
+        if "order" in data:
+            order = data["order"]
+            if not order.is_return:  # its invoice is made at invoices/from-order/
+                raise ConflictError(
+                    _("Only a returned order is credited; invoice the others."),
+                    code="not_a_return",
+                )
+            note = invoices.invoice_from_order(order=order, actor=request.user)
+        else:
+            note = credit_notes.credit_note_create(
+                invoice=data["invoice"], actor=request.user, lines=data.get("lines")
+            )
+        return self._respond(note, status=201)
 
     def _applied(self, note, applications):
         remaining = (

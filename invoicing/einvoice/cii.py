@@ -8,6 +8,8 @@ from decimal import Decimal
 
 from lxml import etree
 
+from salesmkt.core.hygiene import printable
+
 from . import _format as fmt
 from .model import Address, EInvoice, Line, TaxGroup, TradeParty
 
@@ -31,7 +33,8 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs) -> e
     prefix, name = tag.split(":")
     element = etree.SubElement(parent, f"{{{NSMAP[prefix]}}}{name}", attrs)
     if text is not None:
-        element.text = text
+        # Text stored before control characters were refused: XML cannot hold them.
+        element.text = printable(text)
     return element
 
 

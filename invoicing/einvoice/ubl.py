@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from salesmkt.core.hygiene import printable
+
 from . import _format as fmt
 from .model import Address, AllowanceCharge, EInvoice, Line, TradeParty
 
@@ -29,7 +31,8 @@ def _el(parent: etree._Element, tag: str, text: str | None = None, **attrs) -> e
     prefix, name = tag.split(":")
     element = etree.SubElement(parent, f"{{{PREFIXES[prefix]}}}{name}", attrs)
     if text is not None:
-        element.text = text
+        # Text stored before control characters were refused: XML cannot hold them.
+        element.text = printable(text)
     return element
 
 

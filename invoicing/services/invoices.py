@@ -5,10 +5,11 @@ remainders). A posted invoice never changes."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
@@ -20,9 +21,10 @@ from orders.models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLi
 from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
 from orders.services.orders import check_price_fields
 from salesmkt.core.audit import record_event
+from salesmkt.core.dates import add_days, check_date
 from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
-from salesmkt.core.money import to_decimal
+from salesmkt.core.money import refuse_too_large, to_decimal
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_delete, record_save
 from salesmkt.core.tax import document_totals
@@ -33,6 +35,7 @@ from ..actions import (
     INVOICE,
     NOTHING_TO_INVOICE,
     PACKING_SLIP,
+    date_sequence_refusal,
     quantities_to_invoice,
     refuse,
 )
@@ -47,7 +50,7 @@ from ..models import (
     LedgerVoucher,
 )
 from ..selectors import drafted_quantities, with_draft_flag
-from .ledger_chain import chain, series_of
+from .ledger_chain import chain, last_document, series_of
 from .payments import (
     return_credit_apply,
     set_payment_state,
@@ -391,6 +394,7 @@ def invoice_totals(invoice: Invoice, lines, allowance_charges=None):
 
 def _apply_totals(invoice: Invoice, lines, allowance_charges=None) -> None:
     totals = invoice_totals(invoice, lines, allowance_charges)
+    refuse_too_large(totals.total, field="lines")  # before a numeric overflow can
     invoice.net_amount, invoice.tax_amount, invoice.total_amount = (
         totals.net,
         totals.tax,
@@ -523,15 +527,36 @@ def _lock_billed_orders(lines: list[InvoiceLine]) -> None:
     list(SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"))
 
 
+def check_posting_date(invoice_date: date) -> None:
+    """An invoice or credit note is dated within the bounds of every date
+    (`salesmkt.core.dates`) and at most `INVOICE_MAX_DAYS_AHEAD` days after today: 400 naming
+    `invoice_date`."""
+    check_date(invoice_date, field="invoice_date")
+    days = settings.INVOICE_MAX_DAYS_AHEAD
+    if invoice_date > add_days(timezone.localdate(), days):
+        raise DomainError(
+            _("An invoice is dated at most %(days)d days after today.") % {"days": days},
+            code="date_too_far_ahead",
+            field="invoice_date",
+        )
+
+
 @retry_on_conflict
 def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
     """Post a draft in one transaction: the next gapless number, a balanced voucher, an open
     customer item, the order lines' invoice remainders lowered, and the document chained to the
     previous one of its series (`ledger_chain`). Refused as `INVOICE`'s `post` action declares
     (checked by `run_transition`): a pro forma, a draft without lines, an order it bills that
-    waits for approval, was rejected or is not confirmed."""
+    waits for approval, was rejected or is not confirmed, a date before the series' last posted
+    one (checked again under the series' lock); and with a 400 a date out of bounds or more than
+    `INVOICE_MAX_DAYS_AHEAD` days ahead (`check_posting_date`)."""
     with transaction.atomic():
         invoice = lock(invoice)
+        posting_date = invoice_date or invoice.invoice_date or timezone.localdate()
+        check_posting_date(posting_date)
+        if invoice.invoice_date != posting_date:  # what the `post` action's checks read
+            invoice.invoice_date = posting_date
+            invoice.save(update_fields=["invoice_date"])
         lines = list(
             invoice.lines.select_related(
                 "sales_tax_code__tax_account",
@@ -546,11 +571,14 @@ def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
         invoice = run_transition(
             instance=invoice, transition="post", actor=actor, params={"at": timezone.now()}
         )
-        invoice.number = next_number(series_of(invoice))
-        invoice.invoice_date = invoice_date or invoice.invoice_date or timezone.localdate()
-        invoice.due_date = invoice.invoice_date + timedelta(
-            days=invoice.customer.payment_terms.net_days
-        )
+        series = series_of(invoice)
+        invoice.number = next_number(series)
+        # Checked again under the series' lock (taken by `next_number`): of two posts at once,
+        # the second sees the first's date, so numbers ascend with dates in every series.
+        refusal = date_sequence_refusal(invoice.invoice_date, last_document(series))
+        if refusal is not None:
+            raise refusal.error()
+        invoice.due_date = add_days(invoice.invoice_date, invoice.customer.payment_terms.net_days)
         # The legal content is fixed before it is totalled, posted and hashed: from here on
         # the invoice reads its own buyer, tax rates and identifiers, never the master data.
         company = current_company()

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from crm.models import Customer
 from salesmkt.core.audit import record_event
+from salesmkt.core.dates import check_date
 from salesmkt.core.errors import ConflictError
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
@@ -37,9 +38,11 @@ from ..models import (
 
 @retry_on_conflict
 def payment_register(*, data: dict[str, Any], actor) -> Payment:
-    """Record a payment: debit the bank, credit the customer's receivable account."""
+    """Record a payment: debit the bank, credit the customer's receivable account. Dated within
+    the bounds of every date (`salesmkt.core.dates`): 400 naming `date` otherwise."""
     with transaction.atomic():
         payment = Payment(**data)
+        check_date(payment.date, field="date")
         payment.number = next_number("payment")
         if payment.currency_id is None:
             payment.currency = payment.customer.currency

@@ -4,6 +4,10 @@ The run records one row per customer (and currency) with its packing slips befor
 starts. Workers claim rows one at a time (SKIP LOCKED) and post each row's invoice in the same
 transaction that marks the row, so a row is posted exactly once however often the task runs; a
 customer whose invoice fails keeps its reason on the row and the run goes on with the others.
+
+A row's claim is its row lock, held by the live transaction: a worker that dies gives it up with
+its connection, and one that stops answering inside the transaction (frozen) is cut off by
+PostgreSQL after `INVOICE_RUN_ROW_LEASE`. The periodic sweep queues unfinished runs again.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import logging
 from collections import defaultdict
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -116,6 +121,13 @@ def _queue(run_id: int) -> None:
 
 
 def _claim(run_id: int) -> InvoiceRunCustomer | None:
+    if connection.vendor == "postgresql":
+        lease_ms = int(settings.INVOICE_RUN_ROW_LEASE.total_seconds() * 1000)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                [f"{lease_ms}ms"],
+            )
     return (
         InvoiceRunCustomer.objects.select_for_update(skip_locked=True)
         .filter(run_id=run_id, status=InvoiceRunCustomer.Status.PENDING)

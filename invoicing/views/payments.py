@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from crm.forms import DateInput
+from salesmkt.core.dates import BoundedDatesFormMixin
 from salesmkt.core.errors import DomainError
 from salesmkt.core.ui import Column, RecordAction, RecordViews, form_error_messages
 
@@ -23,7 +24,7 @@ from ..models import CustomerTransaction, Invoice, Payment
 from ..services import payments
 
 
-class PaymentForm(forms.ModelForm):
+class PaymentForm(BoundedDatesFormMixin, forms.ModelForm):
     class Meta:
         model = Payment
         fields = ["customer", "date", "amount", "reference", "currency"]

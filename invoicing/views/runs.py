@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from crm.forms import DateInput
+from salesmkt.core.dates import BoundedDatesFormMixin
 from salesmkt.core.ui import Column, RecordAction, RecordViews
 
 from .. import selectors
@@ -17,7 +18,7 @@ from ..models import InvoiceRun
 from ..services import runs
 
 
-class InvoiceRunForm(forms.ModelForm):
+class InvoiceRunForm(BoundedDatesFormMixin, forms.ModelForm):
     class Meta:
         model = InvoiceRun
         fields = ["up_to_date", "invoice_date", "customer_group"]

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from inventory.models import Item, Warehouse
 from salesmkt.core.api.filters import refuse_unknown_query_parameters
 from salesmkt.core.api.viewsets import ActionInputMixin, IdempotentMixin
+from salesmkt.core.dates import BoundedDatesMixin
 
 from ..models import AllocationRun, AllocationRunLine, SalesOrderLine
 from ..services import allocation
@@ -169,7 +170,7 @@ class LinePromiseSerializer(serializers.Serializer):
     )
 
 
-class ConfirmSerializer(serializers.Serializer):
+class ConfirmSerializer(BoundedDatesMixin, serializers.Serializer):
     confirmed_ship_date = serializers.DateField(
         required=False,
         allow_null=True,

@@ -6,6 +6,7 @@ from rest_framework import serializers
 from crm.models import Vendor
 from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.lines import document_lines
+from salesmkt.core.dates import BoundedDatesMixin
 
 from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
 from ..models import (
@@ -87,7 +88,7 @@ class SalesOrderLineSerializer(serializers.ModelSerializer):
         }
 
 
-class SalesOrderSerializer(serializers.ModelSerializer):
+class SalesOrderSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     lines = document_lines(SalesOrderLineSerializer(), required=False)
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
     allowed_actions = AllowedActionsField(SalesOrder)
@@ -176,7 +177,7 @@ class PackingSlipLineSerializer(serializers.ModelSerializer):
         fields = ["order_line", "quantity"]
 
 
-class PackingSlipSerializer(serializers.ModelSerializer):
+class PackingSlipSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     lines = document_lines(PackingSlipLineSerializer())
     allowed_actions = AllowedActionsField(PackingSlip)
     accept_shortfall = serializers.BooleanField(
@@ -208,7 +209,7 @@ class PackingSlipSerializer(serializers.ModelSerializer):
         extra_kwargs = {"delivery_date": {"required": False}}
 
 
-class ArrivalSerializer(serializers.Serializer):
+class ArrivalSerializer(BoundedDatesMixin, serializers.Serializer):
     lines = document_lines(PackingSlipLineSerializer())
     delivery_date = serializers.DateField(required=False)
 
@@ -251,7 +252,7 @@ class SalesQuotationLineSerializer(serializers.ModelSerializer):
         }
 
 
-class SalesQuotationSerializer(serializers.ModelSerializer):
+class SalesQuotationSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     lines = document_lines(SalesQuotationLineSerializer(), required=False)
     party_name = serializers.CharField(source="party.name", read_only=True)
     allowed_actions = AllowedActionsField(SalesQuotation)

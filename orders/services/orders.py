@@ -23,7 +23,14 @@ from inventory.services import stock
 from salesmkt.core.audit import record_event
 from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
-from salesmkt.core.money import QUANTITY_PLACES, quantize, to_decimal
+from salesmkt.core.money import (
+    QUANTITY_PLACES,
+    TOO_LARGE,
+    fits_field,
+    quantize,
+    refuse_too_large,
+    to_decimal,
+)
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
@@ -137,6 +144,9 @@ def check_price_fields(line, index: int) -> None:
             line._meta.get_field(name).run_validators(getattr(line, name))
         except ValidationError as exc:
             errors[f"lines[{index}].{name}"] = exc.messages
+    if not fits_field(line, "line_amount"):
+        # Each of quantity and price fits, their product does not: named on the quantity.
+        errors[f"lines[{index}].quantity"] = [TOO_LARGE % {"value": f"{line.line_amount:.2E}"}]
     if errors:
         raise ValidationError(errors)
 
@@ -272,6 +282,7 @@ def _write_lines(
                 raise ConflictError(_("A delivered line cannot be removed."), code="line_delivered")
             stock.remove_source(SOURCE, line.pk)
             line.delete()
+    refuse_too_large(sum((line.line_amount for line in written), Decimal(0)), field="lines")
     sold_lines.name_original_invoice(written)
     return written
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +14,7 @@ from crm.models import Customer, Party, Prospect
 from crm.services.relationships import default_customer_template, party_convert_to_customer
 from salesmkt.core.audit import record_event
 from salesmkt.core.documents import document_request
+from salesmkt.core.money import refuse_too_large
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_save
 from salesmkt.core.transitions import lock, run_transition
@@ -103,6 +105,9 @@ def _write_lines(quotation: SalesQuotation, rows: list[dict[str, Any]], actor) -
     for pk, line in existing.items():
         if pk not in kept:
             line.delete()
+    refuse_too_large(
+        sum(quotation.lines.values_list("line_amount", flat=True), Decimal(0)), field="lines"
+    )
 
 
 def quotation_create(*, data: dict[str, Any], actor) -> SalesQuotation:

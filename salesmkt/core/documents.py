@@ -27,6 +27,7 @@ from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .hygiene import printable
 from .models import Document
 
 log = logging.getLogger(__name__)
@@ -113,24 +114,77 @@ def storage_dir() -> Path:
     return path
 
 
-def render(document_id: int) -> Document:
-    """Render the PDF of a pending document (safe to run twice: a rendered one is kept)."""
-    from weasyprint import HTML
+class Leased(Exception):
+    """Another worker holds the document (its lease has not run out): it is left to that one."""
 
+    def __init__(self, seconds_left: float) -> None:
+        super().__init__(f"held by another worker for {seconds_left:.0f} s more")
+        self.seconds_left = seconds_left
+
+
+def _lease_until():
+    return timezone.now() + settings.DOCUMENT_LEASE
+
+
+def _unrendered(document_id: int):
+    return Document.objects.filter(pk=document_id).exclude(status=Document.Status.RENDERED)
+
+
+def _take_render_lease(document_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        _unrendered(document_id)
+        .filter(models.Q(lease_until__isnull=True) | models.Q(lease_until__lt=now))
+        .update(lease_until=now + settings.DOCUMENT_LEASE)
+    )
+
+
+def _renew_render_lease(document_id: int) -> None:
+    _unrendered(document_id).update(lease_until=_lease_until())
+
+
+def render(document_id: int) -> Document:
+    """Render the PDF of a pending document (safe to run twice: a rendered one is kept).
+
+    The render is leased (`DOCUMENT_LEASE`, renewed between its steps), so the sweep leaves a
+    render a live worker is busy with alone; `Leased` when another worker holds it. Two renders
+    of one document would be harmless anyway (each writes its own file and renames it).
+    """
     document = Document.objects.get(pk=document_id)
     if document.status == Document.Status.RENDERED:
         return document
+    if not _take_render_lease(document_id):
+        document.refresh_from_db()
+        if document.status == Document.Status.RENDERED:
+            return document
+        held_until = document.lease_until or timezone.now()
+        raise Leased((held_until - timezone.now()).total_seconds())
+    try:
+        return _render(document)
+    except BaseException:
+        # A failure (not a death) gives the render up at once, for the retry or the sweep.
+        _unrendered(document_id).update(lease_until=None)
+        raise
+
+
+def _render(document: Document) -> Document:
+    from weasyprint import HTML
+
     record = document.content_type.get_object_for_this_type(pk=document.object_id)
     with translation.override(document.language):
         template, context, _subject = BUILDERS[document.kind](record)
         html = render_to_string(template, {"company": company(), **context, "document": document})
+    # Text stored before control characters were refused still prints (XML cannot hold them).
+    html = printable(html)
     finisher = FINISHERS.get(document.kind)
     finish = finisher(record) if finisher else None
+    _renew_render_lease(document.pk)
     pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
         **(finish.write_options if finish else {})
     )
     if finish:
         pdf = finish.finish(pdf)
+    _renew_render_lease(document.pk)
     target = storage_dir() / f"{document.kind}-{document.pk}.pdf"
     handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
@@ -145,6 +199,7 @@ def render(document_id: int) -> Document:
         file=str(target.relative_to(settings.MEDIA_ROOT)),
         rendered_at=timezone.now(),
         error="",
+        lease_until=None,
     )
     document.refresh_from_db()
     return document
@@ -153,17 +208,24 @@ def render(document_id: int) -> Document:
 def mail(document_id: int) -> bool:
     """Mail a rendered document at most once; returns whether a mail went out now.
 
-    The mail is claimed (`sending`, committed) before the SMTP server is spoken to and marked
-    `sent` after it accepted the message. A worker that dies in between leaves the claim, which
-    the sweep turns into `interrupted` (it may have been delivered) instead of mailing it twice;
-    the clerk sees that and sends the document again if the customer did not get it. A server
-    that refuses the connection or the message leaves the mail pending for the task's retry.
+    The mail is claimed (`sending`, committed, leased for `DOCUMENT_LEASE`, longer than handing
+    one message to the SMTP server takes) before the SMTP server is spoken to and marked `sent`
+    after it accepted the message. A worker that dies in between leaves the claim, which the
+    sweep turns into `interrupted` once its lease ran out (it may have been delivered) instead of
+    mailing it twice; the clerk sees that and sends the document again if the customer did not
+    get it. A server that refuses the connection or the message leaves the mail pending for the
+    task's retry.
     """
+    now = timezone.now()
     claimed = Document.objects.filter(
         pk=document_id,
         mail_status=Document.MailStatus.PENDING,
         status=Document.Status.RENDERED,
-    ).update(mail_status=Document.MailStatus.SENDING, mail_claimed_at=timezone.now())
+    ).update(
+        mail_status=Document.MailStatus.SENDING,
+        mail_claimed_at=now,
+        lease_until=now + settings.DOCUMENT_LEASE,
+    )
     if not claimed:
         return False
     document = Document.objects.get(pk=document_id)
@@ -209,6 +271,7 @@ def _mail_done(document: Document, status: str, *, error: str = "") -> None:
         mailed_at=timezone.now() if status == Document.MailStatus.SENT else None,
         mail_claimed_at=None if status == Document.MailStatus.PENDING else document.mail_claimed_at,
         error=error[:500] if error else document.error,
+        lease_until=None,
     )
 
 
@@ -231,8 +294,10 @@ def queue_again(*, documents, actor) -> int:
                 document.mail_status, document.mail_claimed_at = Mail.PENDING, None
             if (document.status, document.mail_status) == before:
                 continue
-            document.error = ""
-            document.save(update_fields=["status", "mail_status", "mail_claimed_at", "error"])
+            document.error, document.lease_until = "", None
+            document.save(
+                update_fields=["status", "mail_status", "mail_claimed_at", "error", "lease_until"]
+            )
             record_event(
                 actor=actor,
                 obj=document,
@@ -245,24 +310,35 @@ def queue_again(*, documents, actor) -> int:
     return queued
 
 
-def pending_documents(older_than: timedelta = timedelta(minutes=5)):
-    """Documents whose task was lost: not rendered yet, or rendered with the mail still to go."""
-    cutoff = timezone.now() - older_than
+def pending_documents(older_than: timedelta | None = None):
+    """Documents whose task was lost: not rendered yet (and held by no live worker), or rendered
+    with the mail still to go. Younger than `DOCUMENT_SWEEP_AFTER`, their own task is on its
+    way."""
+    now = timezone.now()
+    cutoff = now - (older_than if older_than is not None else settings.DOCUMENT_SWEEP_AFTER)
+    unheld = models.Q(lease_until__isnull=True) | models.Q(lease_until__lt=now)
     return Document.objects.filter(created_at__lte=cutoff).filter(
-        models.Q(status=Document.Status.PENDING)
+        (models.Q(status=Document.Status.PENDING) & unheld)
         | models.Q(status=Document.Status.RENDERED, mail_status=Document.MailStatus.PENDING)
     )
 
 
-def interrupt_stale_mails(older_than: timedelta = timedelta(minutes=15)) -> int:
-    """Mails claimed long ago and never confirmed belonged to a dead worker: they may have reached
-    the server, so they are marked interrupted, never sent again by themselves."""
-    cutoff = timezone.now() - older_than
+# A claim without a lease was taken by a worker of a release before leases: the bound it had.
+UNLEASED_MAIL_CLAIM = timedelta(minutes=15)
+
+
+def interrupt_stale_mails() -> int:
+    """Mails whose claim's lease ran out belonged to a dead worker: they may have reached the
+    server, so they are marked interrupted, never sent again by themselves."""
+    now = timezone.now()
     return Document.objects.filter(
-        mail_status=Document.MailStatus.SENDING, mail_claimed_at__lte=cutoff
+        models.Q(lease_until__lt=now)
+        | models.Q(lease_until__isnull=True, mail_claimed_at__lte=now - UNLEASED_MAIL_CLAIM),
+        mail_status=Document.MailStatus.SENDING,
     ).update(
         mail_status=Document.MailStatus.INTERRUPTED,
         error="worker stopped while mailing; may have been delivered, not resent",
+        lease_until=None,
     )
 
 

@@ -97,6 +97,9 @@ class IdempotencyRecord(models.Model):
     response_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_body = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # An unfinished claim that was committed (normally the claim commits only with its answer)
+    # is taken over by a retry after this.
+    lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("idempotency key")
@@ -144,6 +147,9 @@ class Document(models.Model):
     rendered_at = models.DateTimeField(_("rendered at"), null=True, blank=True)
     mailed_at = models.DateTimeField(_("mailed at"), null=True, blank=True)
     mail_claimed_at = models.DateTimeField(_("mail claimed at"), null=True, blank=True)
+    # The worker rendering or mailing the document holds it until then (renewed as it works);
+    # past it, the worker is taken for dead and the sweep takes over.
+    lease_until = models.DateTimeField(_("held by a worker until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("document")
@@ -156,3 +162,28 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SignInFailure(models.Model):
+    """One failed sign-in (wrong password or second-factor code) at any door: the clerk page, the
+    admin, the API's token endpoint. Counted by `salesmkt.core.login_throttle`; the cache only
+    remembers lockouts in front of these rows, so neither a Redis outage nor a restart lifts one.
+    The username is kept as a keyed hash: people type their password into the username field."""
+
+    username_digest = models.CharField(_("username (hashed)"), max_length=64)
+    address = models.CharField(_("address"), max_length=64, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("failed sign-in")
+        verbose_name_plural = _("failed sign-ins")
+        indexes = [
+            models.Index(
+                fields=["username_digest", "address", "occurred_at"],
+                name="sign_in_failure_pair",
+            ),
+            models.Index(fields=["username_digest", "occurred_at"], name="sign_in_failure_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} {self.occurred_at:%Y-%m-%d %H:%M:%S}"

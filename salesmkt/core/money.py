@@ -1,8 +1,10 @@
 """Money and quantities are Decimal, rounded by one rule (half up) everywhere."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 MONEY_PLACES = 2
 PRICE_PLACES = 4
@@ -21,7 +23,13 @@ def to_decimal(value: Decimal | int | str) -> Decimal:
 
 
 def quantize(value: Decimal | int | str, places: int) -> Decimal:
-    return to_decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    value = to_decimal(value)
+    with localcontext() as context:
+        # Wide enough for any finite value: a product too large to store is refused by `fits`
+        # naming its field, not by an InvalidOperation from the default 28 digits.
+        if value.is_finite():
+            context.prec = max(context.prec, value.adjusted() + places + 2)
+        return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def round_money(value: Decimal | int | str) -> Decimal:
@@ -53,3 +61,28 @@ def QuantityField(verbose_name=None, **kwargs) -> models.DecimalField:
 def PercentField(verbose_name=None, **kwargs) -> models.DecimalField:
     kwargs.setdefault("default", Decimal("0"))
     return models.DecimalField(verbose_name, max_digits=7, decimal_places=PERCENT_PLACES, **kwargs)
+
+
+TOO_LARGE = _("The amount %(value)s exceeds the largest amount that can be stored.")
+
+
+def fits(value: Decimal, max_digits: int = 20, decimal_places: int = MONEY_PLACES) -> bool:
+    """Whether `value`, rounded to `decimal_places`, fits a DecimalField of `max_digits`."""
+    value = to_decimal(value)
+    if not value.is_finite():
+        return False
+    return abs(quantize(value, decimal_places)) < Decimal(10) ** (max_digits - decimal_places)
+
+
+def fits_field(instance: models.Model, name: str, value: Decimal | None = None) -> bool:
+    """Whether `value` (else the instance's own) fits the model field `name`."""
+    field = instance._meta.get_field(name)
+    value = getattr(instance, name) if value is None else value
+    return value is None or fits(value, field.max_digits, field.decimal_places)
+
+
+def refuse_too_large(value: Decimal, *, field: str, max_digits: int = 20, places: int = 2) -> None:
+    """ValidationError naming `field` when `value` does not fit: checked before anything is
+    written, so PostgreSQL never answers `numeric field overflow` inside a request."""
+    if not fits(value, max_digits, places):
+        raise ValidationError({field: [TOO_LARGE % {"value": f"{to_decimal(value):.2E}"}]})

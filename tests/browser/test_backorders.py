@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from inventory.services.purchasing import purchase_order_create, purchase_order_receive
 from inventory.services.stock import reserved_quantity
@@ -15,7 +16,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def days(n: int) -> date:
-    return date.today() + timedelta(days=n)
+    return timezone.localdate() + timedelta(days=n)
 
 
 def test_a_planner_opens_each_backorder_view_and_allocates_the_on_hand(page, login):

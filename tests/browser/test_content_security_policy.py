@@ -1,11 +1,12 @@
 """The UI works under its Content-Security-Policy: Chromium opens the main pages, draws their
 charts, opens menus, confirms and toggles, and reports no CSP violation."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from orders.services.delivery import packing_slip_post
 from orders.services.orders import sales_order_create
@@ -56,7 +57,7 @@ def test_the_main_pages_work_without_a_content_security_policy_violation(watched
         sales_order_create(
             data={
                 "customer": f.CustomerFactory(),
-                "requested_ship_date": date.today() + timedelta(days=3),
+                "requested_ship_date": timezone.localdate() + timedelta(days=3),
                 "lines": [{"item": item, "warehouse": warehouse, "quantity": Decimal(5)}],
             },
             actor=None,

@@ -2,11 +2,12 @@
 and nothing else; a packing slip is posted only from its own confirmation, which shows what will
 ship first."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.models import InventoryTransaction
 from inventory.services import stock
@@ -36,7 +37,7 @@ def order():
     return sales_order_create(
         data={
             "customer": f.CustomerFactory(),
-            "requested_ship_date": date.today() + timedelta(days=3),
+            "requested_ship_date": timezone.localdate() + timedelta(days=3),
             "lines": [
                 {"item": salmon, "warehouse": warehouse, "quantity": Decimal(10)},
                 {"item": rope, "warehouse": warehouse, "quantity": Decimal(3)},
@@ -131,7 +132,7 @@ def test_a_shortfall_that_warns_is_shipped_only_after_ship_anyway_is_ticked(page
     order = sales_order_create(
         data={
             "customer": f.CustomerFactory(),
-            "requested_ship_date": date.today() + timedelta(days=3),
+            "requested_ship_date": timezone.localdate() + timedelta(days=3),
             "lines": [{"item": item, "warehouse": f.WarehouseFactory(), "quantity": Decimal(5)}],
         },
         actor=None,

@@ -1,11 +1,14 @@
+import socket
 import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from salesmkt.celery import app
+from salesmkt.core import queueing
 from salesmkt.core.models import IdempotencyRecord
 from salesmkt.core.tasks import purge_expired_idempotency_keys
 from tests.factories import UserFactory
@@ -38,3 +41,39 @@ def test_a_task_queued_on_redis_runs_on_a_real_worker():
             time.sleep(0.2)
 
     assert not IdempotencyRecord.objects.filter(pk=record.pk).exists()
+
+
+@pytest.fixture
+def frozen_broker(monkeypatch):
+    """A broker that accepts connections (the kernel does) and never answers, as a Redis stopped
+    with SIGSTOP; tasks are published to it, not run in-process."""
+    with socket.socket() as frozen:
+        frozen.bind(("127.0.0.1", 0))
+        frozen.listen(16)  # never accepted: connects complete, nothing is ever read or answered
+        monkeypatch.setenv("CELERY_BROKER_URL", f"redis://127.0.0.1:{frozen.getsockname()[1]}/0")
+        app.conf.task_always_eager = False  # the autouse `celery_eager` puts it back
+        queueing.broker_back()
+        yield
+        queueing.broker_back()
+
+
+def test_a_publish_to_a_broker_that_never_answers_gives_up_and_leaves_the_work_for_the_sweep(
+    frozen_broker, caplog
+):
+    queued = queueing.enqueue(purge_expired_idempotency_keys)
+
+    assert queued is False
+    assert "left for the sweep" in caplog.text and "Timeout" in caplog.text
+
+
+def test_after_a_failed_publish_the_process_leaves_the_broker_alone_for_the_backoff(
+    frozen_broker, settings
+):
+    settings.CELERY_PUBLISH_BACKOFF = 60
+    queueing.enqueue(purge_expired_idempotency_keys)
+
+    with mock.patch.object(queueing, "_publish") as publish:
+        queued = queueing.enqueue(purge_expired_idempotency_keys)
+
+    assert queued is False
+    publish.assert_not_called()

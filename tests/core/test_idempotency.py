@@ -1,8 +1,15 @@
+import threading
+import time
 from datetime import timedelta
+from unittest import mock
 
 import pytest
+from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from crm.api.serializers import PartySerializer
+from crm.api.views import PartyViewSet
 from crm.models import Party
 from salesmkt.core.api.idempotency import purge_expired
 from salesmkt.core.models import IdempotencyRecord
@@ -84,3 +91,126 @@ def test_keys_are_kept_for_24_hours_then_forgotten(manager_api):
     assert IdempotencyRecord.objects.filter(key="k-5").exists()
     assert purge_expired(now=timezone.now() + timedelta(hours=25)) == 1
     assert not IdempotencyRecord.objects.filter(key="k-5").exists()
+
+
+@pytest.mark.django_db
+def test_a_claim_left_unfinished_past_its_lease_is_taken_over_and_the_work_done_once(
+    manager_api,
+):
+    body = {"name": "Orphan AS"}
+    manager_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-6")
+    # Given a claim committed unfinished by a process that died (its work never committed),
+    # whose lease ran out:
+    Party.objects.filter(name="Orphan AS").delete()
+    IdempotencyRecord.objects.filter(key="k-6").update(
+        state=IdempotencyRecord.State.IN_PROGRESS,
+        response_status=None,
+        response_body=None,
+        lease_until=timezone.now() - timedelta(seconds=1),
+    )
+
+    retry = manager_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-6")
+
+    assert retry.status_code == 201
+    assert "Idempotent-Replayed" not in retry
+    assert Party.objects.filter(name="Orphan AS").count() == 1
+    assert IdempotencyRecord.objects.get(key="k-6").state == IdempotencyRecord.State.COMPLETED
+
+
+@pytest.mark.django_db
+def test_a_server_error_after_the_work_undoes_the_work_with_the_key_and_the_retry_does_it_once(
+    manager_api,
+):
+    body = {"name": "Crash AS"}
+    crash = RuntimeError("the process fails after the party was written")
+    with (
+        mock.patch.object(PartySerializer, "to_representation", side_effect=crash),
+        pytest.raises(RuntimeError),
+    ):
+        manager_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-7")
+
+    assert not Party.objects.filter(name="Crash AS").exists()
+    assert not IdempotencyRecord.objects.filter(key="k-7").exists()
+    retry = manager_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-7")
+    assert retry.status_code == 201
+    assert Party.objects.filter(name="Crash AS").count() == 1
+
+
+@pytest.fixture
+def role_groups(transactional_db):
+    """A transactional test's flush removes the role groups the migrations made: put them back."""
+    from django.apps import apps
+
+    from salesmkt.core.roles import sync_role_groups
+
+    sync_role_groups(apps)
+
+
+class HeldFirstRequest:
+    """Holds the first request with a key after its work, before its transaction commits."""
+
+    def __init__(self):
+        self.working, self.release = threading.Event(), threading.Event()
+        perform_create = PartyViewSet.perform_create
+
+        def held(view, serializer):
+            perform_create(view, serializer)
+            if threading.current_thread().name == "first":
+                self.working.set()
+                self.release.wait(30)
+
+        self.perform_create = held
+
+    def post(self, api, body, key, answers, name):
+        client = APIClient()  # one per thread, for the same user
+        client.force_authenticate(user=api.user)
+
+        def run():
+            try:
+                answers[name] = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run, name=name)
+        thread.start()
+        return thread
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_while_the_first_request_runs_waits_for_it_and_replays_its_answer(
+    role_groups, manager_api
+):
+    held, answers, body = HeldFirstRequest(), {}, {"name": "Patient AS"}
+    with mock.patch.object(PartyViewSet, "perform_create", held.perform_create):
+        first = held.post(manager_api, body, "k-8", answers, "first")
+        assert held.working.wait(30)
+        retry = held.post(manager_api, body, "k-8", answers, "retry")
+        time.sleep(0.3)  # the retry meets the first one's uncommitted claim (or its answer)
+        held.release.set()
+        first.join(30), retry.join(30)
+
+    assert answers["first"].status_code == answers["retry"].status_code == 201
+    assert answers["retry"]["Idempotent-Replayed"] == "true"
+    assert answers["retry"].json() == answers["first"].json()
+    assert Party.objects.filter(name="Patient AS").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_gives_up_waiting_with_409_while_the_first_request_is_still_running(
+    role_groups, manager_api, settings
+):
+    settings.IDEMPOTENCY_WAIT = timedelta(milliseconds=200)
+    held, answers, body = HeldFirstRequest(), {}, {"name": "Busy AS"}
+    with mock.patch.object(PartyViewSet, "perform_create", held.perform_create):
+        first = held.post(manager_api, body, "k-9", answers, "first")
+        assert held.working.wait(30)
+        held.post(manager_api, body, "k-9", answers, "retry").join(30)
+        held.release.set()
+        first.join(30)
+
+    assert answers["retry"].status_code == 409
+    assert answers["retry"].json()["code"] == "idempotency_key_in_progress"
+    assert answers["first"].status_code == 201
+    assert Party.objects.filter(name="Busy AS").count() == 1

@@ -64,9 +64,69 @@ def test_docker_compose_runs_the_full_stack():
             and "@postgres:5432/" in env["DATABASE_URL"]
         )
         assert env["CELERY_BROKER_URL"].startswith("redis://redis:6379")
-        assert set(services[name]["depends_on"]) == {"postgres", "redis"}
+        assert set(services[name]["depends_on"]) == {"postgres", "redis", "migrate"}
         assert (ROOT / services[name]["build"]["dockerfile"]).exists()
     assert services["postgres"]["environment"]["POSTGRES_DB"] == "salesmkt"
+
+
+def test_docker_compose_checks_health_restarts_and_migrates_before_the_app_starts():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    migrate = services["migrate"]
+
+    # Then one one-shot service migrates, and web, worker and beat start after it has succeeded
+    assert "manage.py migrate" in " ".join(migrate["command"])
+    assert migrate["restart"] == "no"
+    for name in ("web", "worker", "beat"):
+        service = services[name]
+        assert service["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+        assert service["restart"] == "unless-stopped"
+        assert "migrate" not in service["command"] and "load_demo" not in service["command"]
+        health = service["healthcheck"]
+        assert health["test"][0] in ("CMD", "CMD-SHELL") and health["interval"]
+    assert "/healthz" in " ".join(services["web"]["healthcheck"]["test"])
+    assert "inspect ping" in " ".join(services["worker"]["healthcheck"]["test"])
+    assert "celerybeat-schedule" in " ".join(services["beat"]["healthcheck"]["test"])
+
+
+def test_docker_compose_loads_demo_users_only_when_asked():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    command = " ".join(services["migrate"]["command"])
+
+    assert services["migrate"]["environment"]["LOAD_DEMO"] == "${LOAD_DEMO:-0}"
+    assert 'if [ "$$LOAD_DEMO" = 1 ]; then python manage.py load_demo; fi' in command
+    assert not any(
+        "load_demo" in str(service.get("command", ""))
+        for name, service in services.items()
+        if name != "migrate"
+    )
+
+
+def test_docker_compose_has_no_secret_key_of_its_own():
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+    for name in ("migrate", "web", "worker", "beat"):
+        assert services[name]["environment"]["SECRET_KEY"].startswith("${SECRET_KEY:?")
+
+
+@pytest.mark.django_db
+def test_the_health_check_answers_while_the_database_does(client):
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_the_health_check_answers_503_when_the_database_does_not(client, monkeypatch):
+    from django.db import OperationalError, connection
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503 and response.json()["database"] == "down"
 
 
 @pytest.mark.django_db

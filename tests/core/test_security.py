@@ -1,8 +1,12 @@
 """Deployment security: the security headers every response carries, a Content-Security-Policy
 without inline script, and CSRF protection on every form of the clerk UI."""
 
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -225,3 +229,77 @@ def test_the_same_post_with_the_token_is_accepted(boss_client, make_order):
     assert detail.status_code == 200 and response.status_code == 302
     assert PackingSlip.objects.filter(order=order).count() == 1
     assert SalesOrder.objects.get(pk=order.pk).lines.get().deliver_remainder == 6
+
+
+# --- No production on the development secret key ---------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG_KEY = "x9#" + "production-secret-key-with-plenty-of-entropy-0123456789abcdef"
+
+
+def production_env(tmp_path, secret_key: str | None) -> dict:
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    }
+    env.update(
+        DEBUG="0",
+        ALLOWED_HOSTS="sales.example.com",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+    )
+    if secret_key is not None:
+        env["SECRET_KEY"] = secret_key
+    return env
+
+
+def run(args, env):
+    return subprocess.run(
+        args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.mark.parametrize(
+    ("secret_key", "problem"),
+    [
+        (None, "development key"),
+        ("django-insecure-development-only-key-set-SECRET_KEY-in-production", "development key"),
+        ("short-key", "too weak"),
+        ("a" * 60, "too weak"),
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [["check"], ["migrate", "--no-input"], ["runserver", "--noreload", "127.0.0.1:8799"]]
+)
+def test_production_refuses_to_run_on_a_missing_or_weak_secret_key(
+    tmp_path, secret_key, problem, command
+):
+    result = run([sys.executable, "manage.py", *command], production_env(tmp_path, secret_key))
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "core.E001" in output and "SECRET_KEY" in output and problem in output
+
+
+def test_gunicorn_refuses_to_start_on_the_development_secret_key(tmp_path):
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    args = [str(gunicorn), "salesmkt.wsgi:application", "--bind", "127.0.0.1:0", "--workers", "1"]
+
+    result = run(args, production_env(tmp_path, None))
+
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "SECRET_KEY is the development key" in output
+
+
+def test_with_a_strong_secret_key_the_check_passes(tmp_path):
+    result = run([sys.executable, "manage.py", "check"], production_env(tmp_path, STRONG_KEY))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "core.E001" not in result.stdout + result.stderr
+
+
+def test_the_wsgi_application_starts_with_a_strong_secret_key(tmp_path):
+    code = "from salesmkt.wsgi import application; print(application.__class__.__name__)"
+
+    result = run([sys.executable, "-c", code], production_env(tmp_path, STRONG_KEY))
+
+    assert result.returncode == 0 and "WSGIHandler" in result.stdout, result.stderr

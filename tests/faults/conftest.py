@@ -8,6 +8,7 @@ The processes share the test's PostgreSQL database, so the tests that use them a
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -15,6 +16,8 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -82,9 +85,20 @@ class RedisServer:
     def stop(self) -> None:
         """Kill it as an outage would (SIGKILL: no goodbye to its clients)."""
         if self.process and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.process.pid, signal.SIGCONT)  # a frozen one dies as well
             self.process.kill()
             self.process.wait(10)
         self.process = None
+
+    def freeze(self) -> None:
+        """Stop it answering without closing anything (SIGSTOP): the kernel still accepts
+        connections and takes what clients send, and no answer ever comes, as from a Redis
+        stuck on a full disk or a swapped-out host."""
+        os.kill(self.process.pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        os.kill(self.process.pid, signal.SIGCONT)
 
     def llen(self, queue: str = "celery") -> int:
         out = subprocess.run(
@@ -137,11 +151,42 @@ class Broker:
         from celery import Celery
 
         self.url = url
-        self.app = Celery("faults")
+        self.app = Celery("faults", set_as_current=False)  # the tasks keep the real app
 
     def send(self, task: str, *args) -> None:
         with self.app.connection_for_write(self.url) as connection:
             self.app.send_task(task, args=list(args), connection=connection)
+
+
+class Api:
+    """An integrator's HTTP client with a token, timing every call; `key` sends an
+    Idempotency-Key. `post` answers (status, body, headers)."""
+
+    def __init__(self, base: str, token: str):
+        self.base, self.token, self.timings = base, token, []
+
+    def post(self, path: str, body: dict | None = None, *, key: str = "", timeout: float = 30):
+        headers = {"Authorization": f"Token {self.token}", "Content-Type": "application/json"}
+        if key:
+            headers["Idempotency-Key"] = key
+        request = urllib.request.Request(
+            self.base + path, data=json.dumps(body or {}).encode(), method="POST", headers=headers
+        )
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                status, raw, answered = response.status, response.read(), response.headers
+        except urllib.error.HTTPError as error:
+            status, raw, answered = error.code, error.read(), error.headers
+        self.timings.append((path, time.monotonic() - started))
+        return status, json.loads(raw) if raw else {}, answered
+
+    def get(self, path: str) -> int:
+        request = urllib.request.Request(
+            self.base + path, headers={"Authorization": f"Token {self.token}"}
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status
 
 
 def database_url() -> str:
@@ -221,7 +266,8 @@ def services(tmp_path, redis_server):
             self.started.append(service)
             return service
 
-        def web(self) -> tuple[Service, str]:
+        def web(self, *, fault: str = "") -> tuple[Service, str]:
+            """gunicorn with one worker process; `fault` arms one in it (tests/faults/web.py)."""
             port = free_port()
             args = [
                 sys.executable,
@@ -236,8 +282,11 @@ def services(tmp_path, redis_server):
                 "2",
                 "--timeout",
                 "60",
+                "--config",
+                "python:tests.faults.web",
             ]
-            service = Service(args, self.env, self.fault_dir / "web.log")
+            env = {**self.env, "SALESMKT_FAULT": fault}
+            service = Service(args, env, self.fault_dir / "web.log")
             self.started.append(service)
             base = f"http://127.0.0.1:{port}"
 
@@ -251,6 +300,24 @@ def services(tmp_path, redis_server):
 
             wait_for(up, timeout=60, what="gunicorn to listen")
             return service, base
+
+        def beat(self) -> Service:
+            """Celery beat, sending the periodic sweeps on the schedule in the settings (the
+            test shortens it through the environment)."""
+            args = [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "tests.faults.worker",
+                "beat",
+                "--loglevel=INFO",
+                "--schedule",
+                str(self.fault_dir / "beat-schedule"),
+            ]
+            service = Service(args, self.env, self.fault_dir / "beat.log")
+            self.started.append(service)
+            return service
 
         def hanging(self, timeout: float = 90) -> int:
             """Wait until a worker hangs at the injected fault; the hanging process's pid."""

@@ -100,7 +100,7 @@ def test_with_redis_stopped_orders_and_invoices_post_and_their_mails_go_out_once
 
     redis_server.start()  # the worker reconnects by itself
     Document.objects.update(created_at=timezone.now() - timedelta(minutes=10))
-    broker.send("salesmkt.core.tasks.resume_pending_documents")  # what beat does every 5 min
+    broker.send("salesmkt.core.tasks.resume_pending_documents")  # what beat does every minute
     wait_for(
         lambda: (
             not Document.objects.exclude(status="rendered").exists()
@@ -127,3 +127,22 @@ def test_the_cache_answers_as_empty_when_redis_is_unreachable():
     assert cache.add("login:1", 0) is False
     assert cache.incr("login:1") == 1
     assert cache.set("throttle_user_1", [1.0], 60) is None
+
+
+def test_after_one_failure_the_cache_leaves_redis_alone_for_the_backoff(monkeypatch):
+    """A frozen Redis costs one cache call one timeout, not every call of every request."""
+    cache = ResilientRedisCache(
+        f"redis://127.0.0.1:{free_port()}/1",  # nobody listens there
+        {"OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}},
+    )
+    asked = []
+    real_client = cache._cache.get_client
+    monkeypatch.setattr(
+        cache._cache, "get_client", lambda *a, **k: asked.append(1) or real_client(*a, **k)
+    )
+
+    assert cache.get("throttle_user_1", []) == []
+    assert cache.get("throttle_user_2", []) == []
+    assert cache.incr("login:1") == 1
+
+    assert len(asked) == 1

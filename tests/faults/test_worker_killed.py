@@ -38,6 +38,8 @@ def mail_env(services, smtp_sink):
         EMAIL_HOST="127.0.0.1",
         EMAIL_PORT=str(smtp_sink.port),
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        # A dead worker's render lease runs out in seconds, not the minute of production.
+        DOCUMENT_LEASE_SECONDS="5",
     )
     return smtp_sink
 

@@ -64,9 +64,13 @@ def accountant_client(client, user_in):
     return client
 
 
+STRONG_SECRET_KEY = "k7#Qz" + "a-test-secret-key-long-enough-for-the-system-check-0123456789"
+
+
 # --- the seeded profile ----------------------------------------------------------------------
 @pytest.mark.django_db
-def test_the_migrated_database_has_a_company_profile_with_valid_identifiers():
+def test_the_migrated_database_has_a_company_profile_with_valid_identifiers(settings):
+    settings.SECRET_KEY = STRONG_SECRET_KEY  # tests run with DEBUG off: the key check applies
     profile = CompanyProfile.objects.get(pk=1)
 
     assert profile.org_number == "999888771"
@@ -79,7 +83,8 @@ def test_the_migrated_database_has_a_company_profile_with_valid_identifiers():
 
 
 @pytest.mark.django_db
-def test_the_system_check_reports_a_profile_broken_behind_the_applications_back():
+def test_the_system_check_reports_a_profile_broken_behind_the_applications_back(settings):
+    settings.SECRET_KEY = STRONG_SECRET_KEY
     CompanyProfile.objects.filter(pk=1).update(org_number="999888772")
 
     errors = company_profile_valid(databases=["default"])

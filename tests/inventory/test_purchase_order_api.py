@@ -1,28 +1,32 @@
 """/api/v1/purchase-orders/: entry through the services, receipts (partial, never over), vendor
 shipments of drop shipments, cancelling; refusals answer 409 with the services' codes."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from inventory.models import PurchaseOrder
 from inventory.services.purchasing import purchase_order_cancel, purchase_order_create
 from inventory.services.stock import on_hand
 from tests import factories as f
 
-IN_A_WEEK = date.today() + timedelta(days=7)
+
+def in_a_week():
+    """Asked when a test runs, in the time zone the code under test uses."""
+    return timezone.localdate() + timedelta(days=7)
 
 
 @pytest.fixture
 def purchase():
     warehouse = f.WarehouseFactory()
 
-    def make(quantity="10", *, drop_shipment=False, vendor=None, expected=IN_A_WEEK):
+    def make(quantity="10", *, drop_shipment=False, vendor=None, expected=None):
         return purchase_order_create(
             data={
                 "vendor": vendor or f.VendorFactory(),
-                "expected_receipt_date": expected,
+                "expected_receipt_date": expected or in_a_week(),
                 "drop_shipment": drop_shipment,
                 "lines": [
                     {"item": f.ItemFactory(), "warehouse": warehouse, "quantity": Decimal(quantity)}
@@ -49,7 +53,7 @@ def test_a_purchase_order_is_created_with_its_lines_numbered_and_costed(manager_
         url(),
         {
             "vendor": vendor.pk,
-            "expected_receipt_date": str(IN_A_WEEK),
+            "expected_receipt_date": str(in_a_week()),
             "lines": [{"item": item.pk, "warehouse": warehouse.pk, "quantity": "12"}],
         },
         format="json",
@@ -62,7 +66,7 @@ def test_a_purchase_order_is_created_with_its_lines_numbered_and_costed(manager_
     assert (line["line_number"], Decimal(line["unit_cost"]), line["expected_receipt_date"]) == (
         1,
         item.cost_price,
-        str(IN_A_WEEK),
+        str(in_a_week()),
     )
     assert Decimal(line["receive_remainder"]) == Decimal("12")
 
@@ -71,7 +75,7 @@ def test_a_purchase_order_is_created_with_its_lines_numbered_and_costed(manager_
 def test_a_purchase_order_without_lines_answers_400_naming_the_lines(manager_api):
     response = manager_api.post(
         url(),
-        {"vendor": f.VendorFactory().pk, "expected_receipt_date": str(IN_A_WEEK)},
+        {"vendor": f.VendorFactory().pk, "expected_receipt_date": str(in_a_week())},
         format="json",
     )
 
@@ -87,7 +91,7 @@ def test_a_partial_receipt_through_the_api_leaves_the_remainder_expected(manager
 
     response = manager_api.post(
         url(order, "receive"),
-        {"lines": [{"line": line.pk, "quantity": "4"}], "date": str(date.today())},
+        {"lines": [{"line": line.pk, "quantity": "4"}], "date": str(timezone.localdate())},
         format="json",
     )
 
@@ -231,8 +235,8 @@ def test_purchase_orders_filter_by_vendor_status_and_dates_and_search_by_vendor_
     manager_api, purchase
 ):
     lofoten = f.VendorFactory(party=f.PartyFactory(name="Lofoten Sjømat AS"))
-    late = purchase(vendor=lofoten, expected=date.today() - timedelta(days=3))
-    later = purchase(expected=date.today() + timedelta(days=30))
+    late = purchase(vendor=lofoten, expected=timezone.localdate() - timedelta(days=3))
+    later = purchase(expected=timezone.localdate() + timedelta(days=30))
     canceled = purchase_order_cancel(order=purchase(), actor=None)
 
     def numbers(query):
@@ -240,10 +244,10 @@ def test_purchase_orders_filter_by_vendor_status_and_dates_and_search_by_vendor_
 
     assert numbers(f"vendor={lofoten.pk}") == {late.number}
     assert numbers("status=canceled") == {canceled.number}
-    assert numbers(f"expected_receipt_date__lte={date.today() - timedelta(days=1)}") == {
+    assert numbers(f"expected_receipt_date__lte={timezone.localdate() - timedelta(days=1)}") == {
         late.number
     }
-    assert numbers(f"expected_receipt_date__gte={date.today() + timedelta(days=8)}") == {
+    assert numbers(f"expected_receipt_date__gte={timezone.localdate() + timedelta(days=8)}") == {
         later.number
     }
     assert numbers("search=lofoten") == {late.number}

@@ -2,11 +2,12 @@
 shipments never touch our warehouses."""
 
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from inventory.models import InventoryTransaction, PurchaseOrder
 from inventory.services.purchasing import (
@@ -20,7 +21,10 @@ from inventory.services.stock import on_hand
 from salesmkt.core.errors import ConflictError
 from tests import factories as f
 
-IN_A_WEEK = date.today() + timedelta(days=7)
+
+def in_a_week():
+    """Asked when a test runs, in the time zone the code under test uses."""
+    return timezone.localdate() + timedelta(days=7)
 
 
 @pytest.fixture
@@ -31,7 +35,7 @@ def purchase():
         return purchase_order_create(
             data={
                 "vendor": f.VendorFactory(),
-                "expected_receipt_date": IN_A_WEEK,
+                "expected_receipt_date": in_a_week(),
                 "drop_shipment": drop_shipment,
                 "lines": [{"item": item, "warehouse": warehouse, "quantity": Decimal(quantity)}],
             },
@@ -51,7 +55,7 @@ def test_an_open_purchase_line_is_an_expected_receipt_dated_its_receipt_date(pur
     assert (order.number, expected.quantity, expected.date) == (
         "PO000001",
         Decimal("10"),
-        IN_A_WEEK,
+        in_a_week(),
     )
     assert line.unit_cost == line.item.cost_price
 

@@ -140,9 +140,10 @@ def test_credit_is_never_applied_to_an_item_in_another_currency(invoice_for, ope
 @pytest.mark.django_db
 def test_auto_applied_credit_settles_the_oldest_open_invoices_first(invoice_for, open_credit):
     note = open_credit()  # 125.00
-    newest = invoice_for("1", invoice_date=date(2026, 3, 1))  # 125.00
+    # posted in date order: numbers ascend with dates in a series
     oldest = invoice_for("1", invoice_date=date(2026, 1, 1))  # 125.00
     middle = invoice_for("1", invoice_date=date(2026, 2, 1))  # 125.00
+    newest = invoice_for("1", invoice_date=date(2026, 3, 1))  # 125.00
     payment_apply(
         payment=pay(invoice_for.customer, "25.00"), item=oldest.open_item, actor=None
     )  # 100.00 left on the oldest

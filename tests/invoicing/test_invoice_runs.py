@@ -19,15 +19,19 @@ from orders.services.delivery import packing_slip_post
 from salesmkt.core.errors import ConflictError
 from tests import factories as f
 
-TODAY = timezone.localdate()
+
+def today():
+    """The date the code under test takes as today (Oslo's, not the machine's UTC date), asked
+    when a test runs, not when the module is imported: a run that crosses midnight still agrees."""
+    return timezone.localdate()
 
 
-def deliver(order, quantity, on=TODAY):
+def deliver(order, quantity, on=None):
     return packing_slip_post(
         order=order,
         lines=[{"order_line": order.lines.get(), "quantity": Decimal(quantity)}],
         actor=None,
-        delivery_date=on,
+        delivery_date=on or today(),
     )
 
 
@@ -37,7 +41,7 @@ def committed(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def delivered_order(make_order, customer, quantity="2", on=TODAY):
+def delivered_order(make_order, customer, quantity="2", on=None):
     order = make_order(quantities=[quantity], customer=customer)
     return order, deliver(order, quantity, on)
 
@@ -47,20 +51,20 @@ def test_a_run_posts_one_invoice_per_customer_of_the_slips_up_to_its_date(
     make_order, accounts, committed
 ):
     first, second = f.CustomerFactory(), f.CustomerFactory()
-    _, slip_a = delivered_order(make_order, first, on=TODAY - timedelta(days=3))
-    _, slip_b = delivered_order(make_order, first, on=TODAY - timedelta(days=1))
-    _, slip_c = delivered_order(make_order, second, on=TODAY - timedelta(days=2))
-    _, later = delivered_order(make_order, second, on=TODAY + timedelta(days=5))
+    _, slip_a = delivered_order(make_order, first, on=today() - timedelta(days=3))
+    _, slip_b = delivered_order(make_order, first, on=today() - timedelta(days=1))
+    _, slip_c = delivered_order(make_order, second, on=today() - timedelta(days=2))
+    _, later = delivered_order(make_order, second, on=today() + timedelta(days=5))
 
     with committed():
-        run = invoice_run_create(up_to_date=TODAY, actor=None)
+        run = invoice_run_create(up_to_date=today(), actor=None)
 
     run.refresh_from_db()
     assert run.status == InvoiceRun.Status.DONE
     posted = {i.customer: i for i in Invoice.objects.filter(status=Invoice.Status.POSTED)}
     assert set(posted) == {first, second}
     assert {s.number for s in posted[first].packing_slips.all()} == {slip_a.number, slip_b.number}
-    assert posted[first].lines.count() == 2 and posted[first].invoice_date == TODAY
+    assert posted[first].lines.count() == 2 and posted[first].invoice_date == today()
     assert [s.number for s in posted[second].packing_slips.all()] == [slip_c.number]
     later.refresh_from_db()
     assert later.invoiced is False
@@ -83,7 +87,7 @@ def test_a_failing_customer_is_listed_with_its_reason_and_the_others_are_posted(
     _, broken_slip = delivered_order(make_order, broken)
 
     with committed():
-        run = invoice_run_create(up_to_date=TODAY, actor=None)
+        run = invoice_run_create(up_to_date=today(), actor=None)
 
     rows = {row.customer: row for row in run.rows.all()}
     assert rows[good].status == InvoiceRunCustomer.Status.POSTED and rows[good].invoice
@@ -101,7 +105,7 @@ def test_a_failing_customer_is_listed_with_its_reason_and_the_others_are_posted(
 def test_running_a_run_again_posts_nothing_twice(make_order, accounts, committed):
     delivered_order(make_order, f.CustomerFactory())
     with committed():
-        run = invoice_run_create(up_to_date=TODAY, actor=None)
+        run = invoice_run_create(up_to_date=today(), actor=None)
 
     invoice_run_process(run.pk)
     invoice_run_process(run.pk)
@@ -114,7 +118,7 @@ def test_running_a_run_again_posts_nothing_twice(make_order, accounts, committed
 def test_a_run_whose_task_was_lost_is_resumed_by_the_sweep(make_order, accounts, committed):
     delivered_order(make_order, f.CustomerFactory())
     with mock.patch.object(runs, "_queue"), committed():  # the broker lost the task
-        run = invoice_run_create(up_to_date=TODAY, actor=None)
+        run = invoice_run_create(up_to_date=today(), actor=None)
     assert run.rows.get().status == InvoiceRunCustomer.Status.PENDING
 
     resumed = resume_invoice_runs.delay().get()
@@ -127,10 +131,10 @@ def test_a_run_whose_task_was_lost_is_resumed_by_the_sweep(make_order, accounts,
 
 @pytest.mark.django_db
 def test_a_run_with_nothing_to_invoice_is_refused_and_leaves_no_run(make_order, accounts):
-    delivered_order(make_order, f.CustomerFactory(), on=TODAY + timedelta(days=1))
+    delivered_order(make_order, f.CustomerFactory(), on=today() + timedelta(days=1))
 
     with pytest.raises(ConflictError) as refused:
-        invoice_run_create(up_to_date=TODAY, actor=None)
+        invoice_run_create(up_to_date=today(), actor=None)
 
     assert refused.value.code == "nothing_to_invoice"
     assert not InvoiceRun.objects.exists()
@@ -144,7 +148,7 @@ def test_slips_already_on_a_draft_invoice_are_not_in_a_run(make_order, accounts)
     _, drafted = delivered_order(make_order, customer)
     invoice_from_packing_slips(packing_slips=[drafted], actor=None)
 
-    assert not invoiceable_packing_slips(delivered_to=TODAY).exists()
+    assert not invoiceable_packing_slips(delivered_to=today()).exists()
 
 
 @pytest.mark.django_db
@@ -157,7 +161,7 @@ def test_a_run_can_be_limited_to_a_customer_group(make_order, accounts, committe
     delivered_order(make_order, retail)
 
     with committed():
-        invoice_run_create(up_to_date=TODAY, actor=None, customer_group=retail.customer_group)
+        invoice_run_create(up_to_date=today(), actor=None, customer_group=retail.customer_group)
 
     assert list(Invoice.objects.values_list("customer", flat=True)) == [retail.pk]
 
@@ -167,7 +171,7 @@ def test_the_api_starts_a_run_and_starting_needs_the_posting_permission(
     api_as, make_order, accounts, committed
 ):
     delivered_order(make_order, f.CustomerFactory())
-    body = {"up_to_date": TODAY.isoformat()}
+    body = {"up_to_date": today().isoformat()}
 
     refused = api_as("sales manager").post("/api/v1/invoice-runs/", body, format="json")
     with committed():
@@ -195,7 +199,7 @@ def test_the_run_pages_start_a_run_and_show_each_customers_result(
     with committed():
         created = client.post(
             "/invoicing/runs/new/",
-            {"up_to_date": TODAY.isoformat(), "invoice_date": TODAY.isoformat()},
+            {"up_to_date": today().isoformat(), "invoice_date": today().isoformat()},
         )
     run = InvoiceRun.objects.get()
     detail = client.get(created["Location"])
@@ -216,7 +220,7 @@ def test_two_workers_on_one_run_post_each_customer_once_with_gapless_numbers(mak
     for _ in range(12):
         delivered_order(make_order, f.CustomerFactory(), quantity="1")
     with mock.patch.object(runs, "_queue"):  # the workers below do the work
-        run = invoice_run_create(up_to_date=TODAY, actor=None)
+        run = invoice_run_create(up_to_date=today(), actor=None)
     start = threading.Barrier(2)
     errors = []
 
@@ -247,10 +251,10 @@ def test_two_workers_on_one_run_post_each_customer_once_with_gapless_numbers(mak
 def test_slips_waiting_in_a_run_are_not_taken_by_another_run(make_order, accounts, committed):
     delivered_order(make_order, f.CustomerFactory())
     with mock.patch.object(runs, "_queue"):
-        first = invoice_run_create(up_to_date=TODAY, actor=None)
+        first = invoice_run_create(up_to_date=today(), actor=None)
 
     with pytest.raises(ConflictError) as refused:
-        invoice_run_create(up_to_date=TODAY, actor=None)
+        invoice_run_create(up_to_date=today(), actor=None)
 
     assert refused.value.code == "nothing_to_invoice"
     assert InvoiceRun.objects.get() == first

@@ -1,10 +1,10 @@
 """The ledger: every posting balances, and the receivable account agrees with the open items."""
 
-from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.db.models import Sum
+from django.utils import timezone
 
 from invoicing.models import LedgerEntry, LedgerVoucher
 from invoicing.services.credit_notes import credit_note_create, invoice_cancel
@@ -68,7 +68,8 @@ def test_every_posting_balances_and_the_receivable_account_agrees_with_the_open_
     )
     invoice_cancel(invoice=free_text, actor=None)
     payment = payment_register(
-        data={"customer": customer, "date": date.today(), "amount": Decimal("50.00")}, actor=None
+        data={"customer": customer, "date": timezone.localdate(), "amount": Decimal("50.00")},
+        actor=None,
     )
     payment_apply(payment=payment, item=invoice.open_item, actor=None)
 

@@ -48,8 +48,8 @@ def test_auto_application_takes_the_invoice_in_the_reference_then_the_exact_amou
     invoice_for,
 ):
     old = invoice_for("1", invoice_date=date(2026, 1, 1))  # 125.00, oldest
-    exact = invoice_for("2", invoice_date=date(2026, 3, 1))  # 250.00
     named = invoice_for("3", invoice_date=date(2026, 2, 1))  # 375.00
+    exact = invoice_for("2", invoice_date=date(2026, 3, 1))  # 250.00
 
     payment_auto_apply(
         payment=pay(invoice_for.customer, "375.00", reference=f"Payment {named.number}"), actor=None

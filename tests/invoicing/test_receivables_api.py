@@ -101,8 +101,8 @@ def test_the_api_answers_a_customers_balance(api_as, invoice_for, credit_note):
 
 @pytest.mark.django_db
 def test_the_api_lists_a_customers_open_items_oldest_due_first(api_as, invoice_for, credit_note):
-    later = invoice_for("2", invoice_date=date(2026, 3, 1))
     earlier = invoice_for("1", invoice_date=date(2026, 2, 1))
+    later = invoice_for("2", invoice_date=date(2026, 3, 1))
 
     body = api_as("accountant").get(f"/api/v1/receivables/{invoice_for.customer.pk}/open-items/")
 

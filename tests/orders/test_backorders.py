@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from inventory.services.purchasing import purchase_order_create, purchase_order_receive
@@ -24,11 +25,9 @@ from orders.services.orders import apply_line_inventory, sales_order_cancel, sal
 from orders.services.supply import sales_line_purchase
 from tests import factories as f
 
-TODAY = date.today()
-
 
 def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
+    return timezone.localdate() + timedelta(days=n)
 
 
 def purchase(item, warehouse, quantity, expected, vendor=None, **extra):

@@ -6,16 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.services.purchasing import purchase_order_create, purchase_order_receive
 from orders.services.orders import sales_order_create
 from tests import factories as f
 
-TODAY = date.today()
-
 
 def days(n: int) -> date:
-    return TODAY + timedelta(days=n)
+    return timezone.localdate() + timedelta(days=n)
 
 
 def purchase(item, warehouse, quantity, expected, vendor=None):

@@ -137,8 +137,8 @@ def test_an_over_application_shows_the_reason_and_changes_nothing(accountant, in
 
 @pytest.mark.django_db
 def test_the_auto_apply_button_settles_the_oldest_invoice_first(accountant, invoice_for):
-    newer = invoice_for("1", invoice_date=date(2026, 3, 1))
     older = invoice_for("1", invoice_date=date(2026, 1, 1))
+    newer = invoice_for("1", invoice_date=date(2026, 3, 1))
     payment = pay(invoice_for.customer, "125.00")
 
     accountant.post(reverse("invoicing:payments-action", args=[payment.pk, "auto_apply"]))
@@ -233,8 +233,8 @@ def credit_note(invoice_for):
 def test_a_credit_notes_open_credit_is_applied_to_the_oldest_invoices_from_its_page(
     accountant, invoice_for, credit_note
 ):
-    newer = invoice_for("1", invoice_date=date(2026, 3, 1))
     older = invoice_for("1", invoice_date=date(2026, 1, 1))
+    newer = invoice_for("1", invoice_date=date(2026, 3, 1))
     page = accountant.get(
         reverse("invoicing:invoices-detail", args=[credit_note.pk])
     ).content.decode()

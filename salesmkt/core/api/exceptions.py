@@ -7,7 +7,7 @@ database that is not answering (the service's transaction was rolled back: nothi
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.views import defaults
@@ -40,6 +40,12 @@ class IdempotencyKeyInProgress(exceptions.APIException):
     default_detail = "A request with this Idempotency-Key is still being processed; retry later."
 
 
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "request_too_large"
+    default_detail = "The request body is larger than the server accepts."
+
+
 class ServiceUnavailable(exceptions.APIException):
     status_code = 503
     default_code = API_CODE
@@ -64,6 +70,10 @@ def exception_handler(exc, context):
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
+    if isinstance(exc, RequestDataTooBig):
+        exc = RequestTooLarge()
+    elif isinstance(exc, SuspiciousOperation):  # a broken multipart body, too many fields
+        exc = exceptions.ParseError(str(exc) or None)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     if isinstance(exc, DATABASE_ERRORS):

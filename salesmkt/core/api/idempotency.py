@@ -1,14 +1,26 @@
-"""Idempotency-Key for POSTs: a retry returns the first response without doing the work twice."""
+"""Idempotency-Key for POSTs: a retry returns the first response without doing the work twice.
+
+A request with a key runs in one transaction (`IdempotentMixin.dispatch`) that first inserts the
+key's record, then does the work, then stores the answer on the record: the key is completed in
+the transaction that did the work, or not at all. A process that dies mid-request loses its
+transaction and with it the claim, so the retry does the work (once). A retry that arrives while
+the first request still runs waits on the first one's uncommitted record (the unique index) for
+up to `IDEMPOTENCY_WAIT`, then replays the first answer, or answers 409 when the first is still
+running. A claim found committed unfinished is a lease (`lease_until`): a retry takes it over once
+it ran out. PostgreSQL ends a request transaction left idle for `IDEMPOTENCY_LEASE` (a frozen
+process), which gives its key up too.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http.request import RawPostDataException
 from django.utils import timezone
 
@@ -16,6 +28,7 @@ from ..models import IdempotencyRecord
 from .exceptions import IdempotencyKeyInProgress, IdempotencyKeyReused
 
 HEADER = "Idempotency-Key"
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout ran out
 
 
 class Replay(Exception):
@@ -37,33 +50,112 @@ def fingerprint(request) -> str:
     return digest.hexdigest()
 
 
-def claim(request, key: str) -> IdempotencyRecord:
-    """Claim `key` for this request, or raise Replay / 409 / 422 when it was used before."""
-    print_ = fingerprint(request)
-    cutoff = timezone.now() - settings.IDEMPOTENCY_KEY_TTL
-    IdempotencyRecord.objects.filter(user=request.user, key=key, created_at__lt=cutoff).delete()
-    try:
-        with transaction.atomic():
-            return IdempotencyRecord.objects.create(
-                user=request.user,
-                key=key,
-                method=request.method,
-                path=request.path[:500],
-                fingerprint=print_,
+def _milliseconds(delta: timedelta) -> str:
+    return f"{max(1, int(delta.total_seconds() * 1000))}ms"
+
+
+def _bound_idle_transaction() -> None:
+    """A request transaction left idle this long belongs to a frozen process: PostgreSQL ends it."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
+                [_milliseconds(settings.IDEMPOTENCY_LEASE)],
             )
-    except IntegrityError:
-        record = IdempotencyRecord.objects.get(user=request.user, key=key)
+
+
+@contextlib.contextmanager
+def _waiting_at_most(wait: timedelta):
+    """Row-lock waits inside the block give up after `wait` (PostgreSQL `lock_timeout`)."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+            [_milliseconds(wait)],
+        )
+        previous = cursor.fetchone()[0]
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
+
+
+def _gave_up_waiting(exc: OperationalError) -> bool:
+    cause = exc.__cause__
+    return (getattr(cause, "pgcode", None) or getattr(cause, "sqlstate", None)) == (
+        LOCK_NOT_AVAILABLE
+    )
+
+
+def claim(request, key: str) -> IdempotencyRecord:
+    """Claim `key` for this request inside the request's transaction, or raise Replay / 409 / 422
+    when it was used before."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("an Idempotency-Key is claimed inside the request's transaction")
+    print_ = fingerprint(request)
+    now = timezone.now()
+    _bound_idle_transaction()
+    IdempotencyRecord.objects.filter(
+        user=request.user, key=key, created_at__lt=now - settings.IDEMPOTENCY_KEY_TTL
+    ).delete()
+    record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+    if record is None:
+        try:
+            with _waiting_at_most(settings.IDEMPOTENCY_WAIT), transaction.atomic():
+                # A concurrent request with this key holds its uncommitted record: this waits
+                # until that one commits (IntegrityError: replay it) or is rolled back (ours).
+                return IdempotencyRecord.objects.create(
+                    user=request.user,
+                    key=key,
+                    method=request.method,
+                    path=request.path[:500],
+                    fingerprint=print_,
+                    lease_until=now + settings.IDEMPOTENCY_LEASE,
+                )
+        except IntegrityError:
+            record = IdempotencyRecord.objects.get(user=request.user, key=key)
+        except OperationalError as exc:
+            if _gave_up_waiting(exc):
+                raise IdempotencyKeyInProgress() from exc
+            raise
     if record.fingerprint != print_:
         raise IdempotencyKeyReused()
-    if record.state == IdempotencyRecord.State.IN_PROGRESS:
+    if record.state == IdempotencyRecord.State.COMPLETED:
+        raise Replay(record)
+    return _take_over(record)
+
+
+def _take_over(record: IdempotencyRecord) -> IdempotencyRecord:
+    """An unfinished claim that was committed: ours once its lease ran out, else 409."""
+    now = timezone.now()
+    lease_until = record.lease_until or record.created_at + settings.IDEMPOTENCY_LEASE
+    if lease_until >= now:
         raise IdempotencyKeyInProgress()
-    raise Replay(record)
+    try:
+        with _waiting_at_most(settings.IDEMPOTENCY_WAIT), transaction.atomic():
+            taken = IdempotencyRecord.objects.filter(
+                pk=record.pk,
+                state=IdempotencyRecord.State.IN_PROGRESS,
+                lease_until=record.lease_until,
+            ).update(lease_until=now + settings.IDEMPOTENCY_LEASE)
+    except OperationalError as exc:
+        if _gave_up_waiting(exc):
+            raise IdempotencyKeyInProgress() from exc
+        raise
+    if not taken:
+        raise IdempotencyKeyInProgress()
+    record.lease_until = now + settings.IDEMPOTENCY_LEASE
+    return record
 
 
 def complete(record: IdempotencyRecord, response) -> None:
-    """Store the response; a server error releases the key so the client may retry."""
+    """Store the response in the request's transaction. A server error rolls the transaction
+    back, the work and the claim alike, so that the client's retry runs."""
     if response.status_code >= 500:
-        record.delete()
+        transaction.set_rollback(True)
         return
     body = (
         json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
@@ -73,7 +165,10 @@ def complete(record: IdempotencyRecord, response) -> None:
     record.state = IdempotencyRecord.State.COMPLETED
     record.response_status = response.status_code
     record.response_body = body
-    record.save(update_fields=["state", "response_status", "response_body"])
+    record.lease_until = None
+    # Should this fail, the error ends the request's transaction unanswered: never a success
+    # reported for work that was rolled back.
+    record.save(update_fields=["state", "response_status", "response_body", "lease_until"])
 
 
 def purge_expired(now=None) -> int:

@@ -6,6 +6,7 @@ names its `create_service`, `update_service` and `delete_service`; serializers o
 
 from __future__ import annotations
 
+from django.db import transaction
 from rest_framework import mixins, viewsets
 from rest_framework.response import Response
 
@@ -15,14 +16,28 @@ from . import idempotency
 
 
 class IdempotentMixin:
-    """POSTs with an Idempotency-Key run once per user and key; retries replay the answer."""
+    """POSTs with an Idempotency-Key run once per user and key; retries replay the answer.
+
+    Such a request runs in one transaction: the key's record, the work and the stored answer
+    commit together or not at all (`salesmkt.core.api.idempotency`); what the services queue
+    on commit goes out after it.
+    """
 
     _idempotency_record = None
 
+    def _idempotent(self, request) -> bool:
+        return request.method == "POST" and bool(request.headers.get(idempotency.HEADER))
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self._idempotent(request):
+            return super().dispatch(request, *args, **kwargs)
+        with transaction.atomic():
+            return super().dispatch(request, *args, **kwargs)
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        key = request.headers.get(idempotency.HEADER)
-        if request.method == "POST" and key:
+        if self._idempotent(request):
+            key = request.headers[idempotency.HEADER]
             self._idempotency_record = idempotency.claim(request, key[:255])
 
     def handle_exception(self, exc):
@@ -33,10 +48,9 @@ class IdempotentMixin:
         try:
             return super().handle_exception(exc)
         except Exception:
-            # An unhandled error: release the key so that the client's retry can run.
-            if self._idempotency_record is not None:
-                self._idempotency_record.delete()
-                self._idempotency_record = None
+            # An unhandled error rolls the request's transaction back, the key's claim with it,
+            # so that the client's retry can run.
+            self._idempotency_record = None
             raise
 
     def finalize_response(self, request, response, *args, **kwargs):
