@@ -639,10 +639,10 @@ def approval_queue(request):
         {
             "orders": SalesOrder.objects.filter(approval_status="pending")
             .select_related("customer__party")
-            .order_by("created_at"),
+            .order_by("created_at", "pk"),
             "quotations": SalesQuotation.objects.filter(approval_status="pending")
             .select_related("party")
-            .order_by("created_at"),
+            .order_by("created_at", "pk"),
         },
     )
 

@@ -423,7 +423,13 @@ class ReceivablesAgingView(APIView):
         parameters=[
             OpenApiParameter(
                 "as_of",
-                OpenApiTypes.DATE,
+                # An empty value is today, as the description says: the schema admits it too.
+                {
+                    "anyOf": [
+                        {"type": "string", "format": "date"},
+                        {"type": "string", "maxLength": 0},
+                    ]
+                },
                 description="The day to age against; empty: today.",
             )
         ],

@@ -160,7 +160,7 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         )
 
     @extend_schema(request=None, responses={200: serializers.PickingLineSerializer(many=True)})
-    @action(detail=True, methods=["post"], url_path="picking-list")
+    @action(detail=True, methods=["post"], url_path="picking-list", pagination_class=None)
     def picking_list(self, request, pk=None):
         """Produce the picking list: what to pick per warehouse."""
         order = orders.sales_order_picking_list(order=self.get_object(), actor=request.user)

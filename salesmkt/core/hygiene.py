@@ -218,7 +218,27 @@ def _patch_management_form() -> None:
     formsets.ManagementForm.clean = clean
 
 
+def _patch_api_char_field() -> None:
+    """DRF trims surrounding whitespace before it checks the length: 201 characters ending in a
+    space passed a 200-character field as 200, the text silently changed. The length sent is
+    the length checked, as the OpenAPI schema's maxLength promises."""
+    from rest_framework import fields as api_fields
+
+    original = api_fields.CharField.to_internal_value
+    if getattr(original, "checks_sent_length", False):
+        return
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, str) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return original(self, data)
+
+    to_internal_value.checks_sent_length = True
+    api_fields.CharField.to_internal_value = to_internal_value
+
+
 def install() -> None:
     _attach_model_validators()
     _patch_form_char_field()
+    _patch_api_char_field()
     _patch_management_form()

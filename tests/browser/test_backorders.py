@@ -58,8 +58,12 @@ def test_a_planner_opens_each_backorder_view_and_allocates_the_on_hand(page, log
     page.get_by_role("link", name=item.item_number).click()
     page.wait_for_selector("text=2 sales orders wait for this item.")
     page.wait_for_selector("text=1 vendor delivery is late.")
+    # The text shows while the page is still parsing; the chart is drawn by the scripts at its
+    # end, so wait for it (bounded by the page's default timeout) instead of asking once.
+    page.wait_for_function(
+        "() => !!window.Chart && Chart.getChart('chart-projection') !== undefined"
+    )
     assert page.locator("#chart-projection").is_visible()
-    assert page.evaluate("() => !!window.Chart && Chart.getChart('chart-projection') !== undefined")
 
     page.goto("/orders/backorders/by-customer/")
     assert page.locator("#backorders-by-customer tbody tr").count() == 2

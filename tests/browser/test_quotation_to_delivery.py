@@ -1,4 +1,5 @@
 import re
+from datetime import date, timedelta
 
 import pytest
 
@@ -17,8 +18,8 @@ def test_a_quotation_is_confirmed_into_an_order_and_delivered_in_two_packing_sli
     login("seller")
     page.goto("/orders/quotations/new/")
     page.select_option("#id_party", str(customer.party.pk))
-    page.fill("#id_expiry_date", "2099-12-31")
-    page.fill("#id_requested_ship_date", "2099-12-01")
+    page.fill("#id_expiry_date", (date.today() + timedelta(days=30)).isoformat())
+    page.fill("#id_requested_ship_date", (date.today() + timedelta(days=14)).isoformat())
     page.select_option("#id_lines-0-item", str(item.pk))
     page.select_option("#id_lines-0-warehouse", str(warehouse.pk))
     page.fill("#id_lines-0-quantity", "10")

@@ -1,11 +1,19 @@
 """API fuzzing: schemathesis generates requests from the published OpenAPI schema (`/api/schema/`)
 for every operation, valid ones and invalid ones, sends them as a superuser with a token, and
-checks each answer: never a 5xx, a status code, content type and body the schema declares.
+checks each answer: never a 5xx, a status code, content type and body the schema declares, an
+invalid request refused ("invalid request accepted": `negative_data_rejection`), a missing
+required header refused, a method the path does not declare answered 405, and no success without
+the token (`ignored_auth` sends the request again without it and with a wrong one).
+
+Three phases, as `schemathesis run` has them: the coverage phase (cases derived from the schema
+without randomness: boundary lengths and values, each enum value, a property missing or of the
+wrong type, a wrong Content-Type, an undeclared method), the fuzzing phase (hypothesis, positive
+and negative) and the stateful phase.
 
 Every list resource is seeded with a record first, and generated ids are pointed at it, so detail
 operations and actions reach a real record instead of answering 404 to every example. The counts
-are bounded (a few examples per operation, derandomized) so the run is reproducible and takes well
-under a minute in CI; the total is printed for the README.
+are bounded (a few examples per operation, derandomized; one coverage case of each kind per
+operation) so the run is reproducible and takes a few minutes in CI; the totals are printed.
 
 The stateful part follows links between operations: drf-spectacular publishes none, so the links
 are the ones schemathesis infers from the schema (a create's `id` feeding the retrieve, update,
@@ -26,10 +34,17 @@ from rest_framework.authtoken.models import Token
 from rest_framework.throttling import SimpleRateThrottle
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.generation.overrides import Override
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    ignored_auth,
+    missing_required_header,
+    negative_data_rejection,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from tests import factories as f
@@ -40,6 +55,10 @@ CHECKS = [
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
+    negative_data_rejection,  # "invalid request accepted"
+    missing_required_header,
+    unsupported_method,
+    ignored_auth,
 ]
 EXAMPLES = {GenerationMode.POSITIVE: 6, GenerationMode.NEGATIVE: 4}
 STATEFUL_SCENARIOS = 50
@@ -100,8 +119,10 @@ def point_at_seeded_record(case, seeded_ids) -> None:
     record = seeded_ids.get(match["resource"])
     for name, value in case.path_parameters.items():
         # Negative examples (a string, a negative number) keep their generated value: they must
-        # answer 404 or 400, not reach a record.
-        if record is not None and isinstance(value, int) and value >= 0:
+        # answer 404 or 400, not reach a record. The coverage phase sends path values as text.
+        if record is not None and (
+            (isinstance(value, int) and value >= 0) or (isinstance(value, str) and value.isdigit())
+        ):
             case.path_parameters[name] = record
 
 
@@ -155,6 +176,60 @@ def test_every_operation_answers_within_its_schema(wsgi_app, token_headers, seed
 
     print(f"\nAPI fuzzing: {len(counts)} operations, {sum(counts.values())} cases")
     assert not failures, "\n\n".join(failures)
+
+
+def coverage_cases(schema, operation):
+    """The coverage phase's cases of an operation: schemathesis derives them from the schema
+    without randomness (boundary lengths and values, every enum value, each property missing or
+    of the wrong type, a wrong Content-Type, methods the path does not declare). An operation
+    yields hundreds, mostly the same kind of case for one property after another: one case of
+    each kind (mode, scenario, where in the request) keeps the run to a few minutes."""
+    generator = CoverageGenerator(
+        operation=operation,
+        generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        generation_config=schema.config.generation_for(operation=operation, phase="coverage"),
+        auth_storage=None,
+        override=Override(),
+        feedback=FeedbackSources(),
+    )
+    kinds = set()
+    for case in generator:
+        scenario = case.meta.phase.data
+        kind = (case.meta.generation.mode, scenario.scenario, scenario.parameter_location)
+        if kind not in kinds:
+            kinds.add(kind)
+            yield case
+
+
+@pytest.mark.django_db
+def test_coverage_phase_cases_answer_within_the_schema(wsgi_app, token_headers, seeded_ids):
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app, headers=token_headers)
+    counts = Counter()
+    failures = {}
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for case in coverage_cases(schema, operation):
+            point_at_seeded_record(case, seeded_ids)
+            savepoint = transaction.savepoint()
+            try:
+                response = case.call(headers=token_headers)
+                counts[f"{case.meta.generation.mode.value} {response.status_code // 100}xx"] += 1
+                case.validate_response(response, checks=CHECKS, headers=token_headers)
+            except (Exception, BaseExceptionGroup) as error:
+                # The first case of an operation that fails each way is enough to reproduce it.
+                scenario = case.meta.phase.data
+                key = (operation.label, describe(error)[:80])
+                failures.setdefault(
+                    key,
+                    f"{case.method} {case.formatted_path} [{scenario.description}] "
+                    f"query={case.query!r:.120} body={case.body!r:.160}: {describe(error)}",
+                )
+            finally:
+                transaction.savepoint_rollback(savepoint)
+
+    print(f"\nAPI fuzzing, coverage: {sum(counts.values())} cases, {dict(counts)}")
+    assert not failures, "\n\n".join(failures.values())
 
 
 def count_links(schema) -> int:

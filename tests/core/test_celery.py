@@ -58,12 +58,24 @@ def frozen_broker(monkeypatch):
 
 
 def test_a_publish_to_a_broker_that_never_answers_gives_up_and_leaves_the_work_for_the_sweep(
-    frozen_broker, caplog
+    frozen_broker,
 ):
-    queued = queueing.enqueue(purge_expired_idempotency_keys)
+    failures = []
+    publish = queueing._publish
+
+    def watched(*args):
+        try:
+            return publish(*args)
+        except Exception as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+            raise
+
+    with mock.patch.object(queueing, "_publish", watched):
+        queued = queueing.enqueue(purge_expired_idempotency_keys)
 
     assert queued is False
-    assert "left for the sweep" in caplog.text and "Timeout" in caplog.text
+    assert len(failures) == 1 and "Timeout" in failures[0]  # one try, given up on the timeout
+    assert queueing._broker_down_until > 0  # the process now backs off from the broker
 
 
 def test_after_a_failed_publish_the_process_leaves_the_broker_alone_for_the_backoff(

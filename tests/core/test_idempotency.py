@@ -214,3 +214,19 @@ def test_a_retry_gives_up_waiting_with_409_while_the_first_request_is_still_runn
     assert answers["retry"].json()["code"] == "idempotency_key_in_progress"
     assert answers["first"].status_code == 201
     assert Party.objects.filter(name="Busy AS").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_refusal_echoing_a_nul_character_is_kept_and_replayed(manager_api):
+    """PostgreSQL cannot store U+0000 in jsonb: the refusal naming a key sent with a NUL in it is
+    still answered (400, not 500) and replayed, the stored copy showing it as U+FFFD."""
+    body = {"name": "Nordlys AS", "bad\u0000key": 1}
+
+    first = manager_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-nul")
+    retry = manager_api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-nul")
+
+    assert first.status_code == 400
+    assert "bad\u0000key" in first.json()["errors"]
+    assert retry.status_code == 400
+    assert "bad\ufffdkey" in retry.json()["errors"]
+    assert not Party.objects.exists()

@@ -71,6 +71,19 @@ def test_a_control_character_in_a_name_is_refused_by_the_api(api, character):
     assert_refused(response, "name", before)
 
 
+def test_a_text_longer_than_its_field_is_refused_even_when_the_excess_is_whitespace(api):
+    """Not trimmed into fitting: the length sent is the one the schema's maxLength promises."""
+    before = counts()
+
+    response = api.post(
+        "/api/v1/parties/",
+        {"party_type": "organization", "name": "A" * 200 + " "},
+        format="json",
+    )
+
+    assert_refused(response, "name", before)
+
+
 @pytest.mark.parametrize("character", LINE_BREAKS, ids=repr)
 def test_a_single_line_field_refuses_line_breaks_and_tabs(api, character):
     before = counts()

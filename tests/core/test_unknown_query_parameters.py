@@ -177,3 +177,16 @@ def test_receivables_accept_their_query_and_refuse_anything_else(api):
     assert open_items.status_code == 200, open_items.content
     assert refused(api.get(f"/api/v1/receivables/{customer}/aging/", {"asof": "x"}), "asof")
     assert refused(api.get(f"/api/v1/receivables/{customer}/open-items/", {"limit": "1"}), "limit")
+
+
+@pytest.mark.django_db
+def test_a_choice_or_number_filter_given_no_value_is_refused_not_dropped(api):
+    """`?status=` would otherwise filter nothing and answer every row."""
+    blank_choice = api.get("/api/v1/sales-orders/", {"status": ""})
+    blank_reference = api.get("/api/v1/sales-orders/", {"customer": " "})
+    free_text = api.get("/api/v1/parties/", {"search": ""})
+
+    for response, name in ((blank_choice, "status"), (blank_reference, "customer")):
+        assert response.status_code == 400, response.content
+        assert response.json()["errors"] == {name: ["Give a value, or leave the parameter out."]}
+    assert free_text.status_code == 200

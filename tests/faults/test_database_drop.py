@@ -353,7 +353,13 @@ def test_an_api_error_that_is_not_the_database_still_answers_500_in_the_apis_sha
         response = client.get("/api/v1/sales-orders/")
 
     assert response.status_code == 500
-    assert response.json() == {"code": "server_error", "detail": "Server error."}
+    body = response.json()
+    assert body == {
+        "code": "server_error",
+        "detail": "Server error.",
+        "request_id": body["request_id"],
+    }
+    assert body["request_id"] == response["X-Request-ID"]
 
 
 def test_a_database_error_that_reaches_the_500_handler_answers_503(rf):

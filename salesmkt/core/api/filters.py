@@ -28,6 +28,7 @@ from rest_framework import exceptions, mixins, serializers
 from rest_framework.settings import api_settings
 
 UNKNOWN_QUERY_PARAMETER = _("Unknown query parameter.")
+BLANK_QUERY_PARAMETER = _("Give a value, or leave the parameter out.")
 
 
 class UtcDateTimeField(fields.IsoDateTimeField):
@@ -58,7 +59,25 @@ class FilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         if _is_list(view):
             refuse_unknown_query_parameters(request, view, queryset=queryset)
+            self.refuse_blank_values(request, view, queryset)
         return super().filter_queryset(request, queryset, view)
+
+    def refuse_blank_values(self, request, view, queryset) -> None:
+        """A filter on a choice, number, date or reference given an empty value (`?status=`)
+        is a 400 naming it, not a filter silently dropped (django-filter reads it as absent and
+        answers every row). Free-text filters may be empty."""
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return
+        blank = [
+            key
+            for name, field in filterset_class(queryset=queryset).form.fields.items()
+            if not isinstance(field, forms.CharField)
+            for key in _query_keys(name, field.widget)
+            if key in request.query_params and not request.query_params[key].strip()
+        ]
+        if blank:
+            raise exceptions.ValidationError({key: [BLANK_QUERY_PARAMETER] for key in blank})
 
     def query_parameters(self, view, queryset) -> set[str]:
         filterset_class = self.get_filterset_class(view, queryset)

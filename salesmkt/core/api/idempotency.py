@@ -151,6 +151,18 @@ def _take_over(record: IdempotencyRecord) -> IdempotencyRecord:
     return record
 
 
+def _storable(value):
+    """PostgreSQL's jsonb cannot hold U+0000, which a refusal may echo (an unknown key sent with
+    a NUL in its name): the stored copy shows it as U+FFFD."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    return value
+
+
 def complete(record: IdempotencyRecord, response) -> None:
     """Store the response in the request's transaction. A server error rolls the transaction
     back, the work and the claim alike, so that the client's retry runs."""
@@ -158,7 +170,7 @@ def complete(record: IdempotencyRecord, response) -> None:
         transaction.set_rollback(True)
         return
     body = (
-        json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+        _storable(json.loads(json.dumps(response.data, cls=DjangoJSONEncoder)))
         if response.data is not None
         else None
     )
