@@ -5,12 +5,13 @@ from django.utils.translation import gettext_lazy as _
 from crm.forms import DateInput
 from crm.models import Customer
 from inventory.models import Item
+from salesmkt.core.dates import BoundedDatesFormMixin
 from salesmkt.finance.models import Currency
 
 from .models import SalesAgreement, SalesAgreementLine, TradeAgreement
 
 
-class TradeAgreementForm(forms.ModelForm):
+class TradeAgreementForm(BoundedDatesFormMixin, forms.ModelForm):
     class Meta:
         model = TradeAgreement
         fields = [
@@ -33,7 +34,7 @@ class TradeAgreementForm(forms.ModelForm):
         widgets = {"valid_from": DateInput(), "valid_to": DateInput()}
 
 
-class SalesAgreementForm(forms.ModelForm):
+class SalesAgreementForm(BoundedDatesFormMixin, forms.ModelForm):
     legend = _("Sales agreement")
 
     class Meta:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from inventory.models import Item, Warehouse
+from salesmkt.core.dates import BoundedDatesFormMixin
 from salesmkt.core.errors import DomainError
 from salesmkt.core.ui import error_text, parse_number
 
@@ -47,7 +48,7 @@ class AllocationChoiceForm(forms.Form):
         )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(BoundedDatesFormMixin, forms.Form):
     """The sales order page's Confirm: the confirmed ship date, prefilled with the promise."""
 
     confirmed_ship_date = forms.DateField(

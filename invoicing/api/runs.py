@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from salesmkt.core.api.actions import AllowedActionsField
 from salesmkt.core.api.viewsets import ServiceModelViewSet
+from salesmkt.core.dates import BoundedDatesMixin
 
 from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
 from ..models import InvoiceRun, InvoiceRunCustomer
@@ -41,7 +42,7 @@ class RunProgressSerializer(serializers.Serializer):
     percent = serializers.IntegerField()
 
 
-class InvoiceRunSerializer(serializers.ModelSerializer):
+class InvoiceRunSerializer(BoundedDatesMixin, serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
     rows = InvoiceRunRowSerializer(many=True, read_only=True)
     allowed_actions = AllowedActionsField(InvoiceRun)

@@ -188,6 +188,17 @@ def test_the_api_starts_a_run_and_starting_needs_the_posting_permission(
 
 
 @pytest.mark.django_db
+def test_a_run_up_to_9999_12_31_answers_400_naming_the_date_and_starts_nothing(api_as):
+    refused = api_as("accountant").post(
+        "/api/v1/invoice-runs/", {"up_to_date": "9999-12-31"}, format="json"
+    )
+
+    assert refused.status_code == 400
+    assert list(refused.json()["errors"]) == ["up_to_date"]
+    assert not InvoiceRun.objects.exists()
+
+
+@pytest.mark.django_db
 def test_the_run_pages_start_a_run_and_show_each_customers_result(
     client, user_in, make_order, accounts, committed
 ):

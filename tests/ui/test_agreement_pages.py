@@ -99,6 +99,34 @@ def test_an_agreement_is_created_with_its_lines_in_the_ui(manager):
 
 
 @pytest.mark.django_db
+def test_an_agreement_page_form_dated_9999_12_31_names_the_field_and_saves_nothing(manager):
+    customer, item = f.CustomerFactory(), f.ItemFactory()
+    data = {
+        "customer": customer.pk,
+        "effective_date": "2026-01-01",
+        "expiration_date": "9999-12-31",
+        "commitment_type": "product_quantity",
+        "total_commitment": "0",
+        "over_release_tolerance": "0",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000",
+        "lines-0-item": item.pk,
+        "lines-0-committed_quantity": "100",
+        "lines-0-committed_amount": "0",
+        "lines-0-unit_price": "9.50",
+        "lines-0-discount_percent": "0",
+    }
+
+    response = manager.post(reverse("agreements:sales-agreements-create"), data)
+
+    assert response.status_code == 400  # the form again, with the error on the field
+    assert "expiration_date" in response.context["form"].errors
+    assert not SalesAgreement.objects.exists()
+
+
+@pytest.mark.django_db
 def test_the_price_lookup_page_names_the_record_it_used(manager):
     customer = f.CustomerFactory()
     item = f.ItemFactory()
