@@ -103,7 +103,9 @@ class SecondStepView(View):
         return HttpResponseRedirect(self.next_url())
 
     def verify(self, code: str):
-        raise NotImplementedError
+        """The device `code` is right for, or None. Each step defines it: the sign-in step asks
+        the enrolled device, the enrolment step the device being set up."""
+        raise NotImplementedError(f"{type(self).__name__} defines which device verifies the code")
 
 
 class SignInCodeView(SecondStepView):

@@ -65,13 +65,12 @@ def test_the_agreement_page_shows_fulfilment_as_progress_bars(manager):
     )  # terms are fixed
 
 
-@pytest.mark.django_db
-def test_an_agreement_is_created_with_its_lines_in_the_ui(manager):
+def agreement_form(**fields) -> dict:
+    """The new-agreement page's form for a new customer and item, one line."""
     customer, item = f.CustomerFactory(), f.ItemFactory()
-    data = {
+    return {
         "customer": customer.pk,
         "effective_date": "2026-01-01",
-        "expiration_date": "2026-12-31",
         "commitment_type": "product_quantity",
         "total_commitment": "0",
         "over_release_tolerance": "0",
@@ -84,7 +83,13 @@ def test_an_agreement_is_created_with_its_lines_in_the_ui(manager):
         "lines-0-committed_amount": "0",
         "lines-0-unit_price": "9.50",
         "lines-0-discount_percent": "0",
+        **fields,
     }
+
+
+@pytest.mark.django_db
+def test_an_agreement_is_created_with_its_lines_in_the_ui(manager):
+    data = agreement_form(expiration_date="2026-12-31")
 
     response = manager.post(reverse("agreements:sales-agreements-create"), data)
 
@@ -93,31 +98,14 @@ def test_an_agreement_is_created_with_its_lines_in_the_ui(manager):
     assert (created.number, created.status, created.currency_id) == (
         "SA00001",
         "on_hold",
-        customer.currency_id,
+        created.customer.currency_id,  # the customer's currency, none given on the form
     )
     assert created.lines.get().unit_price == Decimal("9.5000")
 
 
 @pytest.mark.django_db
 def test_an_agreement_page_form_dated_9999_12_31_names_the_field_and_saves_nothing(manager):
-    customer, item = f.CustomerFactory(), f.ItemFactory()
-    data = {
-        "customer": customer.pk,
-        "effective_date": "2026-01-01",
-        "expiration_date": "9999-12-31",
-        "commitment_type": "product_quantity",
-        "total_commitment": "0",
-        "over_release_tolerance": "0",
-        "lines-TOTAL_FORMS": "1",
-        "lines-INITIAL_FORMS": "0",
-        "lines-MIN_NUM_FORMS": "0",
-        "lines-MAX_NUM_FORMS": "1000",
-        "lines-0-item": item.pk,
-        "lines-0-committed_quantity": "100",
-        "lines-0-committed_amount": "0",
-        "lines-0-unit_price": "9.50",
-        "lines-0-discount_percent": "0",
-    }
+    data = agreement_form(expiration_date="9999-12-31")
 
     response = manager.post(reverse("agreements:sales-agreements-create"), data)
 
