@@ -35,10 +35,21 @@ run: translations demo
 test: translations
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not benchmark" $(PYTEST_ARGS)
 
+# The benchmarks need PostgreSQL (the baselines' raw psycopg2 rows, gunicorn on the test
+# database): DATABASE_URL when set, else BENCH_DATABASE_URL. pytest-django creates and drops its
+# own test_<name> database on that server. The run is saved to .benchmarks/last.json and the
+# README's performance section is rewritten from it.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/salesmkt
+BENCH_JSON := .benchmarks/last.json
+
 bench: translations
-	$(BIN)/python -m pytest -p no:cacheprovider -m benchmark tests/benchmarks \
-		--benchmark-only --benchmark-columns=min,median,mean,max,ops,rounds \
-		--benchmark-sort=name $(PYTEST_ARGS)
+	mkdir -p $(dir $(BENCH_JSON))
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" \
+		$(BIN)/python -m pytest -p no:cacheprovider -m benchmark tests/benchmarks \
+		--ds=tests.benchmarks.settings --benchmark-only \
+		--benchmark-columns=min,median,mean,max,ops,rounds --benchmark-sort=name \
+		--benchmark-json=$(BENCH_JSON) $(PYTEST_ARGS)
+	$(BIN)/python -m tests.benchmarks.report --json $(BENCH_JSON) --readme README.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

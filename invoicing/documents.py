@@ -17,11 +17,17 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from django.conf import settings
+from django.db.models import Q
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import npgettext, pgettext, pgettext_lazy
 
-from salesmkt.core.documents import register, register_finisher
+from salesmkt.core.documents import (
+    ROWS_READ_AT_ONCE,
+    PrintedLines,
+    register,
+    register_finisher,
+)
 from salesmkt.core.money import round_money
 from salesmkt.core.tax import Totals, line_tax
 from salesmkt.finance import identifiers
@@ -538,14 +544,24 @@ def _payment(invoice: Invoice, seller, buyer, amount_due: Decimal, link: str):
     )
 
 
+def _has_item_numbers(lines) -> bool:
+    """Whether any line prints an item number (its own, or its item's): the column is left out
+    when none does."""
+    return lines.filter(
+        ~Q(item_number="") | (Q(item__isnull=False) & ~Q(item__item_number=""))
+    ).exists()
+
+
 def _context(invoice: Invoice):
-    lines = list(
-        invoice.lines.select_related("item__unit", "sales_tax_code").order_by("line_number")
-    )
+    # The lines are read a chunk at a time (for the totals, then for the printout), never all
+    # at once: an invoice of thousands of lines renders in the memory of a few hundred.
+    lines = invoice.lines.select_related("item__unit", "sales_tax_code").order_by("line_number")
     allowance_charges = list(
         invoice.allowance_charges.select_related("sales_tax_code").order_by("id")
     )
-    totals = invoice_totals(invoice, lines, allowance_charges)
+    totals = invoice_totals(
+        invoice, lines.iterator(chunk_size=ROWS_READ_AT_ONCE), allowance_charges
+    )
     seller = invoice.seller_as_invoiced
     buyer = invoice.buyer  # as posted, whatever the customer became since
     credit = invoice.kind == Kind.CREDIT_NOTE
@@ -553,7 +569,6 @@ def _context(invoice: Invoice):
     amount_due = totals.total - invoice.prepaid_amount
     link = payment_link(invoice) if invoice.status == Invoice.Status.POSTED else ""
 
-    printed_lines = [printed_line(line) for line in lines]
     credited = invoice.credited_invoice if invoice.credited_invoice_id else None
     return {
         "invoice": invoice,
@@ -585,8 +600,8 @@ def _context(invoice: Invoice):
         "facts": _facts(invoice, credit),
         "delivery_address": _delivery_address(invoice, buyer, seller.get("country", "")),
         "lines": lines,
-        "printed_lines": printed_lines,
-        "item_numbers": any(line.item_number for line in printed_lines),
+        "printed_lines": PrintedLines(lines, printed=printed_line),
+        "item_numbers": _has_item_numbers(lines),
         "allowance_charges": [printed_allowance_charge(entry) for entry in allowance_charges],
         "totals": totals,
         "tax_groups": printed_tax_groups(totals),

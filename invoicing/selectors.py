@@ -172,6 +172,18 @@ class SalesInvoiceLookup:
             order_line_id=line["order_line_id"], invoice_number=line["invoice__number"]
         )
 
+    def invoiced_lines(self, pks: list[int]) -> dict:
+        from orders.services.returns import InvoicedLine
+
+        return {
+            line["pk"]: InvoicedLine(
+                order_line_id=line["order_line_id"], invoice_number=line["invoice__number"]
+            )
+            for line in InvoiceLine.objects.filter(pk__in=pks, invoice__in=self._sold_on()).values(
+                "pk", "order_line_id", "invoice__number"
+            )
+        }
+
     def invoice_exists(self, *, number: str, customer_id: int) -> bool:
         return self._sold_on().filter(number=number, customer_id=customer_id).exists()
 

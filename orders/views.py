@@ -410,17 +410,17 @@ def add_suggestion(request, pk, rule):
 
     order = get_object_or_404(SalesOrder, pk=pk)
     suggestion = get_object_or_404(SellRule, pk=rule)
-    source = order.lines.filter(item=suggestion.item).first()
-    rows = [{"id": line.pk} for line in order.lines.all()]
-    rows.append(
-        {
-            "item": suggestion.suggested_item,
-            "warehouse": source.warehouse if source else None,
-            "quantity": source.quantity if source else Decimal(1),
-        }
-    )
+    source = order.lines.filter(item=suggestion.item).select_related("warehouse").first()
     try:
-        orders.sales_order_update(instance=order, data={"lines": rows}, actor=request.user)
+        orders.sales_order_line_add(
+            order=order,
+            data={
+                "item": suggestion.suggested_item,
+                "warehouse": source.warehouse if source else None,
+                "quantity": source.quantity if source else Decimal(1),
+            },
+            actor=request.user,
+        )
     except (DomainError, ValidationError) as exc:
         _report(request, exc)
         return _detail(pk)
@@ -652,18 +652,16 @@ def approval_queue(request):
 @require_POST
 def line_quantity(request, pk):
     """Change a line's quantity in place (htmx, its own form: Enter saves this quantity and
-    nothing else): the line is repriced and its row comes back. The service writes the change
-    to the order's history. Without htmx the order page comes back with the outcome."""
+    nothing else): only that line is written (`sales_order_line_change`), repriced, and its row
+    comes back. The service writes the change to the order's history. Without htmx the order page comes back with the outcome."""
     from django.shortcuts import render
 
-    line = get_object_or_404(SalesOrderLine, pk=pk)
+    line = get_object_or_404(SalesOrderLine.objects.select_related("order"), pk=pk)
     order = line.order
     error = ""
     try:
         quantity = parse_number(request.POST.get(f"quantity-{pk}", ""))
-        rows = [{"id": other.pk} for other in order.lines.all() if other.pk != line.pk]
-        rows.append({"id": line.pk, "quantity": quantity})
-        orders.sales_order_update(instance=order, data={"lines": rows}, actor=request.user)
+        orders.sales_order_line_change(line=line, data={"quantity": quantity}, actor=request.user)
     except InvalidOperation:
         error = gettext("Not a number.")
     except (DomainError, ValidationError) as exc:

@@ -318,6 +318,13 @@ DOCUMENT_SWEEP_AFTER = timedelta(
     seconds=float(os.environ.get("DOCUMENT_SWEEP_AFTER_SECONDS", "30"))
 )
 DOCUMENT_LEASE = timedelta(seconds=float(os.environ.get("DOCUMENT_LEASE_SECONDS", "60")))
+# Without a broker a document is rendered (and mailed) by a thread of the process after the
+# response that asked for it, or when first downloaded; DOCUMENT_RENDER_IN_REQUEST renders it in
+# that request once its transaction committed, as before (the tests that read the PDF at once).
+DOCUMENT_RENDER_IN_REQUEST = env_bool("DOCUMENT_RENDER_IN_REQUEST", False)
+# A document of more lines than this renders its lines table this many lines at a time (its
+# memory stays that of one chunk, whatever the document's size); 0 renders it in one piece.
+DOCUMENT_CHUNK_LINES = int(os.environ.get("DOCUMENT_CHUNK_LINES", "500"))
 # An invoice run's row is claimed by a row lock in the transaction that posts it; a worker that
 # stops answering inside it is cut off by PostgreSQL after this long and the row is free again.
 INVOICE_RUN_ROW_LEASE = timedelta(
@@ -406,6 +413,7 @@ SPECTACULAR_SETTINGS = {
         "TargetSourceEnum": "crm.models.campaigns.TARGET_SOURCES",
         "CallOutcomeEnum": "crm.models.campaigns.CALL_OUTCOMES",
         "PurchaseOrderStatusEnum": "inventory.models.PurchaseOrder.Status",
+        "SalesOrderLineStatusEnum": "orders.models.SalesOrderLine.Status",
     },
 }
 

@@ -185,6 +185,14 @@ def media_root(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def documents_rendered_in_request(settings):
+    """Without a broker a document renders on a thread after the response, which cannot see a
+    test's uncommitted rows: tests render it in the call that asked for it, as a worker would
+    have by the time they look. tests/core/test_documents_outside_request.py proves the thread."""
+    settings.DOCUMENT_RENDER_IN_REQUEST = True
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Throttling and sign-in failure counters start at zero in every test."""
     from django.core.cache import cache

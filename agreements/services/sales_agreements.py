@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from salesmkt.core.actions import STATUS_CODE
 from salesmkt.core.audit import record_event
+from salesmkt.core.bulk import update_from_values
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import round_money, to_decimal
 from salesmkt.core.numbering import next_number
@@ -254,6 +256,8 @@ def agreement_release(
         tolerance = agreement.over_release_tolerance
         planned = []
         total_amount = Decimal(0)
+        # What each agreement line has released with this release's earlier lines counted in.
+        released: dict[int, tuple[Decimal, Decimal]] = {}
         for row in lines:
             line = agreement_lines.get(row["item"].pk)
             if line is None:
@@ -272,57 +276,69 @@ def agreement_release(
                 if row.get("amount") is not None
                 else line_value(line, quantity)
             )
+            released_quantity, released_amount = released.get(
+                line.pk, (line.released_quantity, line.released_amount)
+            )
             if agreement.commitment_type == Commitment.PRODUCT_QUANTITY:
                 allowed = _allowance(line.committed_quantity, tolerance)
-                if line.released_quantity + quantity > allowed:
+                if released_quantity + quantity > allowed:
                     raise ConflictError(
                         _("%(item)s: releasing %(quantity)s exceeds the commitment; %(left)s left.")
                         % {
                             "item": line.item,
                             "quantity": quantity,
-                            "left": max(allowed - line.released_quantity, 0),
+                            "left": max(allowed - released_quantity, 0),
                         },
                         code="commitment_exceeded",
                     )
             elif agreement.commitment_type == Commitment.PRODUCT_AMOUNT:
                 allowed = _allowance(line.committed_amount, tolerance)
-                if line.released_amount + amount > allowed:
+                if released_amount + amount > allowed:
                     raise ConflictError(
                         _("%(item)s: releasing %(amount)s exceeds the commitment; %(left)s left.")
                         % {
                             "item": line.item,
                             "amount": amount,
-                            "left": max(allowed - line.released_amount, 0),
+                            "left": max(allowed - released_amount, 0),
                         },
                         code="commitment_exceeded",
                     )
+            released[line.pk] = (released_quantity + quantity, released_amount + amount)
             total_amount += amount
             planned.append((line, quantity, amount))
         if agreement.commitment_type == Commitment.TOTAL_AMOUNT:
-            released = sum((line.released_amount for line in agreement_lines.values()), Decimal(0))
+            released_total = sum(
+                (line.released_amount for line in agreement_lines.values()), Decimal(0)
+            )
             allowed = _allowance(agreement.total_commitment, tolerance)
-            if released + total_amount > allowed:
+            if released_total + total_amount > allowed:
                 raise ConflictError(
                     _("Releasing %(amount)s exceeds the total commitment; %(left)s left.")
-                    % {"amount": total_amount, "left": max(allowed - released, 0)},
+                    % {"amount": total_amount, "left": max(allowed - released_total, 0)},
                     code="commitment_exceeded",
                 )
-        releases = []
-        for line, quantity, amount in planned:
-            line.released_quantity += quantity
-            line.released_amount += amount
-            line.save(update_fields=["released_quantity", "released_amount"])
-            releases.append(
-                SalesAgreementRelease.objects.create(
-                    agreement=agreement,
-                    line=line,
-                    quantity=quantity,
-                    amount=amount,
-                    requested_ship_date=requested_ship_date,
-                    reference=reference,
-                    released_by=actor if getattr(actor, "is_authenticated", False) else None,
-                )
+        # Written set-based: one UPDATE of the agreement lines, one insert of the releases.
+        update_from_values(
+            SalesAgreementLine,
+            fields=["released_quantity", "released_amount"],
+            rows=sorted((pk, *values) for pk, values in released.items()),
+        )
+        for line in agreement_lines.values():
+            if line.pk in released:
+                line.released_quantity, line.released_amount = released[line.pk]
+        released_by = actor if getattr(actor, "is_authenticated", False) else None
+        releases = SalesAgreementRelease.objects.bulk_create(
+            SalesAgreementRelease(
+                agreement=agreement,
+                line=line,
+                quantity=quantity,
+                amount=amount,
+                requested_ship_date=requested_ship_date,
+                reference=reference,
+                released_by=released_by,
             )
+            for line, quantity, amount in planned
+        )
         record_event(
             actor=actor,
             obj=agreement,
@@ -337,7 +353,12 @@ def agreement_lines_lock(line_ids) -> None:
     any: the order every service locks them in, so that two postings never wait on each other."""
     ids = sorted({pk for pk in line_ids if pk is not None})
     if ids:
-        list(SalesAgreementLine.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+        list(
+            SalesAgreementLine.objects.select_for_update()
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _record_progress(
@@ -354,13 +375,42 @@ def _record_progress(
 
 
 def agreement_record_delivery(*, line: SalesAgreementLine, quantity, amount) -> SalesAgreementLine:
-    """Called by packing slip posting for lines released from an agreement."""
+    """Record a delivery of a line released from an agreement."""
     return _record_progress(line=line, quantity=quantity, amount=amount, stage="delivered")
+
+
+def _record_progress_of_many(stage: str, progress: Iterable[tuple[int, Decimal, Decimal]]) -> None:
+    """Add `progress` ((agreement line id, quantity, amount), a line any number of times) to the
+    lines' `stage` quantities and amounts in one UPDATE. The caller holds the lines' locks
+    (`agreement_lines_lock`)."""
+    totals: dict[int, tuple[Decimal, Decimal]] = {}
+    for pk, quantity, amount in progress:
+        before = totals.get(pk, (Decimal(0), Decimal(0)))
+        totals[pk] = (before[0] + to_decimal(quantity), before[1] + round_money(amount))
+    fields = [f"{stage}_quantity", f"{stage}_amount"]
+    update_from_values(
+        SalesAgreementLine,
+        fields=fields,
+        rows=[(pk, quantity, amount) for pk, (quantity, amount) in sorted(totals.items())],
+        add=fields,
+    )
+
+
+def agreement_record_deliveries(*, deliveries: Iterable[tuple[int, Decimal, Decimal]]) -> None:
+    """What a packing slip delivered of agreement lines ((agreement line id, quantity, amount)):
+    `agreement_record_delivery` of each, in one UPDATE, under the caller's locks."""
+    _record_progress_of_many("delivered", deliveries)
 
 
 def agreement_record_invoice(*, line: SalesAgreementLine, quantity, amount) -> SalesAgreementLine:
     """Called by invoice posting for lines released from an agreement."""
     return _record_progress(line=line, quantity=quantity, amount=amount, stage="invoiced")
+
+
+def agreement_record_invoices(*, invoiced: Iterable[tuple[int, Decimal, Decimal]]) -> None:
+    """What an invoice invoiced of agreement lines ((agreement line id, quantity, amount)):
+    `agreement_record_invoice` of each, in one UPDATE, under the caller's locks."""
+    _record_progress_of_many("invoiced", invoiced)
 
 
 def agreement_release_reverse(*, line: SalesAgreementLine, quantity, amount) -> SalesAgreementLine:

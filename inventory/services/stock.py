@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from salesmkt.core.audit import record_event
+from salesmkt.core.bulk import insert_rows
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import QUANTITY_PLACES, quantize
 
@@ -103,6 +104,57 @@ def reserved_quantity(source: str, source_id: int) -> Decimal:
 def remove_source(source: str, source_id: int) -> None:
     """Forget the expected movements of a line (canceled order, journal order)."""
     expected_transactions(source, source_id).delete()
+
+
+EXPECTED = (Status.ON_ORDER, Status.ORDERED, Status.RESERVED)
+
+
+def forget_expected(source: str, source_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Forget the expected movements of the document lines `source_ids` and answer what each
+    had reserved from on-hand (positive quantities; a line with none is absent): the lines'
+    movements are then written anew. One statement on PostgreSQL (the delete returns what it
+    deleted), a read and a delete elsewhere."""
+    ids = sorted(set(source_ids))
+    if not ids:
+        return {}
+    if connection.vendor != "postgresql":
+        reserved = {
+            source_id: -total
+            for source_id, total in InventoryTransaction.objects.filter(
+                source=source, source_id__in=ids, status=Status.RESERVED
+            )
+            .values_list("source_id")
+            .annotate(total=Sum("quantity"))
+            .order_by()
+            if total
+        }
+        InventoryTransaction.objects.filter(
+            source=source, source_id__in=ids, status__in=EXPECTED
+        ).delete()
+        return reserved
+    table = connection.ops.quote_name(InventoryTransaction._meta.db_table)
+    reserved: dict[int, Decimal] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE source = %s AND source_id = ANY(%s) "  # noqa: S608
+            "AND status = ANY(%s) RETURNING source_id, quantity, status",
+            [source, ids, list(EXPECTED)],
+        )
+        for source_id, quantity, status in cursor.fetchall():
+            if status == Status.RESERVED:
+                reserved[source_id] = reserved.get(source_id, Decimal(0)) - quantity
+    return {source_id: quantity for source_id, quantity in reserved.items() if quantity}
+
+
+def redate_expected(source: str, source_ids, *, on: date) -> int:
+    """Date the expected movements of the document lines `source_ids` (ids, or a queryset of
+    them) `on`, when they are now expected to happen (a confirmed ship date): one UPDATE,
+    whatever the number of lines. The number of movements moved."""
+    return InventoryTransaction.objects.filter(
+        source=source,
+        source_id__in=source_ids,
+        status__in=[Status.ON_ORDER, Status.ORDERED, Status.RESERVED],
+    ).update(date=on)
 
 
 def on_hand(item: Item, warehouse: Warehouse | None = None) -> Decimal:
@@ -218,14 +270,20 @@ def _shortfalls(checked: dict[tuple[int, int], tuple[Item, Warehouse, Decimal]])
     return found
 
 
-def lock_items(item_ids: Iterable[int]) -> dict[int, Item]:
+def lock_items(item_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
     """Lock the item rows in pk order: whoever takes stock of an item out waits here for the
-    one before, so two clerks cannot both take the last unit. Inside a transaction only."""
+    one before, so two clerks cannot both take the last unit. Inside a transaction only. What
+    the stock check reads of each, as the locked row has it: {id: (item type, negative stock
+    policy)} (not whole rows: a packing slip may name thousands of items)."""
     ids = sorted(set(item_ids))
     if not ids:
         return {}
     return {
-        item.pk: item for item in Item.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        pk: (item_type, policy)
+        for pk, item_type, policy in Item.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", "item_type", "negative_stock_policy")
     }
 
 
@@ -237,8 +295,12 @@ def refuse_shortfalls(requests: Iterable[StockRequest], *, accept_warnings: bool
     requests = list(requests)
     candidates = _checked_requests(requests)
     locked = lock_items(item_id for item_id, _warehouse_id in candidates)
-    # Read the policy again from the locked rows: it may have changed since they were loaded.
-    found = _shortfalls(_checked_requests(requests, locked))
+    # Read the policy again from the locked rows: it may have changed since the requests' items
+    # were loaded. They take the locked values.
+    for item, _warehouse, _quantity in requests:
+        if item.pk in locked:
+            item.item_type, item.negative_stock_policy = locked[item.pk]
+    found = _shortfalls(_checked_requests(requests))
     refused = [shortfall for shortfall in found if shortfall.policy == Policy.REFUSE]
     warned = [shortfall for shortfall in found if shortfall.policy == Policy.WARN]
     if refused:
@@ -324,3 +386,121 @@ def stock_adjust(
             },
         )
         return movement
+
+
+# --- set-based reads for documents ---
+# A document of thousands of lines (a packing slip) reads and writes its lines' movements in a
+# constant number of statements, whatever its size: one read and one write per table, and
+# movements passed around as plain records until they are written.
+
+
+@dataclass(slots=True)
+class Movement:
+    """A movement to write together with others (`record_movements`)."""
+
+    item: Item
+    warehouse_id: int
+    quantity: Decimal
+    status: str
+    source: str
+    source_id: int
+    reference: str
+    date: date
+    invoice_number: str = ""
+
+
+MOVEMENT_FIELDS = [
+    "item_id",
+    "warehouse_id",
+    "quantity",
+    "status",
+    "source",
+    "source_id",
+    "reference",
+    "date",
+    "invoice_number",
+    "created_at",
+]
+
+
+def reserved_quantities(source: str, source_ids: Iterable[int]) -> dict[int, Decimal]:
+    """What is reserved from on-hand for each of the document lines (positive quantities; a
+    line with nothing reserved is absent). One query."""
+    rows = (
+        InventoryTransaction.objects.filter(
+            source=source, source_id__in=set(source_ids), status=Status.RESERVED
+        )
+        .values_list("source_id")
+        .annotate(total=Sum("quantity"))
+        .order_by()
+    )
+    return {source_id: -total for source_id, total in rows if total}
+
+
+def remove_sources(source: str, source_ids: Iterable[int]) -> None:
+    """Forget the expected movements of the document lines (`remove_source` of each). One
+    statement."""
+    InventoryTransaction.objects.filter(
+        source=source,
+        source_id__in=set(source_ids),
+        status__in=[Status.ON_ORDER, Status.ORDERED, Status.RESERVED],
+    ).delete()
+
+
+def expected_movements(
+    *,
+    item: Item,
+    warehouse_id: int,
+    quantity: Decimal,
+    status: str,
+    source: str,
+    source_id: int,
+    reference: str,
+    reserved: Decimal = Decimal(0),
+    on: date | None = None,
+) -> list[Movement]:
+    """The expected movements `set_expected` writes for a document line, for `record_movements`
+    to write with those of the other lines: `reserved` of an issue reserved from on-hand, the
+    rest `status`; none of no quantity, none for a non-stocked item."""
+    sign = Decimal(-1) if quantity < 0 else Decimal(1)
+    reserved = min(reserved, abs(quantity))
+    return [
+        Movement(
+            item=item,
+            warehouse_id=warehouse_id,
+            quantity=sign * part,
+            status=part_status,
+            source=source,
+            source_id=source_id,
+            reference=reference,
+            date=on or timezone.localdate(),
+        )
+        for part, part_status in ((reserved, Status.RESERVED), (abs(quantity) - reserved, status))
+        if item.is_stocked and part
+    ]
+
+
+def record_movements(movements: Iterable[Movement]) -> None:
+    """Write many movements in one statement (`record_transaction` of each): those of services
+    (not stocked) and of no quantity are left out."""
+    now = timezone.now()
+    insert_rows(
+        InventoryTransaction,
+        fields=MOVEMENT_FIELDS,
+        rows=(
+            (
+                movement.item.pk,
+                movement.warehouse_id,
+                movement.quantity,
+                movement.status,
+                movement.source,
+                movement.source_id,
+                movement.reference,
+                movement.date,
+                movement.invoice_number,
+                now,
+            )
+            for movement in movements
+            if movement.item.is_stocked and movement.quantity
+        ),
+    )

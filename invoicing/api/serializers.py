@@ -1,9 +1,10 @@
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from orders.models import PackingSlip, SalesOrder
 from salesmkt.core.api.actions import AllowedActionsField
-from salesmkt.core.api.lines import document_lines
+from salesmkt.core.api.lines import DocumentLines
 from salesmkt.core.dates import BoundedDatesMixin
 
 from ..models import (
@@ -17,7 +18,87 @@ from ..models import (
 )
 
 
+class _Unresolved:
+    """A record named by its primary key, looked up with the others of its lines at once."""
+
+    __slots__ = ("pk",)
+
+    def __init__(self, pk) -> None:
+        self.pk = pk
+
+
+class LookedUpTogetherField(serializers.PrimaryKeyRelatedField):
+    """A primary key whose record is looked up together with those of the other lines (one query
+    per field for the whole document, `resolve_lines`), not one query per line."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = self.get_queryset().model._meta.pk.to_python(data)
+        except (DjangoValidationError, TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if pk is None:
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return _Unresolved(pk)
+
+
+def resolve_lines(serializer: serializers.Serializer, rows: list[dict]) -> list[dict]:
+    """Look up the records `rows` (a line each) name by primary key: one query per field of
+    `serializer` (the line serializer) for all of them. An unknown key fails its line's field,
+    as the field itself would."""
+    fields = {
+        name: field
+        for name, field in serializer.fields.items()
+        if isinstance(field, LookedUpTogetherField)
+    }
+    found = {}
+    for name, field in fields.items():
+        wanted = {row[name].pk for row in rows if isinstance(row.get(name), _Unresolved)}
+        found[name] = field.get_queryset().in_bulk(wanted) if wanted else {}
+    errors: list[dict] = []
+    for row in rows:
+        row_errors = {}
+        for name, field in fields.items():
+            value = row.get(name)
+            if not isinstance(value, _Unresolved):
+                continue
+            record = found[name].get(value.pk)
+            if record is None:
+                row_errors[name] = [
+                    field.error_messages["does_not_exist"].format(pk_value=value.pk)
+                ]
+            else:
+                row[name] = record
+        errors.append(row_errors)
+    if any(errors):
+        raise serializers.ValidationError(errors)
+    return rows
+
+
+class FreeTextLines(DocumentLines):
+    """A document's lines, at most settings.MAX_DOCUMENT_LINES of them, their ledger accounts
+    and tax codes looked up together."""
+
+    def to_internal_value(self, data):
+        return resolve_lines(self.child, super().to_internal_value(data))
+
+
 class InvoiceLineSerializer(serializers.ModelSerializer):
+    """A line. Given (a free text line), `ledger_account`, `description`, `quantity`,
+    `unit_price` and `sales_tax_code` are required."""
+
+    serializer_related_field = LookedUpTogetherField
+
+    def to_internal_value(self, data):
+        attrs = super().to_internal_value(data)
+        if not isinstance(self.parent, serializers.ListSerializer):  # one line on its own
+            try:
+                attrs = resolve_lines(self, [attrs])[0]
+            except serializers.ValidationError as exc:
+                raise serializers.ValidationError(exc.detail[0]) from exc
+        return attrs
+
     class Meta:
         model = InvoiceLine
         fields = [
@@ -67,7 +148,14 @@ class AllowanceChargeSerializer(serializers.ModelSerializer):
 
 
 class InvoiceSerializer(BoundedDatesMixin, serializers.ModelSerializer):
-    lines = document_lines(InvoiceLineSerializer(), required=False)
+    lines = FreeTextLines(
+        child=InvoiceLineSerializer(),
+        required=False,
+        help_text="The lines of a free text invoice (or its pro forma). On a change (PATCH), "
+        "`lines` replaces all the lines: a line left out is deleted, so give them all, or none "
+        "to leave them as they are. One line is added at `lines/` and changed or deleted at "
+        "`lines/{line_id}/`, leaving the others as they are.",
+    )
     allowance_charges = AllowanceChargeSerializer(many=True, required=False, max_length=100)
     seller = serializers.JSONField(
         read_only=True, help_text="The seller as posted: the company profile frozen at posting."

@@ -1,5 +1,5 @@
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +16,7 @@ from crm.models import Customer
 from orders.models import SalesOrder
 from salesmkt.core.api.filters import refuse_unknown_query_parameters
 from salesmkt.core.api.permissions import require_perms
-from salesmkt.core.api.schema import ErrorSerializer
+from salesmkt.core.api.schema import ErrorSerializer, ValidationErrorSerializer
 from salesmkt.core.api.viewsets import ServiceModelViewSet
 from salesmkt.core.errors import ConflictError
 
@@ -177,6 +177,9 @@ class EInvoiceDownloadsMixin:
         return self._download("cii")
 
 
+LINE_ID = OpenApiParameter("line_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
 class InvoiceViewSet(
     EInvoiceDownloadsMixin, SendActionMixin, CreditActionsMixin, ServiceModelViewSet
 ):
@@ -214,10 +217,85 @@ class InvoiceViewSet(
         "correct": ["invoicing.post_invoice"],
     }
 
+    # The line endpoints: only the draft's own row is read, not its lines.
+    LINE_ACTIONS = ("add_line", "change_line", "delete_line")
+    refusal_codes = dict.fromkeys(LINE_ACTIONS, ("invoice_posted", "invoice_not_editable"))
+
+    def get_queryset(self):
+        if getattr(self, "action", None) in self.LINE_ACTIONS:
+            return Invoice.objects.all()
+        return super().get_queryset()
+
     def _respond(self, invoice, status=200):
         return Response(
             self.get_serializer(self.get_queryset().get(pk=invoice.pk)).data, status=status
         )
+
+    def _line_result(self, line, status=200):
+        return Response(serializers.InvoiceLineSerializer(line).data, status=status)
+
+    @extend_schema(
+        request=serializers.InvoiceLineSerializer,
+        responses={201: serializers.InvoiceLineSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="lines")
+    def add_line(self, request, pk=None):
+        """Add one line to a draft free text invoice (or its pro forma), numbered after its last
+        line. The other lines are not touched; the invoice's totals are summed again. Answers
+        the line."""
+        data = self.validated(serializers.InvoiceLineSerializer)
+        line = invoices.free_text_invoice_line_add(
+            invoice=self.get_object(), data=data, actor=request.user
+        )
+        return self._line_result(line, status=201)
+
+    @extend_schema(
+        parameters=[LINE_ID],
+        request=serializers.InvoiceLineSerializer(partial=True),
+        responses={200: serializers.InvoiceLineSerializer},
+    )
+    @action(detail=True, methods=["patch"], url_path=r"lines/(?P<line_id>[0-9]+)")
+    def change_line(self, request, pk=None, line_id=None):
+        """Change the given fields of one line of a draft free text invoice (or its pro forma).
+        The other lines are not touched; the invoice's totals are summed again. Answers the
+        line."""
+        serializer = serializers.InvoiceLineSerializer(
+            data=request.data, partial=True, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        try:
+            line = invoices.free_text_invoice_line_update(
+                invoice=self.get_object(),
+                line=int(line_id),
+                data=dict(serializer.validated_data),
+                actor=request.user,
+            )
+        except InvoiceLine.DoesNotExist as exc:
+            raise Http404 from exc
+        return self._line_result(line)
+
+    @extend_schema(
+        parameters=[LINE_ID],
+        request=None,
+        responses={
+            204: None,
+            400: OpenApiResponse(
+                ValidationErrorSerializer,
+                description="`lines`: the invoice's last line; delete the invoice instead.",
+            ),
+        },
+    )
+    @change_line.mapping.delete
+    def delete_line(self, request, pk=None, line_id=None):
+        """Delete one line of a draft free text invoice (or its pro forma); the others keep
+        their numbers. Its last line is not deleted (400 naming `lines`): delete the invoice."""
+        try:
+            invoices.free_text_invoice_line_delete(
+                invoice=self.get_object(), line=int(line_id), actor=request.user
+            )
+        except InvoiceLine.DoesNotExist as exc:
+            raise Http404 from exc
+        return Response(status=204)
 
     @extend_schema(
         request=serializers.FromOrderSerializer, responses={201: serializers.InvoiceSerializer}
@@ -257,9 +335,13 @@ class CreditNoteViewSet(InvoiceViewSet):
     it or chosen lines; also invoices/{id}/credit/) or of a returned order (what arrived back); a
     posted one's open credit is applied to the customer's open invoices (apply/, auto-apply/)."""
 
-    # Invoices of orders and packing slips are made at invoices/: nothing here makes one.
+    # Invoices of orders and packing slips are made at invoices/: nothing here makes one. A
+    # credit note's lines are those it credits: none is entered by hand.
     from_order = None
     from_packing_slips = None
+    add_line = None
+    change_line = None
+    delete_line = None
 
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     action_permissions = {

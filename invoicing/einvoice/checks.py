@@ -25,12 +25,17 @@ def peppol_applies(invoice: Invoice) -> bool:
     return bool(invoice.customer.party.peppol_receiver)
 
 
-def einvoice_result(invoice: Invoice, *, peppol: bool | None = None) -> ValidationResult:
+def einvoice_result(
+    invoice: Invoice, *, peppol: bool | None = None, lines=None, charges=None
+) -> ValidationResult:
     """The UBL of a posted (or being-posted) document, validated by the CEN rules and, for a
-    Peppol receiver (or when asked), by the Peppol rules."""
+    Peppol receiver (or when asked), by the Peppol rules. `lines` and `charges`: as
+    `from_invoice` takes them."""
     if peppol is None:
         peppol = peppol_applies(invoice)
-    return validate(to_ubl(from_invoice(invoice)), "ubl", peppol=peppol)
+    return validate(
+        to_ubl(from_invoice(invoice, lines=lines, charges=charges)), "ubl", peppol=peppol
+    )
 
 
 def _rule_text(rule: dict) -> str:
@@ -40,10 +45,11 @@ def _rule_text(rule: dict) -> str:
     return text if text.startswith(prefix) else f"{prefix} {text}"
 
 
-def refuse_invalid(invoice: Invoice, *, message=None) -> ValidationResult:
+def refuse_invalid(invoice: Invoice, *, message=None, lines=None, charges=None) -> ValidationResult:
     """Raise `EInvoiceInvalid` (409 `einvoice_invalid`) listing each broken rule's id and text
-    when the document's e-invoice has XSD errors or fatal rule failures."""
-    result = einvoice_result(invoice)
+    when the document's e-invoice has XSD errors or fatal rule failures. `lines` and
+    `charges`: as `from_invoice` takes them."""
+    result = einvoice_result(invoice, lines=lines, charges=charges)
     if result.ok:
         return result
     rules = [{"id": "XSD", "text": error} for error in result.xsd_errors] + [

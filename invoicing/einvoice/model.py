@@ -307,14 +307,19 @@ def has_einvoice(invoice: Invoice) -> bool:
     return invoice.status == Invoice.Status.POSTED and invoice.kind != Invoice.Kind.PRO_FORMA
 
 
-def from_invoice(invoice: Invoice) -> EInvoice:
-    """The EN 16931 view of a posted customer invoice, free text invoice or credit note."""
+def from_invoice(invoice: Invoice, *, lines=None, charges=None) -> EInvoice:
+    """The EN 16931 view of a posted customer invoice, free text invoice or credit note. Its
+    `lines` (in line number order) and allowances and `charges` are read unless given (posting
+    has them at hand)."""
     if not has_einvoice(invoice):
         raise EInvoiceNotPossible(
             f"{invoice} is not a posted invoice or credit note: it has no e-invoice."
         )
-    lines = list(invoice.lines.select_related("item", "sales_tax_code").order_by("line_number"))
-    charges = list(invoice.allowance_charges.select_related("sales_tax_code"))
+    if lines is None:
+        lines = invoice.lines.select_related("item", "sales_tax_code").order_by("line_number")
+    if charges is None:
+        charges = invoice.allowance_charges.select_related("sales_tax_code")
+    lines, charges = list(lines), list(charges)
     totals = document_totals(lines, charges)
     credit = invoice.kind == Invoice.Kind.CREDIT_NOTE
     preceding = invoice.credited_invoice if credit else None

@@ -27,10 +27,16 @@ from .invoices import _line, _save_lines, invoice_post
 Kind = Invoice.Kind
 
 
-def _credited_so_far(line: InvoiceLine) -> Decimal:
-    return line.credit_lines.filter(invoice__status=Invoice.Status.POSTED).aggregate(
-        q=Sum("quantity")
-    )["q"] or Decimal(0)
+def _credited_so_far(lines) -> dict[int, Decimal]:
+    """What posted credit notes credited of each of these invoice lines (one query)."""
+    return dict(
+        InvoiceLine.objects.filter(
+            credited_line__in=[line.pk for line in lines], invoice__status=Invoice.Status.POSTED
+        )
+        .values("credited_line")
+        .annotate(quantity=Sum("quantity"))
+        .values_list("credited_line", "quantity")
+    )
 
 
 def credit_note_create(
@@ -45,9 +51,13 @@ def credit_note_create(
             line.pk: line
             for line in invoice.lines.select_related("sales_tax_code").order_by("line_number")
         }
+        credited = _credited_so_far(originals.values())
         wanted = (
             [
-                {"invoice_line": line, "quantity": line.quantity - _credited_so_far(line)}
+                {
+                    "invoice_line": line,
+                    "quantity": line.quantity - credited.get(line.pk, Decimal(0)),
+                }
                 for line in originals.values()
             ]
             if lines is None
@@ -76,7 +86,7 @@ def credit_note_create(
             # A correction line (negative quantity) is credited with a negative quantity.
             sign = -1 if line.quantity < 0 else 1
             quantity = to_decimal(row["quantity"])
-            left = line.quantity - _credited_so_far(line)
+            left = line.quantity - credited.get(line.pk, Decimal(0))
             if sign * quantity <= 0 and lines is None:
                 continue
             if sign * quantity <= 0 or sign * quantity > sign * left:
@@ -90,9 +100,9 @@ def credit_note_create(
                     note,
                     len(new) + 1,
                     credited_line=line,
-                    order_line=line.order_line,
-                    item=line.item,
-                    ledger_account=line.ledger_account,
+                    order_line_id=line.order_line_id,
+                    item_id=line.item_id,
+                    ledger_account_id=line.ledger_account_id,
                     description=line.description,
                     quantity=quantity,
                     unit_price=line.unit_price,
@@ -177,10 +187,10 @@ def invoice_correct(*, invoice: Invoice, actor) -> Invoice:
             _line(
                 draft,
                 line.line_number,
-                order_line=line.order_line,
-                packing_slip=line.packing_slip,
-                item=line.item,
-                ledger_account=line.ledger_account,
+                order_line_id=line.order_line_id,
+                packing_slip_id=line.packing_slip_id,
+                item_id=line.item_id,
+                ledger_account_id=line.ledger_account_id,
                 description=line.description,
                 quantity=line.quantity,
                 unit_price=line.unit_price,

@@ -1,35 +1,46 @@
 """Invoices: drafted from an order or packing slips or as free text, totalled by EN 16931,
 posted in one transaction (gapless number, balanced ledger voucher, open item, order
-remainders). A posted invoice never changes."""
+remainders). A posted invoice never changes.
+
+Set-based: a document costs the same number of queries whatever its number of lines. Lines are
+written in one insert, the snapshot at posting in one UPDATE, the voucher's entries in one
+insert, and posting writes one audit event that sums its lines up. The invoice's number (a
+gapless, locked counter) and the voucher's are taken last, after all the work: the series stays
+locked only for the few statements that need the number."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db import connection, transaction
+from django.db.models import F, Max, Prefetch, Sum, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from crm.models import Customer
 from orders.actions import SALES_ORDER
 from orders.models import PackingSlip, PackingSlipLine, SalesOrder, SalesOrderLine
 from orders.services.invoicing import sales_order_lines_credited, sales_order_lines_invoiced
 from orders.services.orders import check_price_fields
 from salesmkt.core.audit import record_event
+from salesmkt.core.bulk import update_from_values
 from salesmkt.core.dates import add_days, check_date
 from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import refuse_too_large, to_decimal
 from salesmkt.core.numbering import next_number
 from salesmkt.core.services import record_delete, record_save
-from salesmkt.core.tax import document_totals
-from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
+from salesmkt.core.tax import Totals, document_totals
+from salesmkt.core.transitions import lock, retry_on_conflict
 from salesmkt.finance.company import current_company, payment_reference_for, take_exchange_rate
+from salesmkt.finance.models import SalesTaxCode
 
 from ..actions import (
     INVOICE,
@@ -169,70 +180,132 @@ def invoice_from_packing_slips(*, packing_slips: list[PackingSlip], actor) -> In
     a packing slip is invoiced at most once. Each slip is refused as `PACKING_SLIP`'s `invoice`
     action declares."""
     with transaction.atomic():
-        # The orders first, as invoicing an order does: a draft of the order and one of its
-        # slips are never made at the same moment, each blind to the other.
-        chosen = PackingSlip.objects.filter(pk__in=[s.pk for s in packing_slips])
-        list(
-            SalesOrder.objects.select_for_update()
-            .filter(pk__in=chosen.values("order_id"))
-            .order_by("pk")
+        draft = _draft_from_packing_slips(packing_slips, actor=actor)
+        record_event(
+            actor=actor,
+            obj=draft.invoice,
+            action="created",
+            data={"packing_slips": [s.number for s in draft.slips]},
         )
-        slips = list(
-            with_draft_flag(chosen.select_for_update(of=("self",)))
-            .select_related("order")
-            .order_by("pk")
+        return _save_lines(draft.invoice, draft.lines)
+
+
+@retry_on_conflict
+def invoice_post_packing_slips(
+    *,
+    packing_slips: list[PackingSlip],
+    actor,
+    invoice_date: date | None = None,
+    lookups: PostingLookups | None = None,
+    event_data: dict[str, Any] | None = None,
+) -> Invoice:
+    """Invoice the chosen packing slips of one customer and post the invoice at once, in one
+    transaction (an invoice run's customer): the draft is never seen, so its lines are written
+    once, with their snapshot, and the posting's one event names the slips (and `event_data`).
+    Refused as `invoice_from_packing_slips` and `invoice_post` are. Inside a caller's
+    transaction it takes no savepoint of its own: a refusal rolls back to the caller's (an
+    invoice run's row has its own)."""
+    with transaction.atomic(savepoint=False):
+        draft = _draft_from_packing_slips(packing_slips, actor=actor, lookups=lookups)
+        # Its date is checked once, under the series' lock (`_post`): in a run the series is
+        # busy with the run's own postings, so a check before the lock would only repeat it.
+        draft.invoice.last_posted_in_series = None
+        # Its lines, in memory with their locked orders, are what the `post` action checks.
+        _cache_related(draft.invoice, "lines", draft.lines)
+        return _post(
+            draft.invoice,
+            draft.lines,
+            [],
+            actor=actor,
+            invoice_date=invoice_date,
+            lookups=lookups,
+            orders=draft.orders,
+            lines_written=False,
+            event_data={"packing_slips": [s.number for s in draft.slips], **(event_data or {})},
         )
-        if not slips:
-            raise ValidationError({"packing_slips": _("Choose at least one packing slip.")})
-        for slip in slips:
-            PACKING_SLIP.refuse(slip, "invoice")
-        customers = {slip.order.customer_id for slip in slips}
-        if len(customers) != 1:
-            raise DomainError(
-                _("The packing slips belong to different customers."),
-                code="several_customers",
-                field="packing_slips",
-            )
-        if len({slip.order.currency_id for slip in slips}) != 1:
-            raise DomainError(
-                _("The packing slips are of orders in different currencies."),
-                code="several_currencies",
-                field="packing_slips",
-            )
-        order = slips[0].order
-        invoice = Invoice.objects.create(
-            kind=Kind.CUSTOMER,
-            customer=order.customer,
-            currency=order.currency,
-            sales_order=order if len({slip.order_id for slip in slips}) == 1 else None,
-            created_by=actor if getattr(actor, "is_authenticated", False) else None,
-            **_from_order(order, slips),
+
+
+@dataclass
+class _Draft:
+    invoice: Invoice
+    lines: list[InvoiceLine]
+    slips: list[PackingSlip]
+    orders: dict[int, SalesOrder]
+
+
+def _draft_from_packing_slips(
+    packing_slips: list[PackingSlip], *, actor, lookups: PostingLookups | None = None
+) -> _Draft:
+    """The header of an invoice of the packing slips, written, and its lines, not yet written.
+    With `lookups`, the lines take their tax codes (and the header its customer) from them."""
+    # The orders first, as invoicing an order does: a draft of the order and one of its
+    # slips are never made at the same moment, each blind to the other.
+    chosen = PackingSlip.objects.filter(pk__in=[s.pk for s in packing_slips])
+    orders = {
+        order.pk: order
+        for order in SalesOrder.objects.select_for_update()
+        .filter(pk__in=chosen.values("order_id"))
+        .order_by("pk")
+    }
+    slips = list(with_draft_flag(chosen.select_for_update(of=("self",))).order_by("pk"))
+    if not slips:
+        raise ValidationError({"packing_slips": _("Choose at least one packing slip.")})
+    for slip in slips:
+        slip.order = orders[slip.order_id]
+        PACKING_SLIP.refuse(slip, "invoice")
+    customers = {slip.order.customer_id for slip in slips}
+    if len(customers) != 1:
+        raise DomainError(
+            _("The packing slips belong to different customers."),
+            code="several_customers",
+            field="packing_slips",
         )
-        invoice.packing_slips.set(slips)
-        slip_lines = (
-            PackingSlipLine.objects.filter(packing_slip__in=slips)
-            .select_related("order_line__item", "order_line__sales_tax_code")
-            .order_by("packing_slip_id", "order_line__line_number")
+    if len({slip.order.currency_id for slip in slips}) != 1:
+        raise DomainError(
+            _("The packing slips are of orders in different currencies."),
+            code="several_currencies",
+            field="packing_slips",
         )
-        new = [
+    order = slips[0].order
+    invoice = Invoice(
+        kind=Kind.CUSTOMER,
+        customer_id=order.customer_id,
+        currency_id=order.currency_id,
+        sales_order=order if len(orders) == 1 else None,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        **_from_order(order, slips),
+    )
+    if lookups is not None:
+        invoice.customer = lookups.customer(order.customer_id)
+        if invoice.customer.currency_id == invoice.currency_id:
+            invoice.currency = invoice.customer.currency
+    invoice.save(force_insert=True)
+    Invoice.packing_slips.through.objects.bulk_create(
+        [Invoice.packing_slips.through(invoice_id=invoice.pk, packingslip_id=s.pk) for s in slips]
+    )
+    slip_lines = PackingSlipLine.objects.filter(packing_slip__in=slips).order_by(
+        "packing_slip_id", "order_line__line_number"
+    )
+    if lookups is None:
+        slip_lines = slip_lines.select_related("order_line__item", "order_line__sales_tax_code")
+    else:  # the tax codes (with their accounts) are the run's
+        slip_lines = slip_lines.select_related("order_line__item__unit")
+    lines = []
+    for number, slip_line in enumerate(slip_lines, start=1):
+        order_line = slip_line.order_line
+        order_line.order = orders[order_line.order_id]
+        if lookups is not None:
+            order_line.sales_tax_code = lookups.tax_code(order_line.sales_tax_code_id)
+        lines.append(
             _line(
                 invoice,
                 number,
                 **_from_order_line(
-                    slip_line.order_line,
-                    slip_line.quantity,
-                    packing_slip_id=slip_line.packing_slip_id,
+                    order_line, slip_line.quantity, packing_slip_id=slip_line.packing_slip_id
                 ),
             )
-            for number, slip_line in enumerate(slip_lines, start=1)
-        ]
-        record_event(
-            actor=actor,
-            obj=invoice,
-            action="created",
-            data={"packing_slips": [s.number for s in slips]},
         )
-        return _save_lines(invoice, new)
+    return _Draft(invoice=invoice, lines=lines, slips=slips, orders=orders)
 
 
 def free_text_invoice_create(*, data: dict[str, Any], actor, pro_forma: bool = False) -> Invoice:
@@ -289,10 +362,19 @@ def free_text_invoice_update(*, instance: Invoice, data: dict[str, Any], actor) 
         if charges is not None:
             invoice.allowance_charges.all().delete()
             _write_allowance_charges(invoice, charges)
-        if rows is None:
-            return _set_totals(invoice, list(invoice.lines.select_related("sales_tax_code")))
-        invoice.lines.all().delete()
+        if rows is None:  # the lines are not touched; the allowances may change the totals
+            return _update_totals(invoice)
+        _delete_lines(invoice)
         return _free_text_lines(invoice, rows)
+
+
+def _delete_lines(invoice: Invoice) -> None:
+    """A draft's lines in one DELETE. Nothing refers to them (only a posted invoice's lines are
+    credited), so Django's deletion, which reads them first to look for what does and then
+    deletes them a hundred at a time, would find nothing."""
+    table = connection.ops.quote_name(InvoiceLine._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE invoice_id = %s", [invoice.pk])  # noqa: S608
 
 
 def _check_header(invoice: Invoice) -> None:
@@ -338,48 +420,186 @@ def _write_allowance_charges(invoice: Invoice, rows: list[dict[str, Any]]) -> No
     InvoiceAllowanceCharge.objects.bulk_create(entries)
 
 
+# What a free text line takes from the clerk or the integrator; the first five are required.
+FREE_TEXT_LINE_FIELDS = [
+    "ledger_account",
+    "description",
+    "quantity",
+    "unit_price",
+    "sales_tax_code",
+    "discount_amount",
+    "discount_percent",
+    "price_base_quantity",
+    "unit_code",
+]
+_REQUIRED = FREE_TEXT_LINE_FIELDS[:5]
+
+
+def _named(key: str, name: str) -> str:
+    return f"{key}.{name}" if key else name
+
+
+def _free_text_line(
+    invoice: Invoice, number: int, row: dict[str, Any], key: str = ""
+) -> InvoiceLine:
+    """A free text line of `row`, checked (errors named `<key>.<field>`, e.g. `lines[2].quantity`,
+    or the field alone without a key) and its amount computed; not written."""
+    missing = [f for f in _REQUIRED if row.get(f) in (None, "")]
+    if missing:
+        raise ValidationError({_named(key, f): _("This field is required.") for f in missing})
+    line = _line(
+        invoice,
+        number,
+        ledger_account=row["ledger_account"],
+        description=row["description"],
+        quantity=to_decimal(row["quantity"]),
+        unit_price=to_decimal(row["unit_price"]),
+        discount_amount=to_decimal(row.get("discount_amount") or 0),
+        discount_percent=to_decimal(row.get("discount_percent") or 0),
+        price_base_quantity=to_decimal(row.get("price_base_quantity") or 1),
+        unit_code=row.get("unit_code") or "C62",
+        sales_tax_code=row["sales_tax_code"],
+    )
+    _check_free_text_line(line, key)
+    return line
+
+
+def _check_free_text_line(line: InvoiceLine, key: str) -> None:
+    if line.quantity == 0:
+        raise ValidationError(
+            {_named(key, "quantity"): _("A line needs a quantity other than zero.")}
+        )
+    try:
+        check_price_fields(line, 0)
+    except ValidationError as exc:  # named `lines[0].<field>`: renamed after this line's key
+        raise ValidationError(
+            {_named(key, name.rsplit(".", 1)[-1]): m for name, m in exc.message_dict.items()}
+        ) from exc
+
+
 def _free_text_lines(invoice: Invoice, rows: list[dict[str, Any]]) -> Invoice:
     if not rows:
         raise ValidationError({"lines": _("A free text invoice needs lines.")})
-    new: list[InvoiceLine] = []
-    for index, row in enumerate(rows, start=1):
-        missing = [
-            f
-            for f in (
-                "ledger_account",
-                "description",
-                "quantity",
-                "unit_price",
-                "sales_tax_code",
-            )
-            if row.get(f) in (None, "")
-        ]
-        if missing:
-            raise ValidationError(
-                {f"lines[{index - 1}].{f}": _("This field is required.") for f in missing}
-            )
-        new.append(
-            _line(
-                invoice,
-                index,
-                ledger_account=row["ledger_account"],
-                description=row["description"],
-                quantity=to_decimal(row["quantity"]),
-                unit_price=to_decimal(row["unit_price"]),
-                discount_amount=to_decimal(row.get("discount_amount") or 0),
-                discount_percent=to_decimal(row.get("discount_percent") or 0),
-                price_base_quantity=to_decimal(row.get("price_base_quantity") or 1),
-                unit_code=row.get("unit_code") or "C62",
-                sales_tax_code=row["sales_tax_code"],
-            )
-        )
-        if new[-1].quantity == 0:
-            raise ValidationError(
-                {f"lines[{index - 1}].quantity": _("A line needs a quantity other than zero.")}
-            )
-    for index, line in enumerate(new):
-        check_price_fields(line, index)
+    new = [
+        _free_text_line(invoice, index, row, f"lines[{index - 1}]")
+        for index, row in enumerate(rows, start=1)
+    ]
     return _save_lines(invoice, new)
+
+
+def _editable_draft(invoice: Invoice) -> Invoice:
+    """The draft locked, refused as `INVOICE`'s `edit_lines` action declares: 409
+    `invoice_posted` for a posted invoice, `invoice_not_editable` for one whose lines come from
+    an order, packing slips or the invoice it credits."""
+    invoice = lock(invoice)
+    INVOICE.refuse(invoice, "edit_lines")
+    return invoice
+
+
+def _line_of(invoice: Invoice, line: InvoiceLine | int) -> InvoiceLine:
+    """The draft's line, locked (`InvoiceLine.DoesNotExist` for a line of another invoice: the
+    API answers 404)."""
+    return (
+        InvoiceLine.objects.select_for_update(of=("self",))
+        .select_related("ledger_account", "sales_tax_code")
+        .get(pk=getattr(line, "pk", line), invoice=invoice)
+    )
+
+
+def _line_values(line: InvoiceLine) -> dict[str, Any]:
+    return {
+        name: getattr(line, f"{name}_id" if name in ("ledger_account", "sales_tax_code") else name)
+        for name in FREE_TEXT_LINE_FIELDS
+    }
+
+
+@retry_on_conflict
+def free_text_invoice_line_add(*, invoice: Invoice, data: dict[str, Any], actor) -> InvoiceLine:
+    """Add one line to a draft free text invoice (or its pro forma), numbered after its last;
+    the other lines are not touched, the totals are summed again in the database. Refused as
+    `INVOICE`'s `edit_lines` action declares."""
+    with transaction.atomic():
+        invoice = _editable_draft(invoice)
+        last = invoice.lines.aggregate(last=Max("line_number"))["last"] or 0
+        line = _free_text_line(invoice, last + 1, data)
+        line.save(force_insert=True)
+        record_event(
+            actor=actor,
+            obj=invoice,
+            action="line_added",
+            data={"line": line.line_number, "values": _jsonable_values(_line_values(line))},
+        )
+        _update_totals(invoice)
+        return line
+
+
+@retry_on_conflict
+def free_text_invoice_line_update(
+    *, invoice: Invoice, line: InvoiceLine | int, data: dict[str, Any], actor
+) -> InvoiceLine:
+    """Change the given fields of one line of a draft free text invoice (or its pro forma);
+    the other lines are not touched, the totals are summed again in the database. Refused as
+    `INVOICE`'s `edit_lines` action declares."""
+    with transaction.atomic():
+        invoice = _editable_draft(invoice)
+        line = _line_of(invoice, line)
+        before = _line_values(line)
+        row = {
+            **{name: getattr(line, name) for name in FREE_TEXT_LINE_FIELDS},
+            **{name: value for name, value in data.items() if name in FREE_TEXT_LINE_FIELDS},
+        }
+        changed = _free_text_line(invoice, line.line_number, row)
+        changed.pk = line.pk
+        after = _line_values(changed)
+        changes = {
+            name: {"old": before[name], "new": after[name]}
+            for name in FREE_TEXT_LINE_FIELDS
+            if before[name] != after[name]
+        }
+        if not changes:
+            return line
+        changed.save(update_fields=[*changes, "line_amount"])
+        record_event(
+            actor=actor,
+            obj=invoice,
+            action="line_changed",
+            data={
+                "line": line.line_number,
+                "changes": {name: _jsonable_values(values) for name, values in changes.items()},
+            },
+        )
+        _update_totals(invoice)
+        return changed
+
+
+@retry_on_conflict
+def free_text_invoice_line_delete(*, invoice: Invoice, line: InvoiceLine | int, actor) -> None:
+    """Delete one line of a draft free text invoice (or its pro forma); its last line is not
+    deleted (400 naming `lines`: delete the invoice instead). The others keep their numbers;
+    the totals are summed again in the database. Refused as `INVOICE`'s `edit_lines` action
+    declares."""
+    with transaction.atomic():
+        invoice = _editable_draft(invoice)
+        line = _line_of(invoice, line)
+        if not invoice.lines.exclude(pk=line.pk).exists():
+            raise ValidationError(
+                {"lines": _("A free text invoice needs lines: delete the invoice instead.")}
+            )
+        values = _line_values(line)
+        line.delete()
+        record_event(
+            actor=actor,
+            obj=invoice,
+            action="line_deleted",
+            data={"line": line.line_number, "values": _jsonable_values(values)},
+        )
+        _update_totals(invoice)
+
+
+def _jsonable_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: str(value) if isinstance(value, Decimal) else value for name, value in values.items()
+    }
 
 
 TOTAL_FIELDS = ["net_amount", "tax_amount", "total_amount"]
@@ -406,6 +626,36 @@ def _set_totals(invoice: Invoice, lines) -> Invoice:
     _apply_totals(invoice, lines)
     invoice.save(update_fields=TOTAL_FIELDS)
     return invoice
+
+
+def _update_totals(invoice: Invoice) -> Invoice:
+    """The draft's totals summed again in the database: its line amounts per sales tax code (one
+    query, whatever its number of lines), taxed as EN 16931 taxes the sum of a code's lines."""
+    sums = (
+        invoice.lines.values(
+            "sales_tax_code_id",
+            "sales_tax_code__code",
+            "sales_tax_code__rate",
+            "sales_tax_code__category",
+            "sales_tax_code__exemption_reason",
+        )
+        .annotate(amount=Sum("line_amount"))
+        .order_by("sales_tax_code_id")
+    )
+    per_code = [
+        InvoiceLine(
+            line_amount=row["amount"],
+            sales_tax_code=SalesTaxCode(
+                pk=row["sales_tax_code_id"],
+                code=row["sales_tax_code__code"],
+                rate=row["sales_tax_code__rate"],
+                category=row["sales_tax_code__category"],
+                exemption_reason=row["sales_tax_code__exemption_reason"],
+            ),
+        )
+        for row in sums
+    ]
+    return _set_totals(invoice, per_code)
 
 
 def invoice_delete(*, instance: Invoice, actor) -> None:
@@ -455,59 +705,48 @@ def _open_item(invoice: Invoice, credit: bool, *, actor) -> CustomerTransaction:
     )
 
 
-def _voucher(
-    invoice: Invoice, lines: list[InvoiceLine], charges: list, reverse: bool = False
-) -> LedgerVoucher:
-    """Receivable debit on the posting profile's summary account; revenue credits per line
-    account (document allowances lower it, charges raise it); tax credits per tax code. Refused
-    unless it balances."""
+def _ledger_entries(
+    invoice: Invoice, lines: list[InvoiceLine], charges: list, totals: Totals, *, reverse: bool
+) -> list[LedgerEntry]:
+    """The voucher's entries, not yet written: the receivable debit on the posting profile's
+    summary account; revenue credits per line account (document allowances lower it, charges
+    raise it); tax credits per tax code. Refused unless they balance."""
     profile = invoice.customer.posting_profile
-    totals = document_totals(lines, charges)
-    credits: dict[Any, Decimal] = defaultdict(Decimal)
+
+    def revenue_account_id(entry) -> int:
+        account_id = entry.ledger_account_id or profile.revenue_account_id
+        if account_id is None:
+            raise ConflictError(
+                _("Posting profile %(profile)s has no sales revenue account.")
+                % {"profile": profile},
+                code="posting_setup_missing",
+            )
+        return account_id
+
+    credits: dict[int, Decimal] = defaultdict(Decimal)
     for entry in charges:
-        account = entry.ledger_account or profile.revenue_account
-        if account is None:
-            raise ConflictError(
-                _("Posting profile %(profile)s has no sales revenue account.")
-                % {"profile": profile},
-                code="posting_setup_missing",
-            )
-        credits[account] += entry.signed_amount
+        credits[revenue_account_id(entry)] += entry.signed_amount
     for line in lines:
-        account = line.ledger_account or profile.revenue_account
-        if account is None:
-            raise ConflictError(
-                _("Posting profile %(profile)s has no sales revenue account.")
-                % {"profile": profile},
-                code="posting_setup_missing",
-            )
-        credits[account] += line.line_amount
+        credits[revenue_account_id(line)] += line.line_amount
     codes = {entry.sales_tax_code.pk: entry.sales_tax_code for entry in [*lines, *charges]}
     for group in totals.breakdown:
         if group.tax:
-            account = codes[group.code_id].tax_account
-            if account is None:
+            account_id = codes[group.code_id].tax_account_id
+            if account_id is None:
                 raise ConflictError(
                     _("Sales tax code %(code)s has no tax account.") % {"code": group.code},
                     code="posting_setup_missing",
                 )
-            credits[account] += group.tax
-    voucher = LedgerVoucher.objects.create(
-        number=next_number("voucher"),
-        date=invoice.invoice_date,
-        description=f"{invoice.get_kind_display()} {invoice.number}",
-    )
+            credits[account_id] += group.tax
     entries = [
         LedgerEntry(
-            voucher=voucher,
-            account=profile.summary_account,
+            account_id=profile.summary_account_id,
             debit=totals.total,
             description=invoice.customer.account_number,
         )
     ]
     entries += [
-        LedgerEntry(voucher=voucher, account=account, credit=amount)
-        for account, amount in credits.items()
+        LedgerEntry(account_id=account_id, credit=amount) for account_id, amount in credits.items()
     ]
     if reverse:  # a credit note: the same accounts, the other side
         for entry in entries:
@@ -516,15 +755,21 @@ def _voucher(
     credit = sum((e.credit for e in entries), Decimal(0))
     if debit != credit:  # a guard: rounding differences would show here, never silently
         raise ConflictError(_("The voucher does not balance."), code="voucher_unbalanced")
+    return entries
+
+
+def _write_voucher(invoice: Invoice, entries: list[LedgerEntry]) -> LedgerVoucher:
+    """The voucher, numbered now (its series is locked from here to the commit), and its
+    entries in one insert."""
+    voucher = LedgerVoucher.objects.create(
+        number=next_number("voucher"),
+        date=invoice.invoice_date,
+        description=f"{invoice.get_kind_display()} {invoice.number}",
+    )
+    for entry in entries:
+        entry.voucher = voucher
     LedgerEntry.objects.bulk_create(entries)
     return voucher
-
-
-def _lock_billed_orders(lines: list[InvoiceLine]) -> None:
-    """Lock the orders the invoice bills (in pk order) before its `post` action is checked:
-    no change sends one back to approval meanwhile. Posting locks them later anyway."""
-    order_ids = {line.order_line.order_id for line in lines if line.order_line is not None}
-    list(SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk"))
 
 
 def check_posting_date(invoice_date: date) -> None:
@@ -541,123 +786,318 @@ def check_posting_date(invoice_date: date) -> None:
         )
 
 
+# What posting reads of a customer: its buyer details, payment terms and posting accounts.
+CUSTOMER_RELATED = ("party", "payment_terms", "posting_profile", "currency")
+# What posting reads of a line: its item and, for a credit note line, the line it credits (one
+# each), its tax code (and tax account), account and unit (a few for all the lines: read once
+# each, not once per line), and the order it bills (`billed_order_id`).
+LINE_RELATED = ("item", "credited_line")
+LINE_SHARED = ("sales_tax_code__tax_account", "ledger_account", "item__unit")
+
+
+def _customers(pks: Iterable[int]):
+    return (
+        Customer.objects.filter(pk__in=set(pks))
+        .select_related(*CUSTOMER_RELATED)
+        .prefetch_related("party__addresses")
+    )
+
+
+@dataclass
+class PostingLookups:
+    """What posting reads besides the documents: the company profile (the seller and its bank
+    accounts), the customers (party and addresses, payment terms, posting profile, currency)
+    and the sales tax codes with their tax accounts. An invoice run reads them once
+    (`posting_lookups`) for all its invoices; a customer or tax code it did not foresee is read
+    when first asked for."""
+
+    company: Any
+    customers: dict[int, Customer] = field(default_factory=dict)
+    tax_codes: dict[int, SalesTaxCode] = field(default_factory=dict)
+
+    def customer(self, pk: int) -> Customer:
+        if pk not in self.customers:
+            self.customers.update((c.pk, c) for c in _customers([pk]))
+        return self.customers[pk]
+
+    def tax_code(self, pk: int) -> SalesTaxCode:
+        if pk not in self.tax_codes:
+            self.tax_codes[pk] = SalesTaxCode.objects.select_related("tax_account").get(pk=pk)
+        return self.tax_codes[pk]
+
+
+def posting_lookups(*, customer_ids: Iterable[int]) -> PostingLookups:
+    """Read once what posting the invoices of these customers reads besides the documents."""
+    return PostingLookups(
+        company=current_company(),
+        customers={customer.pk: customer for customer in _customers(customer_ids)},
+        tax_codes={code.pk: code for code in SalesTaxCode.objects.select_related("tax_account")},
+    )
+
+
+def _cache_related(obj, name: str, rows: list) -> None:
+    """Hand `obj` its related rows as if prefetched: `obj.<name>.all()` then asks nothing (what
+    `INVOICE`'s `post` action and the chain hash read)."""
+    queryset = getattr(obj, name).all()
+    queryset._result_cache, queryset._prefetch_done = list(rows), True
+    obj._prefetched_objects_cache = {
+        **getattr(obj, "_prefetched_objects_cache", {}),
+        name: queryset,
+    }
+
+
+def _lock_for_posting(
+    invoice: Invoice, lookups: PostingLookups | None
+) -> tuple[Invoice, list[InvoiceLine]]:
+    """The draft locked, with what posting reads of it: its currency, the invoice it credits, its
+    customer (from `lookups` when given) and its allowances and charges; and its lines."""
+    header = Invoice.objects.select_for_update(of=("self",)).select_related(
+        "currency", "credited_invoice"
+    )
+    if lookups is None:
+        header = header.select_related(*(f"customer__{name}" for name in CUSTOMER_RELATED))
+    invoice = header.get(pk=invoice.pk)
+    related: list[Any] = [
+        Prefetch(
+            "allowance_charges",
+            queryset=InvoiceAllowanceCharge.objects.select_related(
+                "sales_tax_code__tax_account", "ledger_account"
+            ).order_by("pk"),
+        ),
+    ]
+    if lookups is None:
+        related.append("customer__party__addresses")
+    else:
+        invoice.customer = lookups.customer(invoice.customer_id)
+    prefetch_related_objects([invoice], *related)
+    lines = list(
+        InvoiceLine.objects.filter(invoice=invoice)
+        .select_related(*LINE_RELATED)
+        .prefetch_related(*LINE_SHARED)
+        .annotate(billed_order_id=F("order_line__order_id"))
+        .order_by("line_number")
+    )
+    return invoice, lines
+
+
+def _billed_order_id(line: InvoiceLine) -> int | None:
+    """The order a line bills: read with the line (`billed_order_id`), else its order line's."""
+    if line.order_line_id is None:
+        return None
+    if hasattr(line, "billed_order_id"):
+        return line.billed_order_id
+    return line.order_line.order_id
+
+
+def _lock_billed_orders(lines: list[InvoiceLine]) -> dict[int, SalesOrder]:
+    """Lock the orders the invoice bills (in pk order) before its `post` action is checked: no
+    change sends one back to approval meanwhile (the check reads them afterwards)."""
+    order_ids = sorted({pk for line in lines if (pk := _billed_order_id(line)) is not None})
+    if not order_ids:
+        return {}
+    return {
+        order.pk: order
+        for order in SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")
+    }
+
+
 @retry_on_conflict
-def invoice_post(*, invoice: Invoice, actor, invoice_date=None) -> Invoice:
-    """Post a draft in one transaction: the next gapless number, a balanced voucher, an open
-    customer item, the order lines' invoice remainders lowered, and the document chained to the
-    previous one of its series (`ledger_chain`). Refused as `INVOICE`'s `post` action declares
-    (checked by `run_transition`): a pro forma, a draft without lines, an order it bills that
-    waits for approval, was rejected or is not confirmed, a date before the series' last posted
-    one (checked again under the series' lock); and with a 400 a date out of bounds or more than
-    `INVOICE_MAX_DAYS_AHEAD` days ahead (`check_posting_date`)."""
+def invoice_post(
+    *, invoice: Invoice, actor, invoice_date=None, lookups: PostingLookups | None = None
+) -> Invoice:
+    """Post a draft in one transaction: a balanced voucher, an open customer item, the order
+    lines' invoice remainders lowered, the document chained to the previous one of its series
+    (`ledger_chain`), and last the next gapless number. Refused as `INVOICE`'s `post` action
+    declares: a pro forma, a draft without lines, an order it bills that waits for approval,
+    was rejected or is not confirmed, a date before the series' last posted one (checked again
+    under the series' lock); and with a 400 a date out of bounds or more than
+    `INVOICE_MAX_DAYS_AHEAD` days ahead (`check_posting_date`). `lookups`: what an invoice
+    run read once for all its invoices (`posting_lookups`)."""
     with transaction.atomic():
-        invoice = lock(invoice)
-        posting_date = invoice_date or invoice.invoice_date or timezone.localdate()
-        check_posting_date(posting_date)
-        if invoice.invoice_date != posting_date:  # what the `post` action's checks read
-            invoice.invoice_date = posting_date
-            invoice.save(update_fields=["invoice_date"])
-        lines = list(
-            invoice.lines.select_related(
-                "sales_tax_code__tax_account",
-                "ledger_account",
-                "order_line",
-                "item",
-                "credited_line",
-            ).order_by("line_number")
-        )
-        credit = invoice.kind == Kind.CREDIT_NOTE
-        _lock_billed_orders(lines)
-        invoice = run_transition(
-            instance=invoice, transition="post", actor=actor, params={"at": timezone.now()}
-        )
-        series = series_of(invoice)
-        invoice.number = next_number(series)
-        # Checked again under the series' lock (taken by `next_number`): of two posts at once,
-        # the second sees the first's date, so numbers ascend with dates in every series.
-        refusal = date_sequence_refusal(invoice.invoice_date, last_document(series))
-        if refusal is not None:
-            raise refusal.error()
-        invoice.due_date = add_days(invoice.invoice_date, invoice.customer.payment_terms.net_days)
-        # The legal content is fixed before it is totalled, posted and hashed: from here on
-        # the invoice reads its own buyer, tax rates and identifiers, never the master data.
-        company = current_company()
-        snapshot = invoice.take_snapshot(company)
-        for line in lines:
-            line.take_snapshot()
-        InvoiceLine.objects.bulk_update(lines, InvoiceLine.SNAPSHOT_FIELDS)
-        charges = list(invoice.allowance_charges.select_related("sales_tax_code", "ledger_account"))
-        for entry in charges:
-            entry.take_snapshot()
-        if charges:
-            InvoiceAllowanceCharge.objects.bulk_update(
-                charges, InvoiceAllowanceCharge.SNAPSHOT_FIELDS
-            )
-        snapshot += take_exchange_rate(invoice, company)
-        if not credit:  # the reference the customer pays with (a credit note is not paid)
-            invoice.payment_reference = payment_reference_for(
-                company,
-                invoice_number=invoice.number,
-                customer_number=invoice.buyer_account_number,
-            )
-        _apply_totals(invoice, lines, charges)
-        if invoice.prepaid_amount > invoice.total_amount:
-            raise ValidationError(
-                {"prepaid_amount": _("The prepaid amount is more than the invoice's total.")}
-            )
-        invoice.voucher = _voucher(invoice, lines, charges, reverse=credit)
-        chained = chain(invoice, lines)
-        invoice.save(
-            update_fields=[
-                "number",
-                "invoice_date",
-                "due_date",
-                "voucher",
-                "payment_reference",
-                *snapshot,
-                *TOTAL_FIELDS,
-                *chained,
-            ]
-        )
-        # Judged by the official rules as the e-invoice it now is: a document that breaks a
-        # fatal one rolls back with everything above (no number is used up).
-        refuse_invalid(invoice)
-        item = _open_item(invoice, credit, actor=actor)
-        if invoice.prepaid_amount:
-            settle_prepaid(item=item, amount=invoice.prepaid_amount, actor=actor)
-        by_order: dict[int, list] = defaultdict(list)
-        for line in lines:
-            if line.order_line is None:
-                continue
-            by_order[line.order_line.order_id].append(
-                {"order_line": line.order_line_id, "quantity": line.quantity}
-            )
-        for order_id, rows in sorted(by_order.items()):
-            order = SalesOrder.objects.get(pk=order_id)
-            if credit and not order.is_return:
-                sales_order_lines_credited(
-                    order=order, lines=rows, credit_note_number=invoice.number, actor=actor
-                )
-            else:
-                sales_order_lines_invoiced(
-                    order=order, lines=rows, invoice_number=invoice.number, actor=actor
-                )
-        if credit:  # a return's credit note settles the invoice its goods were sold on
-            return_credit_apply(credit_note=invoice, actor=actor)
-        invoice.packing_slips.update(invoiced=True)
-        document_request(
-            obj=invoice,
-            kind="invoice",
-            title=f"{invoice.get_kind_display()} {invoice.number}",
-            language=invoice.customer.party.language,
-        )
-        record_event(
+        invoice, lines = _lock_for_posting(invoice, lookups)
+        return _post(
+            invoice,
+            lines,
+            list(invoice.allowance_charges.all()),
             actor=actor,
-            obj=invoice,
-            action="posted",
-            data={"number": invoice.number, "total": invoice.total_amount},
+            invoice_date=invoice_date,
+            lookups=lookups,
         )
-        return invoice
+
+
+# The number the e-invoice gate judges the document with: the real one is taken after the gate,
+# last, so that the series stays locked only for the statements that need it. The rules ask
+# only that a number is there (BR-02), and nothing of the payment reference made from it.
+PROVISIONAL_NUMBER = "PROVISIONAL"
+
+
+def _post(
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    charges: list[InvoiceAllowanceCharge],
+    *,
+    actor,
+    invoice_date: date | None,
+    lookups: PostingLookups | None,
+    orders: dict[int, SalesOrder] | None = None,
+    lines_written: bool = True,
+    event_data: dict[str, Any] | None = None,
+) -> Invoice:
+    """Post the locked draft `invoice` of `lines` and `charges` (its lines not yet written when
+    not `lines_written`: an invoice drafted and posted in one go writes them once, snapshot and
+    all). The work first, the numbers last."""
+    posting_date = invoice_date or invoice.invoice_date or timezone.localdate()
+    check_posting_date(posting_date)
+    invoice.invoice_date = posting_date  # what the `post` action's checks read
+    credit = invoice.kind == Kind.CREDIT_NOTE
+    if orders is None:
+        orders = _lock_billed_orders(lines)
+    INVOICE.refuse(invoice, "post")
+    invoice.post(at=timezone.now())
+
+    # The legal content is fixed before it is totalled, posted and hashed: from here on the
+    # invoice reads its own buyer, tax rates and identifiers, never the master data.
+    invoice.due_date = add_days(invoice.invoice_date, invoice.customer.payment_terms.net_days)
+    company = lookups.company if lookups is not None else current_company()
+    header_fields = invoice.take_snapshot(company)
+    for line in lines:
+        line.take_snapshot()
+    if lines_written:
+        update_from_values(
+            InvoiceLine,
+            fields=InvoiceLine.SNAPSHOT_FIELDS,
+            rows=[
+                (line.pk, *(getattr(line, name) for name in InvoiceLine.SNAPSHOT_FIELDS))
+                for line in lines
+            ],
+        )
+    else:
+        InvoiceLine.objects.bulk_create(lines)
+    for entry in charges:
+        entry.take_snapshot()
+    update_from_values(
+        InvoiceAllowanceCharge,
+        fields=InvoiceAllowanceCharge.SNAPSHOT_FIELDS,
+        rows=[
+            (entry.pk, *(getattr(entry, name) for name in InvoiceAllowanceCharge.SNAPSHOT_FIELDS))
+            for entry in charges
+        ],
+    )
+    header_fields += take_exchange_rate(invoice, company)
+    totals = invoice_totals(invoice, lines, charges)
+    refuse_too_large(totals.total, field="lines")  # before a numeric overflow can
+    invoice.net_amount, invoice.tax_amount, invoice.total_amount = (
+        totals.net,
+        totals.tax,
+        totals.total,
+    )
+    if invoice.prepaid_amount > invoice.total_amount:
+        raise ValidationError(
+            {"prepaid_amount": _("The prepaid amount is more than the invoice's total.")}
+        )
+    entries = _ledger_entries(invoice, lines, charges, totals, reverse=credit)
+    # Judged by the official rules as the e-invoice it becomes: a document that breaks a fatal
+    # one rolls back with everything above, before a number is taken.
+    invoice.number = PROVISIONAL_NUMBER
+    refuse_invalid(invoice, lines=lines, charges=charges)
+    invoice.packing_slips.update(invoiced=True)
+
+    # Last, the numbers: the series stays locked (by `next_number`) until the commit.
+    series = series_of(invoice)
+    invoice.number = next_number(series)
+    # Checked again under the series' lock: of two posts at once, the second sees the first's
+    # date, so numbers ascend with dates in every series.
+    last = last_document(series)
+    refusal = date_sequence_refusal(invoice.invoice_date, last)
+    if refusal is not None:
+        raise refusal.error()
+    if not credit:  # the reference the customer pays with (a credit note is not paid)
+        invoice.payment_reference = payment_reference_for(
+            company,
+            invoice_number=invoice.number,
+            customer_number=invoice.buyer_account_number,
+        )
+    invoice.voucher = _write_voucher(invoice, entries)
+    chained = chain(invoice, lines, last=last, charges=charges)
+    invoice.save(
+        update_fields=[
+            "status",
+            "posted_at",
+            "number",
+            "invoice_date",
+            "due_date",
+            "voucher",
+            "payment_reference",
+            *header_fields,
+            *TOTAL_FIELDS,
+            *chained,
+        ]
+    )
+    item = _open_item(invoice, credit, actor=actor)
+    if invoice.prepaid_amount:
+        settle_prepaid(item=item, amount=invoice.prepaid_amount, actor=actor)
+    by_order: dict[int, list] = defaultdict(list)
+    for line in lines:
+        if (order_id := _billed_order_id(line)) is not None:
+            by_order[order_id].append({"order_line": line.order_line_id, "quantity": line.quantity})
+    for order_id, rows in sorted(by_order.items()):
+        order = orders[order_id]
+        if credit and not order.is_return:
+            sales_order_lines_credited(
+                order=order, lines=rows, credit_note_number=invoice.number, actor=actor
+            )
+        else:
+            sales_order_lines_invoiced(
+                order=order, lines=rows, invoice_number=invoice.number, actor=actor
+            )
+    if credit:  # a return's credit note settles the invoice its goods were sold on
+        return_credit_apply(credit_note=invoice, actor=actor)
+    document_request(
+        obj=invoice,
+        kind="invoice",
+        title=f"{invoice.get_kind_display()} {invoice.number}",
+        language=invoice.customer.party.language,
+    )
+    record_event(
+        actor=actor,
+        obj=invoice,
+        action="post",
+        from_status=Invoice.Status.DRAFT,
+        to_status=invoice.status,
+        data={
+            **_posting_summary(invoice, lines, totals, orders),
+            **(event_data or {}),
+        },
+    )
+    return invoice
+
+
+def _posting_summary(
+    invoice: Invoice, lines: list[InvoiceLine], totals: Totals, orders: dict[int, SalesOrder]
+) -> dict[str, Any]:
+    """The one event of a posting: the document, its voucher and its lines summed up per tax
+    code (not a row per line)."""
+    return {
+        "at": invoice.posted_at,
+        "number": invoice.number,
+        "invoice_date": invoice.invoice_date,
+        "voucher": invoice.voucher.number,
+        "net": invoice.net_amount,
+        "tax": invoice.tax_amount,
+        "total": invoice.total_amount,
+        "lines": len(lines),
+        "tax_breakdown": [
+            {
+                "code": group.code,
+                "category": group.category,
+                "rate": str(group.rate),
+                "taxable": str(group.taxable),
+                "tax": str(group.tax),
+            }
+            for group in totals.breakdown
+        ],
+        "orders": [orders[pk].number for pk in sorted(orders)],
+    }
 
 
 def invoice_send(*, invoice: Invoice, actor, email_to: str = ""):

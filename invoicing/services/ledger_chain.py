@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 
 from salesmkt.core.models import NumberSeries
 
-from ..models import BUYER_IDENTIFIER_FIELDS, DOCUMENT_FIELDS, Invoice, InvoiceLine
+from ..models import (
+    BUYER_IDENTIFIER_FIELDS,
+    DOCUMENT_FIELDS,
+    Invoice,
+    InvoiceAllowanceCharge,
+    InvoiceLine,
+)
 
 GENESIS = "0" * 64
 SERIES = ("invoice", "credit-note")
@@ -70,14 +76,20 @@ def _instant(value) -> str:
     return value.astimezone(UTC).isoformat(timespec="microseconds") if value else ""
 
 
-def content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str:
+def content(
+    invoice: Invoice,
+    lines: Iterable[InvoiceLine] | None = None,
+    charges: Iterable[InvoiceAllowanceCharge] | None = None,
+) -> str:
     """The document's legal content, serialised canonically (sorted keys, decimals with their
-    stored places, dates ISO, instants UTC). `lines` in line number order, else read. Read
-    from the document alone (its buyer, tax and identifier snapshots), never from master data that may
-    change after posting."""
+    stored places, dates ISO, instants UTC). `lines` in line number order, else read; `charges`
+    (its allowances and charges), else read. Read from the document alone (its buyer, tax and
+    identifier snapshots), never from master data that may change after posting."""
     if lines is None:
         lines = invoice.lines.order_by("line_number")
     lines = list(lines)
+    if charges is None:
+        charges = invoice.allowance_charges.all()
     data = {
         "series": series_of(invoice),
         "number": invoice.number,
@@ -152,7 +164,7 @@ def content(invoice: Invoice, lines: Iterable[InvoiceLine] | None = None) -> str
                 "tax_rate": _fixed(entry, "tax_rate"),
                 "tax_category": entry.tax_category,
             }
-            for entry in sorted(invoice.allowance_charges.all(), key=lambda e: e.pk)
+            for entry in sorted(charges, key=lambda e: e.pk)
         ]
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
@@ -161,19 +173,30 @@ def hash_of(previous: str, document_content: str) -> str:
     return hashlib.sha256((previous + document_content).encode("utf-8")).hexdigest()
 
 
-def chain(invoice: Invoice, lines: Iterable[InvoiceLine]) -> list[str]:
-    """Link a document being posted to the last posted one of its series; returns the fields to
-    save. Runs in the posting transaction after `next_number` locked the series' counter, so
-    postings in a series are serialised and the last document is final."""
+_UNREAD = object()
+
+
+def chain(
+    invoice: Invoice,
+    lines: Iterable[InvoiceLine],
+    *,
+    last: Invoice | object | None = _UNREAD,
+    charges: Iterable[InvoiceAllowanceCharge] | None = None,
+) -> list[str]:
+    """Link a document being posted to the last posted one of its series (`last`, when the
+    caller read it under the series' lock: `last_document`); returns the fields to save. Runs
+    in the posting transaction after `next_number` locked the series' counter, so postings in a
+    series are serialised and the last document is final."""
     series = series_of(invoice)
     others = posted(series).exclude(pk=invoice.pk)
-    last = _in_number_order(others, descending=True).only("pk", "chain_hash").first()
+    if last is _UNREAD:
+        last = _in_number_order(others, descending=True).only("pk", "chain_hash").first()
     previous = GENESIS if last is None else last.chain_hash
     if last is not None and not previous and not others.exclude(chain_hash="").exists():
         # The first posting since the chain exists seals the documents posted before it.
         previous = _seal(others)
     invoice.previous_hash = previous
-    invoice.chain_hash = hash_of(previous, content(invoice, lines))
+    invoice.chain_hash = hash_of(previous, content(invoice, lines, charges))
     return ["previous_hash", "chain_hash"]
 
 

@@ -8,12 +8,17 @@ customer whose invoice fails keeps its reason on the row and the run goes on wit
 A row's claim is its row lock, held by the live transaction: a worker that dies gives it up with
 its connection, and one that stops answering inside the transaction (frozen) is cut off by
 PostgreSQL after `INVOICE_RUN_ROW_LEASE`. The periodic sweep queues unfinished runs again.
+
+A run reads what posting needs besides the documents (customers, tax codes, the company profile)
+once, not per invoice; each customer's invoice is drafted and posted in one go, with one audit
+event.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import date
 
 from django.conf import settings
@@ -121,13 +126,6 @@ def _queue(run_id: int) -> None:
 
 
 def _claim(run_id: int) -> InvoiceRunCustomer | None:
-    if connection.vendor == "postgresql":
-        lease_ms = int(settings.INVOICE_RUN_ROW_LEASE.total_seconds() * 1000)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('idle_in_transaction_session_timeout', %s, true)",
-                [f"{lease_ms}ms"],
-            )
     return (
         InvoiceRunCustomer.objects.select_for_update(skip_locked=True)
         .filter(run_id=run_id, status=InvoiceRunCustomer.Status.PENDING)
@@ -136,39 +134,90 @@ def _claim(run_id: int) -> InvoiceRunCustomer | None:
     )
 
 
+@contextmanager
+def _row_lease():
+    """While a worker runs: a transaction it leaves idle for `INVOICE_RUN_ROW_LEASE` (a frozen
+    worker holding a row) is ended by PostgreSQL, which gives the row up. Set for the worker's
+    session once, not for each row, and reset after."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    lease_ms = int(settings.INVOICE_RUN_ROW_LEASE.total_seconds() * 1000)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('idle_in_transaction_session_timeout', %s, false)",
+            [f"{lease_ms}ms"],
+        )
+    try:
+        yield
+    finally:
+        if connection.connection is not None and not connection.needs_rollback:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET idle_in_transaction_session_timeout")
+
+
 def _reason(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
     return str(getattr(exc, "message", "") or exc)
 
 
+def _slips_by_row(run_id: int) -> dict[int, list[PackingSlip]]:
+    """The packing slips of each pending row of the run (recorded when the run was made), read
+    once for the run."""
+    through = InvoiceRunCustomer.packing_slips.through
+    slips: dict[int, list[PackingSlip]] = defaultdict(list)
+    for row_id, slip_id in through.objects.filter(
+        invoiceruncustomer__run_id=run_id,
+        invoiceruncustomer__status=InvoiceRunCustomer.Status.PENDING,
+    ).values_list("invoiceruncustomer_id", "packingslip_id"):
+        slips[row_id].append(PackingSlip(pk=slip_id))
+    return slips
+
+
 def invoice_run_process(run_id: int) -> dict[str, int]:
     """Post the pending rows of a run, one customer per transaction. Safe to run twice and in
-    parallel: rows are claimed with SKIP LOCKED and marked in the transaction that posts."""
+    parallel: rows are claimed with SKIP LOCKED and marked in the transaction that posts. What
+    posting reads besides the documents (customers, tax codes, the company profile) and the
+    rows' packing slips are read once for the run; each invoice writes one audit event."""
     run = InvoiceRun.objects.get(pk=run_id)
     if run.status == InvoiceRun.Status.QUEUED:
         InvoiceRun.objects.filter(pk=run_id, status=InvoiceRun.Status.QUEUED).update(
             status=InvoiceRun.Status.RUNNING
         )
     actor = run.created_by
-    while True:
-        with transaction.atomic():
-            row = _claim(run_id)
-            if row is None:
-                break
-            try:
-                with transaction.atomic():
-                    invoice = invoices.invoice_from_packing_slips(
-                        packing_slips=list(row.packing_slips.all()), actor=actor
+    slips = _slips_by_row(run_id)
+    lookups = invoices.posting_lookups(
+        customer_ids=run.rows.filter(status=InvoiceRunCustomer.Status.PENDING).values_list(
+            "customer_id", flat=True
+        )
+    )
+    with _row_lease():
+        while True:
+            with transaction.atomic():
+                row = _claim(run_id)
+                if row is None:
+                    break
+                try:
+                    with transaction.atomic():
+                        invoice = invoices.invoice_post_packing_slips(
+                            packing_slips=slips.get(row.pk) or list(row.packing_slips.all()),
+                            actor=actor,
+                            invoice_date=run.invoice_date,
+                            lookups=lookups,
+                            event_data={"invoice_run": run.pk},
+                        )
+                    row.status, row.invoice, row.error = (
+                        InvoiceRunCustomer.Status.POSTED,
+                        invoice,
+                        "",
                     )
-                    invoice = invoices.invoice_post(
-                        invoice=invoice, actor=actor, invoice_date=run.invoice_date
+                except (DomainError, ValidationError, DatabaseError) as exc:
+                    log.warning(
+                        "invoice run %s: customer %s failed: %s", run_id, row.customer_id, exc
                     )
-                row.status, row.invoice, row.error = InvoiceRunCustomer.Status.POSTED, invoice, ""
-            except (DomainError, ValidationError, DatabaseError) as exc:
-                log.warning("invoice run %s: customer %s failed: %s", run_id, row.customer_id, exc)
-                row.status, row.error = InvoiceRunCustomer.Status.FAILED, _reason(exc)[:500]
-            row.save(update_fields=["status", "invoice", "error"])
+                    row.status, row.error = InvoiceRunCustomer.Status.FAILED, _reason(exc)[:500]
+                row.save(update_fields=["status", "invoice", "error"])
     _finish(run_id)
     return run_progress(InvoiceRun.objects.get(pk=run_id))
 

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from crm.models import Vendor
 from salesmkt.core.api.actions import AllowedActionsField
-from salesmkt.core.api.lines import document_lines
+from salesmkt.core.api.lines import PrimedRelatedField, document_lines
 from salesmkt.core.dates import BoundedDatesMixin
 
 from .. import actions  # noqa: F401  (the declarations `allowed_actions` reads)
@@ -16,9 +16,18 @@ from ..models import (
     SalesOrderLine,
     SalesQuotation,
 )
+from ..selectors.customers import with_delivery_address
+
+REPLACE_ALL_LINES = _(
+    "The document's lines. Left out, the lines stay as they are. Given (PUT or PATCH), they are "
+    "the document's lines from now on: a line named by `id` is changed, a line without `id` is "
+    "added and every line the list does not name is removed. To change one line, use the "
+    "`lines/` endpoints instead."
+)
 
 
 class SalesOrderLineSerializer(serializers.ModelSerializer):
+    serializer_related_field = PrimedRelatedField  # all lines' references read at once
     id = serializers.IntegerField(required=False)
     returned_invoice_line = serializers.IntegerField(
         write_only=True,
@@ -88,8 +97,14 @@ class SalesOrderLineSerializer(serializers.ModelSerializer):
         }
 
 
+class SalesOrderLineInputSerializer(SalesOrderLineSerializer):
+    """One line of an order, on its own (`/sales-orders/{id}/lines/`)."""
+
+    id = serializers.IntegerField(read_only=True)
+
+
 class SalesOrderSerializer(BoundedDatesMixin, serializers.ModelSerializer):
-    lines = document_lines(SalesOrderLineSerializer(), required=False)
+    lines = document_lines(SalesOrderLineSerializer(), required=False, help_text=REPLACE_ALL_LINES)
     customer_name = serializers.CharField(source="customer.party.name", read_only=True)
     allowed_actions = AllowedActionsField(SalesOrder)
 
@@ -139,6 +154,16 @@ class SalesOrderSerializer(BoundedDatesMixin, serializers.ModelSerializer):
         ]
         extra_kwargs = {"currency": {"required": False}}
 
+    def get_fields(self):
+        fields = super().get_fields()
+        customer = fields.get("customer")
+        if isinstance(customer, serializers.PrimaryKeyRelatedField) and not customer.read_only:
+            # what the order takes from its customer (party, currency, address) comes with it
+            customer.queryset = with_delivery_address(
+                customer.queryset.select_related("party", "currency")
+            )
+        return fields
+
     def validate(self, attrs):
         if (
             self.instance is not None
@@ -172,6 +197,8 @@ class LinePurchaseSerializer(serializers.Serializer):
 
 
 class PackingSlipLineSerializer(serializers.ModelSerializer):
+    serializer_related_field = PrimedRelatedField  # all lines' order lines read at once
+
     class Meta:
         model = PackingSlipLine
         fields = ["order_line", "quantity"]
@@ -222,6 +249,7 @@ class PickingLineSerializer(serializers.Serializer):
 
 
 class SalesQuotationLineSerializer(serializers.ModelSerializer):
+    serializer_related_field = PrimedRelatedField  # all lines' references read at once
     id = serializers.IntegerField(required=False)
 
     class Meta:
@@ -252,8 +280,16 @@ class SalesQuotationLineSerializer(serializers.ModelSerializer):
         }
 
 
+class SalesQuotationLineInputSerializer(SalesQuotationLineSerializer):
+    """One line of a quotation, on its own (`/sales-quotations/{id}/lines/`)."""
+
+    id = serializers.IntegerField(read_only=True)
+
+
 class SalesQuotationSerializer(BoundedDatesMixin, serializers.ModelSerializer):
-    lines = document_lines(SalesQuotationLineSerializer(), required=False)
+    lines = document_lines(
+        SalesQuotationLineSerializer(), required=False, help_text=REPLACE_ALL_LINES
+    )
     party_name = serializers.CharField(source="party.name", read_only=True)
     allowed_actions = AllowedActionsField(SalesQuotation)
 

@@ -1,7 +1,8 @@
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -50,7 +51,79 @@ class ApprovalActionsMixin:
         )
 
 
-class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
+LINE_ID = OpenApiParameter("line_id", OpenApiTypes.INT, OpenApiParameter.PATH)
+# A change of one line is refused like a change of its document, and like that line's change
+# in a document write.
+LINE_REFUSALS = (
+    "order_not_open",
+    "released_from_agreement",
+    "line_delivered",
+    "quantity_below_delivered",
+    "line_purchased",
+    "return_exceeds_sold",
+)
+
+
+class DocumentLineEndpoints:
+    """`lines/` (POST: add a line) and `lines/{line_id}/` (PATCH: change it, DELETE: remove it)
+    of a document: one line changes, the document's other lines are not touched. The document
+    is read without its lines. Permissions as for the document's own methods: adding and
+    changing a line needs the change permission, removing one the delete permission."""
+
+    line_model = None
+    line_serializer = None
+    line_document = ""  # the line's field naming its document
+
+    def line_add(self, *, document, data, actor):
+        raise NotImplementedError
+
+    def line_change(self, *, line, data, actor):
+        raise NotImplementedError
+
+    def line_delete(self, *, line, actor):
+        raise NotImplementedError
+
+    def _document(self):
+        document = get_object_or_404(self.queryset.model.objects.all(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, document)
+        return document
+
+    def _line(self, document, line_id):
+        return get_object_or_404(
+            self.line_model.objects.select_related("item"),
+            pk=line_id,
+            **{self.line_document: document},
+        )
+
+    def _line_input(self, *, partial: bool) -> dict:
+        serializer = self.line_serializer(
+            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        )
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _line_response(self, line, status_code=status.HTTP_200_OK):
+        return Response(
+            self.line_serializer(line, context=self.get_serializer_context()).data,
+            status=status_code,
+        )
+
+    def add_line(self, request, pk=None):
+        document = self._document()
+        data = self._line_input(partial=False)
+        line = self.line_add(document=document, data=data, actor=request.user)
+        return self._line_response(line, status.HTTP_201_CREATED)
+
+    def change_line(self, request, pk=None, line_id=None):
+        line = self._line(self._document(), line_id)
+        if request.method == "DELETE":
+            self.line_delete(line=line, actor=request.user)
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        data = self._line_input(partial=True)
+        return self._line_response(self.line_change(line=line, data=data, actor=request.user))
+
+
+class SalesOrderViewSet(DocumentLineEndpoints, ApprovalActionsMixin, ServiceModelViewSet):
     """Sales orders of the five types, lines nested. State changes are POST actions."""
 
     queryset = SalesOrder.objects.select_related("customer__party").prefetch_related(
@@ -67,8 +140,13 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
         "update": ("return_exceeds_sold",),
         "partial_update": ("return_exceeds_sold",),
         "arrive": ("not_a_return", *SALES_ORDER.actions["deliver"].codes, "over_delivery"),
+        "add_line": LINE_REFUSALS,
+        "change_line": LINE_REFUSALS,
     }
     serializer_class = serializers.SalesOrderSerializer
+    line_model = SalesOrderLine
+    line_serializer = serializers.SalesOrderLineInputSerializer
+    line_document = "order"
     filterset_fields = {
         "order_type": ["exact"],
         "status": ["exact"],
@@ -99,6 +177,46 @@ class SalesOrderViewSet(ApprovalActionsMixin, ServiceModelViewSet):
 
     def _respond(self, order):
         return Response(self.get_serializer(self.get_queryset().get(pk=order.pk)).data)
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        order = serializer.instance
+        # The answer shows the lines as entered (a new order has no packing slips yet).
+        orders.cache_lines(order, order.entered_lines)
+        order._prefetched_objects_cache["packing_slips"] = order.packing_slips.none()
+
+    def line_add(self, *, document, data, actor):
+        return orders.sales_order_line_add(order=document, data=data, actor=actor)
+
+    def line_change(self, *, line, data, actor):
+        return orders.sales_order_line_change(line=line, data=data, actor=actor)
+
+    def line_delete(self, *, line, actor):
+        orders.sales_order_line_delete(line=line, actor=actor)
+
+    @extend_schema(
+        request=serializers.SalesOrderLineInputSerializer,
+        responses={201: serializers.SalesOrderLineInputSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="lines")
+    def add_line(self, request, pk=None):
+        """Add one line to an open order, priced by the price lookup; the other lines are not
+        touched. Answers the line."""
+        return super().add_line(request, pk)
+
+    @extend_schema(
+        methods=["PATCH"],
+        parameters=[LINE_ID],
+        request=serializers.SalesOrderLineInputSerializer,
+        responses={200: serializers.SalesOrderLineInputSerializer},
+    )
+    @extend_schema(methods=["DELETE"], parameters=[LINE_ID], request=None, responses={204: None})
+    @action(detail=True, methods=["patch", "delete"], url_path=r"lines/(?P<line_id>[0-9]+)")
+    def change_line(self, request, pk=None, line_id=None):
+        """PATCH: change one line of an open order (what is given; repriced when its item or
+        quantity changes); DELETE: remove it. Only that line and its inventory movements are
+        written."""
+        return super().change_line(request, pk, line_id)
 
     @extend_schema(responses={200: serializers.LineSuggestionSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -301,13 +419,17 @@ class PackingSlipViewSet(
         )
 
 
-class SalesQuotationViewSet(ApprovalActionsMixin, ServiceModelViewSet):
+class SalesQuotationViewSet(DocumentLineEndpoints, ApprovalActionsMixin, ServiceModelViewSet):
     """Quotations for customers and prospects; confirming one makes the sales order."""
 
     queryset = SalesQuotation.objects.select_related("party").prefetch_related(
         Prefetch("lines", queryset=SalesQuotationLine.objects.order_by("line_number"))
     )
     serializer_class = serializers.SalesQuotationSerializer
+    line_model = SalesQuotationLine
+    line_serializer = serializers.SalesQuotationLineInputSerializer
+    line_document = "quotation"
+    refusal_codes = {"add_line": ("quotation_closed",), "change_line": ("quotation_closed",)}
     filterset_fields = {
         "status": ["exact"],
         "party": ["exact"],
@@ -324,6 +446,42 @@ class SalesQuotationViewSet(ApprovalActionsMixin, ServiceModelViewSet):
 
     def _respond(self, quotation):
         return Response(self.get_serializer(self.get_queryset().get(pk=quotation.pk)).data)
+
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        orders.cache_lines(serializer.instance, serializer.instance.entered_lines)
+
+    def line_add(self, *, document, data, actor):
+        return quotations.quotation_line_add(quotation=document, data=data, actor=actor)
+
+    def line_change(self, *, line, data, actor):
+        return quotations.quotation_line_change(line=line, data=data, actor=actor)
+
+    def line_delete(self, *, line, actor):
+        quotations.quotation_line_delete(line=line, actor=actor)
+
+    @extend_schema(
+        request=serializers.SalesQuotationLineInputSerializer,
+        responses={201: serializers.SalesQuotationLineInputSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="lines")
+    def add_line(self, request, pk=None):
+        """Add one line to a created or sent quotation (a revision); the other lines are not
+        touched. Answers the line."""
+        return super().add_line(request, pk)
+
+    @extend_schema(
+        methods=["PATCH"],
+        parameters=[LINE_ID],
+        request=serializers.SalesQuotationLineInputSerializer,
+        responses={200: serializers.SalesQuotationLineInputSerializer},
+    )
+    @extend_schema(methods=["DELETE"], parameters=[LINE_ID], request=None, responses={204: None})
+    @action(detail=True, methods=["patch", "delete"], url_path=r"lines/(?P<line_id>[0-9]+)")
+    def change_line(self, request, pk=None, line_id=None):
+        """PATCH: change one line of a created or sent quotation (priced again); DELETE: remove
+        it. Each is a revision; only that line is written."""
+        return super().change_line(request, pk, line_id)
 
     @extend_schema(request=None, responses={200: serializers.SalesQuotationSerializer})
     @action(detail=True, methods=["post"])

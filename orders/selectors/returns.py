@@ -27,13 +27,17 @@ def _taken_back():
 
 
 def returned_quantities(
-    line_ids: Iterable[int], *, exclude_return_line: int | None = None
+    line_ids: Iterable[int],
+    *,
+    exclude_return_line: int | None = None,
+    exclude_return_lines: Iterable[int] = (),
 ) -> dict[int, Decimal]:
     """What the return lines take back of each of these sold lines (one query), leaving out the
-    return line `exclude_return_line` (the one being written)."""
+    return line `exclude_return_line` (or lines `exclude_return_lines`: those being written)."""
     returns = _return_lines().filter(returned_line_id__in=list(line_ids))
-    if exclude_return_line is not None:
-        returns = returns.exclude(pk=exclude_return_line)
+    excluded = {pk for pk in (exclude_return_line, *exclude_return_lines) if pk is not None}
+    if excluded:
+        returns = returns.exclude(pk__in=excluded)
     return dict(
         returns.values("returned_line_id")
         .annotate(quantity=Sum(_taken_back()))

@@ -75,10 +75,11 @@ def approval_reasons(
     return reasons
 
 
-def evaluate(document, *, customer: Customer, actor) -> None:
+def evaluate(document, *, customer: Customer, actor, total: Decimal | None = None) -> None:
     """Set the document's approval status after its lines or amounts changed: an approved
-    document whose total changed goes back to pending. Call it in the service's transaction."""
-    total = document_total(document)
+    document whose total changed goes back to pending. Call it in the service's transaction;
+    `total` when the caller knows it (else the lines are read)."""
+    total = document_total(document) if total is None else round_money(total)
     order = document if isinstance(document, SalesOrder) else None
     reasons = approval_reasons(customer=customer, total=total, order=order)
     reason = "; ".join(reasons)[:300]
@@ -98,9 +99,10 @@ def evaluate(document, *, customer: Customer, actor) -> None:
             params=params,
             status_field="approval_status",
         )
-    else:
+        document.refresh_from_db(fields=["approval_status", "approval_reason", "approved_total"])
+    elif document.approval_reason != reason:
         type(document).objects.filter(pk=document.pk).update(approval_reason=reason)
-    document.refresh_from_db(fields=["approval_status", "approval_reason", "approved_total"])
+        document.approval_reason = reason
 
 
 # The approval statuses `approval_refusal` refuses, for querysets (the same rule, in SQL).

@@ -4,16 +4,19 @@ when it posts an invoice; the order's remainders, status and inventory follow he
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
-from agreements.services.sales_agreements import agreement_lines_lock, agreement_record_invoice
+from agreements.services.sales_agreements import agreement_lines_lock, agreement_record_invoices
 from inventory.models import InventoryTransaction
+from inventory.services.stock import Movement
 from salesmkt.core.audit import record_event
+from salesmkt.core.bulk import update_from_values
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.money import to_decimal
 from salesmkt.core.transitions import lock, run_transition
@@ -26,7 +29,7 @@ from .orders import SOURCE, apply_line_inventory
 def _mark_sold(sold: list[tuple[SalesOrderLine, Decimal]], invoice_number: str) -> None:
     """The delivered (deducted) movements of each line's invoiced quantity become sold, with the
     invoice number; a movement larger than what is left is split. One read; one write for the
-    movements sold whole, one per split."""
+    movements sold whole, one for what the split ones keep, one for the parts split off."""
     movements: dict[int, list[InventoryTransaction]] = {}
     for movement in (
         InventoryTransaction.objects.select_for_update()
@@ -39,6 +42,7 @@ def _mark_sold(sold: list[tuple[SalesOrderLine, Decimal]], invoice_number: str) 
     ):
         movements.setdefault(movement.source_id, []).append(movement)
     sold_whole: list[int] = []
+    kept: dict[int, Decimal] = {}  # what split movements keep deducted
     split_off: list[InventoryTransaction] = []
     for line, quantity in sold:
         left = quantity
@@ -54,7 +58,7 @@ def _mark_sold(sold: list[tuple[SalesOrderLine, Decimal]], invoice_number: str) 
                 left -= size
             else:  # split: the invoiced part is sold, the rest stays deducted
                 movement.quantity = -(size - left)
-                movement.save(update_fields=["quantity"])
+                kept[movement.pk] = movement.quantity
                 split_off.append(
                     InventoryTransaction(
                         item_id=movement.item_id,
@@ -69,6 +73,7 @@ def _mark_sold(sold: list[tuple[SalesOrderLine, Decimal]], invoice_number: str) 
                     )
                 )
                 left = Decimal(0)
+    update_from_values(InventoryTransaction, fields=["quantity"], rows=kept.items())
     InventoryTransaction.objects.filter(pk__in=sold_whole).update(
         status=InventoryTransaction.Status.SOLD, invoice_number=invoice_number
     )
@@ -103,75 +108,97 @@ def _record_invoiced_ahead(
 
 
 def _draw_down(rows: list[InvoicedAhead], quantity: Decimal) -> list[tuple[str, Decimal]]:
-    """Take `quantity` off the open quantities of `rows` in their order: (invoice number, taken)."""
+    """Take `quantity` off the open quantities of `rows` in their order, in memory (the caller
+    writes them with `_write_open_quantities`): (invoice number, taken)."""
     taken = []
     for row in rows:
         if quantity <= 0:
             break
         part = min(row.open_quantity, quantity)
+        if not part:
+            continue  # drawn down to nothing by an earlier row of the same line
         row.open_quantity -= part
-        row.save(update_fields=["open_quantity"])
         taken.append((row.invoice_number, part))
         quantity -= part
     return taken
 
 
-def invoiced_ahead_deliver(*, line: SalesOrderLine, quantity: Decimal) -> list[tuple[str, Decimal]]:
-    """A delivery of `quantity` of a locked line: the part of it invoiced ahead, by invoice
-    (oldest invoice first), now delivered. The caller sells its inventory transactions."""
-    rows = list(
+def _open_invoiced_ahead(
+    line_ids: Iterable[int], *, newest_first: bool = False
+) -> dict[int, list[InvoicedAhead]]:
+    """The lines' quantities invoiced ahead and not delivered yet, locked, by line: oldest
+    invoice first (deliveries), or newest first (credit notes). One query."""
+    rows: dict[int, list[InvoicedAhead]] = defaultdict(list)
+    for row in (
         InvoicedAhead.objects.select_for_update()
-        .filter(order_line=line, open_quantity__gt=0)
-        .order_by("pk")
+        .filter(order_line__in=set(line_ids), open_quantity__gt=0)
+        .order_by("-pk" if newest_first else "pk")
+    ):
+        rows[row.order_line_id].append(row)
+    return rows
+
+
+def _write_open_quantities(rows: dict[int, list[InvoicedAhead]]) -> None:
+    """Write the open quantities of the rows `_open_invoiced_ahead` read, as drawn down since
+    (most of them are: they are read for the lines that draw on them): one UPDATE."""
+    update_from_values(
+        InvoicedAhead,
+        fields=["open_quantity"],
+        rows=sorted(
+            (row.pk, row.open_quantity) for line_rows in rows.values() for row in line_rows
+        ),
     )
-    return _draw_down(rows, quantity)
 
 
-def sell_delivery(movement: InventoryTransaction | None, sold: list[tuple[str, Decimal]]) -> None:
-    """Sell a delivery's (deducted) movement on the invoices that invoiced it ahead: each
-    invoice's part is sold with its number; a part smaller than the movement is split off, the
-    rest stays deducted."""
+def invoiced_ahead_deliver(
+    *, deliveries: list[tuple[SalesOrderLine, Decimal]]
+) -> list[list[tuple[str, Decimal]]]:
+    """Deliveries of quantities of locked lines (a line any number of times): for each, the part
+    of it invoiced ahead, by invoice (oldest invoice first), now delivered. One locked read of
+    the lines' open quantities invoiced ahead and one write of those drawn down, whatever the
+    number of lines. The caller sells the deliveries' inventory transactions (`sell_delivery`)."""
+    open_rows = _open_invoiced_ahead(line.pk for line, _q in deliveries)
+    taken = [_draw_down(open_rows.get(line.pk, []), quantity) for line, quantity in deliveries]
+    _write_open_quantities(open_rows)
+    return taken
+
+
+def sell_delivery(movement: Movement | None, sold: list[tuple[str, Decimal]]) -> list[Movement]:
+    """Sell a delivery's (deducted, not yet written) movement on the invoices that invoiced it
+    ahead: each invoice's part is sold with its number; a part smaller than the movement is split
+    off, the rest stays deducted. Changes `movement`; the parts split off, for the caller to
+    write after it."""
+    split_off: list[Movement] = []
     if movement is None:  # not stocked (a service) or nothing moved: nothing to sell
-        return
+        return split_off
     for invoice_number, quantity in sold:
         size = -movement.quantity
         if quantity >= size:
             movement.status = InventoryTransaction.Status.SOLD
             movement.invoice_number = invoice_number
-            movement.save(update_fields=["status", "invoice_number"])
-            return
+            return split_off
         movement.quantity = -(size - quantity)
-        movement.save(update_fields=["quantity"])
-        InventoryTransaction.objects.create(
-            item_id=movement.item_id,
-            warehouse_id=movement.warehouse_id,
-            quantity=-quantity,
-            status=InventoryTransaction.Status.SOLD,
-            source=movement.source,
-            source_id=movement.source_id,
-            reference=movement.reference,
-            invoice_number=invoice_number,
-            date=movement.date,
+        split_off.append(
+            replace(
+                movement,
+                quantity=-quantity,
+                status=InventoryTransaction.Status.SOLD,
+                invoice_number=invoice_number,
+            )
         )
+    return split_off
 
 
-def _write_invoiced(invoiced: list[tuple[SalesOrderLine, Decimal]]) -> None:
-    """Write the lines' new remainders: one UPDATE per distinct quantity (orders repeat their
-    quantities, so a 1,000-line invoice takes a handful), then one for the lines now invoiced.
-    The lines are locked, so the database arithmetic gives what the objects hold."""
-    per_line: dict[int, Decimal] = defaultdict(Decimal)
-    for line, quantity in invoiced:  # a line may come twice (one invoice of two of its slips)
-        per_line[line.pk] += quantity
-    by_quantity: dict[Decimal, list[int]] = defaultdict(list)
-    for pk, quantity in per_line.items():
-        by_quantity[quantity].append(pk)
-    for quantity, pks in by_quantity.items():
-        SalesOrderLine.objects.filter(pk__in=pks).update(
-            invoice_remainder=F("invoice_remainder") - quantity,
-            invoiced_quantity=F("invoiced_quantity") + quantity,
-        )
-    done = [line.pk for line, _q in invoiced if line.status == SalesOrderLine.Status.INVOICED]
-    SalesOrderLine.objects.filter(pk__in=done).update(status=SalesOrderLine.Status.INVOICED)
+def _write_invoiced(lines: Iterable[SalesOrderLine]) -> None:
+    """Write the invoiced lines' new remainders, quantities and statuses, as the locked lines
+    now hold them, in one UPDATE."""
+    update_from_values(
+        SalesOrderLine,
+        fields=["invoice_remainder", "invoiced_quantity", "status"],
+        rows=[
+            (line.pk, line.invoice_remainder, line.invoiced_quantity, line.status) for line in lines
+        ],
+    )
 
 
 def sales_order_lines_invoiced(
@@ -190,11 +217,11 @@ def sales_order_lines_invoiced(
             line.pk: line
             for line in SalesOrderLine.objects.select_for_update(of=("self",))
             .filter(order=order)
-            .select_related("agreement_line")
             .order_by("pk")
         }
         amount = Decimal(0)
         invoiced: list[tuple[SalesOrderLine, Decimal]] = []
+        agreement_invoiced: list[tuple[int, Decimal, Decimal]] = []
         invoiced_before = {pk: line.invoiced_quantity for pk, line in order_lines.items()}
         agreement_lines_lock(
             order_lines[pk].agreement_line_id
@@ -226,10 +253,9 @@ def sales_order_lines_invoiced(
             line_amount = line.net_amount_of(quantity)
             amount += line_amount
             if line.agreement_line_id:
-                agreement_record_invoice(
-                    line=line.agreement_line, quantity=quantity, amount=line_amount
-                )
-        _write_invoiced(invoiced)
+                agreement_invoiced.append((line.agreement_line_id, quantity, line_amount))
+        agreement_record_invoices(invoiced=agreement_invoiced)
+        _write_invoiced({line.pk: line for line, _q in invoiced}.values())
         if not order.is_return:
             _mark_sold(invoiced, invoice_number)
             _record_invoiced_ahead(
@@ -301,17 +327,24 @@ def sales_order_lines_credited(
             .filter(order=order)
             .order_by("pk")
         }
-        for row in lines:
-            line = order_lines[getattr(row["order_line"], "pk", row["order_line"])]
-            quantity = to_decimal(row["quantity"])
+        credited: list[tuple[SalesOrderLine, Decimal]] = [
+            (
+                order_lines[getattr(row["order_line"], "pk", row["order_line"])],
+                to_decimal(row["quantity"]),
+            )
+            for row in lines
+        ]
+        returned = returned_quantities({line.pk for line, _q in credited})
+        no_longer_ahead: list[tuple[SalesOrderLine, Decimal]] = []
+        for line, quantity in credited:
             if quantity > line.invoiced_quantity:
                 raise ConflictError(
                     _("Line %(line)d: %(quantity)s is more than was invoiced.")
                     % {"line": line.line_number, "quantity": quantity},
                     code="over_crediting",
                 )
-            returned = returned_quantities([line.pk]).get(line.pk, Decimal(0))
-            if line.invoiced_quantity - quantity < returned:
+            taken_back = returned.get(line.pk, Decimal(0))
+            if line.invoiced_quantity - quantity < taken_back:
                 # What returns take back is credited by the returns' own credit notes.
                 raise ConflictError(
                     _(
@@ -320,8 +353,8 @@ def sales_order_lines_credited(
                     )
                     % {
                         "line": line.line_number,
-                        "returned": format(returned.normalize(), "f"),
-                        "most": format((line.invoiced_quantity - returned).normalize(), "f"),
+                        "returned": format(taken_back.normalize(), "f"),
+                        "most": format((line.invoiced_quantity - taken_back).normalize(), "f"),
                     },
                     code="over_crediting",
                 )
@@ -330,17 +363,17 @@ def sales_order_lines_credited(
             line.invoice_remainder += quantity
             if line.status == SalesOrderLine.Status.INVOICED:
                 line.status = SalesOrderLine.Status.DELIVERED
-            line.save(update_fields=["invoiced_quantity", "invoice_remainder", "status"])
-            no_longer_ahead = ahead_before - _ahead(line.invoiced_quantity, line.delivered_quantity)
-            if no_longer_ahead > 0:  # credited before delivery: the newest invoice's go first
-                _draw_down(
-                    list(
-                        InvoicedAhead.objects.select_for_update()
-                        .filter(order_line=line, open_quantity__gt=0)
-                        .order_by("-pk")
-                    ),
-                    no_longer_ahead,
-                )
+            ahead = ahead_before - _ahead(line.invoiced_quantity, line.delivered_quantity)
+            if ahead > 0:  # credited before delivery
+                no_longer_ahead.append((line, ahead))
+        _write_invoiced({line.pk: line for line, _q in credited}.values())
+        if no_longer_ahead:  # the newest invoice's quantities go first
+            open_rows = _open_invoiced_ahead(
+                (line.pk for line, _q in no_longer_ahead), newest_first=True
+            )
+            for line, quantity in no_longer_ahead:
+                _draw_down(open_rows.get(line.pk, []), quantity)
+            _write_open_quantities(open_rows)
         record_event(
             actor=actor, obj=order, action="credited", data={"credit_note": credit_note_number}
         )

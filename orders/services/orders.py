@@ -1,17 +1,30 @@
-"""Sales orders: entry and pricing of lines, type changes, confirmation, picking, cancelation."""
+"""Sales orders: entry and pricing of lines, type changes, confirmation, picking, cancelation.
+
+A document costs the same number of queries whatever its number of lines: its lines are priced
+by one set-based price lookup, written with one insert (and changed lines with one UPDATE),
+their expected inventory movements with one delete and one insert, and the change is one audit
+event. One line is changed through `sales_order_line_add / _change / _delete`, which touch that
+line and its movements only. The order number is taken at the end of the entry's transaction.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import uuid
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import transaction
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.base import ModelState
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from agreements.services.pricing import price_lookup
+from agreements.services.pricing import PriceRequest, PriceResult, price_lookup, price_lookup_many
 from agreements.services.sales_agreements import (
     agreement_lines_lock,
     agreement_release,
@@ -20,31 +33,110 @@ from agreements.services.sales_agreements import (
 from crm.models import Customer
 from inventory.models import InventoryTransaction
 from inventory.services import stock
-from salesmkt.core.audit import record_event
+from salesmkt.core.audit import record_event, snapshot
+from salesmkt.core.bulk import update_from_values
 from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
+from salesmkt.core.inserts import insert_instances
 from salesmkt.core.money import (
     QUANTITY_PLACES,
     TOO_LARGE,
     fits_field,
     quantize,
     refuse_too_large,
+    round_money,
     to_decimal,
 )
 from salesmkt.core.numbering import next_number
-from salesmkt.core.services import record_save
+from salesmkt.core.services import save_changes
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
 from ..actions import SALES_ORDER
 from ..models import SalesOrder, SalesOrderLine
+from ..selectors.customers import delivery_address
 from . import approval, returns
 
 OrderType = SalesOrder.OrderType
+MONEY = DecimalField(max_digits=20, decimal_places=2)
 SOURCE = "sales_order_line"
 PRICE_FIELDS = ("unit_price", "discount_amount", "discount_percent")
+# What a row may set on a line (besides prices and, for returns, the line it returns).
+INPUT_FIELDS = ("item", "warehouse", "quantity", "description", "sales_tax_code", "supply_type")
+# What writing a line may change: compared with the stored line to write only what changed.
+WRITTEN_FIELDS = (
+    *INPUT_FIELDS,
+    *PRICE_FIELDS,
+    "price_source",
+    "price_base_quantity",
+    "agreement_line",
+    "returned_line",
+    "line_amount",
+    "deliver_remainder",
+    "invoice_remainder",
+)
+# A change of these moves the line's expected inventory movements.
+MOVING_FIELDS = ("item", "warehouse", "quantity", "supply_type")
 
 
 # --- inventory --------------------------------------------------------------------------------
+def _expected_movements(
+    order: SalesOrder, line: SalesOrderLine, reserved: Decimal
+) -> list[stock.Movement]:
+    """The expected movement of a line, dated its order's (confirmed, else requested) ship
+    date: an issue (reserved from on-hand as far as `reserved`, the rest on order), or for a
+    return a receipt ordered. Journal and canceled orders, and drop shipments (the vendor ships;
+    our warehouses see nothing), have none."""
+    if (
+        order.is_journal
+        or order.status == SalesOrder.Status.CANCELED
+        or not line.deliver_remainder
+        or line.supply_type == SalesOrderLine.SupplyType.DROP_SHIPMENT
+    ):
+        return []
+    sign, status = (
+        (Decimal(1), InventoryTransaction.Status.ORDERED)
+        if order.is_return
+        else (Decimal(-1), InventoryTransaction.Status.ON_ORDER)
+    )
+    return stock.expected_movements(
+        item=line.item,
+        warehouse_id=line.warehouse_id,
+        quantity=sign * line.deliver_remainder,
+        status=status,
+        source=SOURCE,
+        source_id=line.pk,
+        reference=order.number,
+        reserved=reserved,
+        on=order.confirmed_ship_date or order.requested_ship_date,
+    )
+
+
+def apply_lines_inventory(
+    order: SalesOrder,
+    lines: list[SalesOrderLine],
+    *,
+    new: bool = False,
+    reserved: dict[int, Decimal] | None = None,
+) -> None:
+    """Make the expected movements of `lines` what their remainders say, in one read of their
+    reservations, one delete and one insert, whatever their number. `new` lines (just written)
+    have none yet. `reserved` gives a line's reservation after a delivery drew from it; by
+    default each line keeps what it has (never more than is left to deliver)."""
+    lines = list(lines)
+    if not lines:
+        return
+    if not new:
+        had = stock.forget_expected(SOURCE, [line.pk for line in lines])  # read as deleted
+        if reserved is None:
+            reserved = {} if order.is_return else had
+    reserved = reserved or {}
+    stock.record_movements(
+        movement
+        for line in lines
+        for movement in _expected_movements(order, line, reserved.get(line.pk, Decimal(0)))
+    )
+
+
 def apply_line_inventory(
     order: SalesOrder,
     line: SalesOrderLine,
@@ -52,57 +144,37 @@ def apply_line_inventory(
     is_new: bool = False,
     reserved: Decimal | None = None,
 ) -> None:
-    """The expected movement of a line, dated its (confirmed, else requested) ship date: an issue
-    (reserved from on-hand as far as allocation reserved it, the rest on order), or for a return
-    a receipt ordered. Journal and canceled orders, and drop shipments (the vendor ships; our
-    warehouses see nothing), have none. `reserved` gives the reservation after a delivery drew
-    from it; by default the line keeps what it has (never more than is left to deliver)."""
-    if (
-        order.is_journal
-        or order.status == SalesOrder.Status.CANCELED
-        or not line.deliver_remainder
-        or line.supply_type == SalesOrderLine.SupplyType.DROP_SHIPMENT
-    ):
-        stock.remove_source(SOURCE, line.pk)
-        return
-    sign, status = (
-        (Decimal(1), InventoryTransaction.Status.ORDERED)
-        if order.is_return
-        else (Decimal(-1), InventoryTransaction.Status.ON_ORDER)
-    )
-    if reserved is None:
-        reserved = (
-            Decimal(0) if is_new or order.is_return else stock.reserved_quantity(SOURCE, line.pk)
-        )
-    stock.set_expected(
-        item=line.item,
-        warehouse=line.warehouse,
-        quantity=sign * line.deliver_remainder,
-        status=status,
-        source=SOURCE,
-        source_id=line.pk,
-        reference=order.number,
-        replace=not is_new,
-        reserved=reserved,
-        on=order.confirmed_ship_date or order.requested_ship_date,
+    """`apply_lines_inventory` of one line."""
+    apply_lines_inventory(
+        order, [line], new=is_new, reserved=None if reserved is None else {line.pk: reserved}
     )
 
 
-# --- lines ------------------------------------------------------------------------------------
-def price_line(
-    *, line, customer, currency, on, row: dict[str, Any], actor, sales_agreement=None, trusted=False
-) -> None:
-    """Price an order or quotation line with the price lookup. Prices given in `row` that differ
+def _expected_on(order: SalesOrder) -> date:
+    return order.confirmed_ship_date or order.requested_ship_date
+
+
+def _redate_movements(order: SalesOrder) -> None:
+    """The lines' expected movements move to the order's (confirmed, else requested) ship date:
+    one UPDATE."""
+    stock.redate_expected(
+        SOURCE,
+        SalesOrderLine.objects.filter(order_id=order.pk).values("pk"),
+        on=_expected_on(order),
+    )
+
+
+# --- pricing ----------------------------------------------------------------------------------
+def actor_can(actor, permission: str) -> bool:
+    return bool(
+        actor is None or (getattr(actor, "is_authenticated", False) and actor.has_perm(permission))
+    )
+
+
+def apply_price(line, result: PriceResult, *, row: dict[str, Any], actor, trusted=False) -> None:
+    """Set a line's price from the price lookup's `result`. Prices given in `row` that differ
     from the lookup need the override permission, unless they are `trusted` (carried over from a
-    confirmed quotation)."""
-    result = price_lookup(
-        customer=customer,
-        item=line.item,
-        quantity=line.quantity,
-        currency=currency,
-        on=on,
-        sales_agreement=sales_agreement,
-    )
+    confirmed quotation, or the price a returned line sold at)."""
     given = {field: row[field] for field in PRICE_FIELDS if row.get(field) is not None}
     looked_up = {
         "unit_price": result.unit_price,
@@ -129,17 +201,55 @@ def price_line(
     line.compute_line_amount()
 
 
-def actor_can(actor, permission: str) -> bool:
-    return bool(
-        actor is None or (getattr(actor, "is_authenticated", False) and actor.has_perm(permission))
+def price_line(
+    *, line, customer, currency, on, row: dict[str, Any], actor, sales_agreement=None, trusted=False
+) -> None:
+    """Price one order or quotation line with the price lookup (`apply_price`)."""
+    result = price_lookup(
+        customer=customer,
+        item=line.item,
+        quantity=line.quantity,
+        currency=currency,
+        on=on,
+        sales_agreement=sales_agreement,
     )
+    apply_price(line, result, row=row, actor=actor, trusted=trusted)
 
 
-def check_price_fields(line, index: int) -> None:
-    """The price fields as priced (given or looked up) obey their fields' rules: a discount of
-    0 to 100 %, no negative price or discount amount."""
+@dataclass
+class Pricing:
+    """The lines of one write to price, priced together by one set-based lookup."""
+
+    customer: Customer
+    currency: Any
+    on: date
+    sales_agreement: Any = None
+    entries: list[tuple[Any, dict[str, Any], bool]] = dataclasses.field(default_factory=list)
+
+    def add(self, line, row: dict[str, Any], *, trusted: bool = False) -> None:
+        self.entries.append((line, row, trusted))
+
+    def apply(self, actor) -> None:
+        results = price_lookup_many(
+            customer=self.customer,
+            lines=[
+                PriceRequest(item=line.item, quantity=line.quantity)
+                for line, _r, _t in self.entries
+            ],
+            currency=self.currency,
+            on=self.on,
+            sales_agreement=self.sales_agreement,
+        )
+        for (line, row, trusted), result in zip(self.entries, results, strict=True):
+            apply_price(line, result, row=row, actor=actor, trusted=trusted)
+
+
+def check_price_fields(line, index: int, names=PRICE_FIELDS) -> None:
+    """The price fields `names` (those given: looked-up prices obey their records' rules) obey
+    their fields' rules: a discount of 0 to 100 %, no negative price or discount amount; and
+    the line amount fits."""
     errors = {}
-    for name in PRICE_FIELDS:
+    for name in names:
         try:
             line._meta.get_field(name).run_validators(getattr(line, name))
         except ValidationError as exc:
@@ -151,13 +261,178 @@ def check_price_fields(line, index: int) -> None:
         raise ValidationError(errors)
 
 
-def _write_lines(
-    order: SalesOrder, rows: list[dict[str, Any]], actor, *, trusted_prices: bool = False
-) -> list[SalesOrderLine]:
-    existing = {line.pk: line for line in order.lines.select_for_update().order_by("pk")}
+# What a row sets on a line and `clean_line` checks; the rest is the server's (remainders,
+# numbers, statuses) or checked when priced (`check_price_fields`). References are instances
+# the caller gave: not looked up again (the database's constraints back them).
+CHECKED_FIELDS = ("quantity", "description", "supply_type", "price_base_quantity")
+
+
+def clean_line(line, index: int, given=CHECKED_FIELDS) -> None:
+    """The line's own rules for what a row sets on it (the quantity, and those of `given` the
+    row gave), errors named `lines[index].field`."""
+    missing = [f for f in ("item_id", "warehouse_id", "quantity") if getattr(line, f) is None]
+    if missing:
+        raise ValidationError(
+            {
+                f"lines[{index}].{f.removesuffix('_id')}": _("This field is required.")
+                for f in missing
+            }
+        )
+    errors: dict[str, list[str]] = {}
+    for name in CHECKED_FIELDS:
+        if name != "quantity" and name not in given:
+            continue
+        try:
+            field = line._meta.get_field(name)
+        except FieldDoesNotExist:
+            continue
+        try:
+            setattr(line, field.attname, field.clean(getattr(line, field.attname), line))
+        except ValidationError as exc:
+            errors[name] = exc.messages
+    if not errors:
+        try:
+            line.clean()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError({f"lines[{index}].{k}": v for k, v in errors.items()})
+
+
+def quantity_change(line, old: Decimal) -> dict[str, Any]:
+    """A line's quantity change as its audit event shows it: old and new, as the history shows
+    every field change."""
+    return {
+        "line": line.line_number,
+        "item": line.item.item_number,
+        "quantity": {
+            "old": str(quantize(old, QUANTITY_PLACES)),
+            "new": str(quantize(line.quantity, QUANTITY_PLACES)),
+        },
+    }
+
+
+def summary_event(*, actor, obj, header: dict[str, Any], lines: list[dict[str, Any]]) -> None:
+    """One audit event for one change of a document: `changed` with the header's field changes
+    (and the lines' quantity changes under `lines`), or `line_quantity_changed` when only lines'
+    quantities changed (one line's change as its data, several under `lines`). Nothing when
+    nothing changed."""
+    if header:
+        data = {**header, "lines": lines} if lines else header
+        record_event(actor=actor, obj=obj, action="changed", data=data)
+    elif lines:
+        data = lines[0] if len(lines) == 1 else {"lines": lines}
+        record_event(actor=actor, obj=obj, action="line_quantity_changed", data=data)
+
+
+def line_total(lines) -> Decimal:
+    return round_money(sum((line.line_amount for line in lines), Decimal(0)))
+
+
+def stored_total(lines_queryset) -> Decimal:
+    """The stored lines' total, summed by the database (one query)."""
+    total = lines_queryset.aggregate(total=Sum("line_amount"))["total"]
+    return round_money(total or Decimal(0))
+
+
+def cache_lines(document, lines: list) -> None:
+    """Leave the lines just entered on the document, as a prefetch would: its answer (its API
+    representation, its allowed actions) reads them without a query. Only for the answer: a
+    later change of the lines does not show there."""
+    queryset = document.lines.all()
+    queryset._result_cache = sorted(lines, key=lambda line: line.line_number)
+    queryset._prefetch_done = True
+    document._prefetched_objects_cache = {
+        **getattr(document, "_prefetched_objects_cache", {}),
+        "lines": queryset,
+    }
+
+
+def blank_lines(model, **values):
+    """A maker of new lines of `model` with `values` (their document): copies of one line made
+    once, since `Model.__init__` for each of thousands of lines is a good part of entering
+    them."""
+    template = model(**values)
+    state = template.__dict__
+
+    def make():
+        line = model.__new__(model)
+        line.__dict__.update(state)
+        line._state = ModelState()
+        line._state.fields_cache = dict(template._state.fields_cache)
+        return line
+
+    return make
+
+
+def placeholder_number() -> str:
+    """A document's number until its real one is taken at the end of its transaction (unique,
+    never committed)."""
+    return f"~{uuid.uuid4().hex[:24]}"
+
+
+# --- lines ------------------------------------------------------------------------------------
+@dataclass
+class LineWrite:
+    """What one write of an order's lines did: its lines in row order, the new ones, the
+    stored ones that changed (with what changed), the removed ones, and the quantity changes
+    for the audit event."""
+
+    lines: list[SalesOrderLine] = dataclasses.field(default_factory=list)
+    added: list[SalesOrderLine] = dataclasses.field(default_factory=list)
+    changed: dict[int, set[str]] = dataclasses.field(default_factory=dict)
+    removed: list[SalesOrderLine] = dataclasses.field(default_factory=list)
+    quantity_changes: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    @property
+    def moved(self) -> list[SalesOrderLine]:
+        """The stored lines whose expected movements change."""
+        return [
+            line
+            for line in self.lines
+            if line.pk in self.changed and self.changed[line.pk] & set(MOVING_FIELDS)
+        ]
+
+
+def _stored_values(line: SalesOrderLine) -> dict[str, Any]:
+    return {name: getattr(line, line._meta.get_field(name).attname) for name in WRITTEN_FIELDS}
+
+
+def _lock_lines(order: SalesOrder, pks=None) -> dict[int, SalesOrderLine]:
+    """The order's lines (or those of `pks`) locked in pk order, with their items and
+    warehouses."""
+    lines = order.lines.select_for_update(of=("self",)).select_related("item", "warehouse")
+    if pks is not None:
+        lines = lines.filter(pk__in=pks)
+    return {line.pk: line for line in lines.order_by("pk")}
+
+
+def _plan_lines(
+    order: SalesOrder,
+    rows: list[dict[str, Any]],
+    actor,
+    *,
+    existing: dict[int, SalesOrderLine],
+    next_line_number: int,
+    trusted_prices: bool = False,
+    replace: bool = True,
+    return_excluded: list[int] | None = None,
+) -> tuple[LineWrite, returns.SoldLines]:
+    """Apply `rows` to the order's lines in memory, priced and checked, nothing written: the
+    write to make. `replace`: lines of `existing` no row names are removed (a document write);
+    else the rows change only the lines they name (a line endpoint)."""
     sold_lines = returns.SoldLines(order, rows, existing)  # a return's sold lines, locked
-    kept, written = set(), []
-    next_line_number = max((line.line_number for line in existing.values()), default=0)
+    write = LineWrite()
+    stored = {pk: _stored_values(line) for pk, line in existing.items()}
+    pricing = Pricing(
+        customer=order.customer,
+        currency=order.currency,
+        on=order.requested_ship_date,
+        sales_agreement=order.sales_agreement,
+    )
+    checks = []
+    kept = set()
+    new_line = blank_lines(SalesOrderLine, order=order)
     for index, row in enumerate(rows):
         row = dict(row)
         pk = row.pop("id", None)
@@ -165,10 +440,13 @@ def _write_lines(
             raise ValidationError(
                 {"lines": _("Line %(row)d refers to an unknown id.") % {"row": index + 1}}
             )
-        line = existing.get(pk) or SalesOrderLine(order=order)
+        line = existing.get(pk) or new_line()
         if line.pk is None:
             next_line_number += 1
             line.line_number = next_line_number
+            write.added.append(line)
+        else:
+            kept.add(line.pk)
         if line.delivered_quantity and "item" in row and row["item"] != line.item:
             raise ConflictError(
                 _("The item of a delivered line cannot change."), code="line_delivered"
@@ -186,16 +464,9 @@ def _write_lines(
                 code="line_purchased",
             )
         before = (line.item_id, line.quantity)
-        for field in (
-            "item",
-            "warehouse",
-            "quantity",
-            "description",
-            "sales_tax_code",
-            "supply_type",
-        ):
-            if field in row and row[field] is not None:
-                setattr(line, field, row[field])
+        for name in INPUT_FIELDS:
+            if name in row and row[name] is not None:
+                setattr(line, name, row[name])
         priced_as_sold = sold_lines.apply(line, row, index)
         reprice = (
             line.pk is None
@@ -214,77 +485,84 @@ def _write_lines(
                 % {"line": line.line_number, "delivered": line.delivered_quantity},
                 code="quantity_below_delivered",
             )
-        missing = [f for f in ("item_id", "warehouse_id", "quantity") if getattr(line, f) is None]
-        if missing:
-            raise ValidationError(
-                {
-                    f"lines[{index}].{f.removesuffix('_id')}": _("This field is required.")
-                    for f in missing
-                }
-            )
-        try:
-            # The related records are instances the caller gave: no need to look them up again;
-            # the database constraints back the remainders.
-            line.full_clean(
-                exclude=[
-                    "order",
-                    "line_amount",
-                    "price_source",
-                    "item",
-                    "warehouse",
-                    "sales_tax_code",
-                    "returned_line",
-                ],
-                validate_unique=False,
-                validate_constraints=False,
-            )
-        except ValidationError as exc:
-            raise ValidationError(
-                {f"lines[{index}].{k}": v for k, v in exc.message_dict.items()}
-            ) from exc
+        clean_line(line, index, row)
         if reprice:
-            price_line(
-                line=line,
-                customer=order.customer,
-                currency=order.currency,
-                on=order.requested_ship_date,
-                row=row,
-                actor=actor,
-                sales_agreement=order.sales_agreement,
-                trusted=trusted_prices or priced_as_sold,
-            )
-        check_price_fields(line, index)
-        sold_lines.refuse_over_return(line)
+            pricing.add(line, row, trusted=trusted_prices or priced_as_sold)
+        checks.append((line, index, [f for f in PRICE_FIELDS if row.get(f) is not None]))
+        write.lines.append(line)
+        if line.pk is not None and line.quantity != before[1]:
+            write.quantity_changes.append(quantity_change(line, before[1]))
+    pricing.apply(actor)
+    for line, index, given in checks:
+        check_price_fields(line, index, given)
         line.deliver_remainder = line.quantity - line.delivered_quantity
         line.invoice_remainder = line.quantity - line.invoiced_quantity
-        is_new = line.pk is None
-        line.save()
-        kept.add(line.pk)
-        written.append(line)
-        apply_line_inventory(order, line, is_new=is_new)
-        if not is_new and line.quantity != before[1]:
-            record_event(
-                actor=actor,
-                obj=order,
-                action="line_quantity_changed",
-                data={  # old and new as the history shows every field change
-                    "line": line.line_number,
-                    "item": line.item.item_number,
-                    "quantity": {
-                        "old": str(quantize(before[1], QUANTITY_PLACES)),
-                        "new": str(quantize(line.quantity, QUANTITY_PLACES)),
-                    },
-                },
+    sold_lines.refuse_over_returns(
+        write.lines,
+        exclude=return_excluded if return_excluded is not None else list(existing),
+    )
+    for line in write.lines:
+        if line.pk is not None:
+            now = _stored_values(line)
+            changed = {name for name, value in now.items() if value != stored[line.pk][name]}
+            if changed:
+                write.changed[line.pk] = changed
+    if replace:
+        for pk, line in existing.items():
+            if pk not in kept:
+                if line.delivered_quantity or line.invoiced_quantity:
+                    raise ConflictError(
+                        _("A delivered line cannot be removed."), code="line_delivered"
+                    )
+                write.removed.append(line)
+    return write, sold_lines
+
+
+def _write_planned(order: SalesOrder, write: LineWrite) -> None:
+    """Write a planned change of the lines: the new lines in one insert, the changed ones in
+    one UPDATE of what changed, the removed ones in one delete (with their movements). The
+    movements of the new lines are the caller's (they carry the order's number)."""
+    if write.removed:
+        ids = [line.pk for line in write.removed]
+        stock.remove_sources(SOURCE, ids)
+        SalesOrderLine.objects.filter(pk__in=ids).delete()
+    if write.changed:
+        names = sorted(set().union(*write.changed.values()))
+        lines = [line for line in write.lines if line.pk in write.changed]
+        if len(lines) == 1:
+            lines[0].save(update_fields=names)
+        else:
+            update_from_values(
+                SalesOrderLine,
+                fields=names,
+                rows=[
+                    (line.pk, *(getattr(line, line._meta.get_field(n).attname) for n in names))
+                    for line in lines
+                ],
             )
-    for pk, line in existing.items():
-        if pk not in kept:
-            if line.delivered_quantity or line.invoiced_quantity:
-                raise ConflictError(_("A delivered line cannot be removed."), code="line_delivered")
-            stock.remove_source(SOURCE, line.pk)
-            line.delete()
-    refuse_too_large(sum((line.line_amount for line in written), Decimal(0)), field="lines")
-    sold_lines.name_original_invoice(written)
-    return written
+    insert_instances(write.added)
+
+
+def _write_lines(
+    order: SalesOrder, rows: list[dict[str, Any]], actor, *, trusted_prices: bool = False
+) -> LineWrite:
+    """Replace the stored order's lines by `rows` (a document write): lines named by `id` are
+    changed, new rows added, lines no row names removed; only what changed is written."""
+    existing = _lock_lines(order)
+    write, sold_lines = _plan_lines(
+        order,
+        rows,
+        actor,
+        existing=existing,
+        next_line_number=max((line.line_number for line in existing.values()), default=0),
+        trusted_prices=trusted_prices,
+    )
+    refuse_too_large(line_total(write.lines), field="lines")
+    _write_planned(order, write)
+    apply_lines_inventory(order, write.moved)
+    apply_lines_inventory(order, write.added, new=True)
+    sold_lines.name_original_invoice(write.lines)
+    return write
 
 
 def _release_from_agreement(order: SalesOrder, lines: list[SalesOrderLine], actor) -> None:
@@ -308,7 +586,7 @@ def _defaults_from_customer(order: SalesOrder) -> None:
     if order.currency_id is None:
         order.currency = customer.currency
     if not order.delivery_street:
-        address = customer.party.delivery_address
+        address = delivery_address(customer)
         if address is not None:
             order.delivery_name = order.delivery_name or customer.party.name
             order.delivery_street = address.street
@@ -317,17 +595,40 @@ def _defaults_from_customer(order: SalesOrder) -> None:
             order.delivery_country = address.country
 
 
+def _clean_new_header(order: SalesOrder) -> None:
+    """A new order's own field rules; the references it was given are instances (the database's
+    constraints back them) and its numbers are taken at the end."""
+    references = [
+        f.name
+        for f in order._meta.concrete_fields
+        if f.is_relation and getattr(order, f.attname) is not None
+    ]
+    order.full_clean(
+        exclude=[*references, "number", "rma_number", "status", "approval_status"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
+
+
+def _take_numbers(order: SalesOrder) -> None:
+    """The order's number (and a return's RMA number), taken last: one UPDATE."""
+    order.number = next_number("sales-order")
+    fields = ["number"]
+    if order.is_return:
+        order.rma_number = next_number("rma")
+        fields.append("rma_number")
+    order.save(update_fields=fields)
+
+
 @retry_on_conflict
 def sales_order_create(*, data: dict[str, Any], actor, trusted_prices: bool = False) -> SalesOrder:
     """Enter an order with its lines, priced by the price lookup (or the sales agreement it is
-    released from, which checks and records the release)."""
+    released from, which checks and records the release). Everything is checked before anything
+    is written; the number is taken after the work."""
     data = dict(data)
     rows = data.pop("lines", [])
     with transaction.atomic():
         order = SalesOrder(**data)
-        order.number = next_number("sales-order")
-        if order.is_return:
-            order.rma_number = next_number("rma")
         if getattr(actor, "is_authenticated", False):
             order.created_by = actor
         _defaults_from_customer(order)
@@ -336,10 +637,28 @@ def sales_order_create(*, data: dict[str, Any], actor, trusted_prices: bool = Fa
                 _("The agreement belongs to another customer."), code="agreement_customer_mismatch"
             )
         returns.check_return_header(order, changes=data)
-        order = record_save(instance=order, actor=actor)
-        lines = _write_lines(order, rows, actor, trusted_prices=trusted_prices)
+        _clean_new_header(order)
+        write, sold_lines = _plan_lines(
+            order, rows, actor, existing={}, next_line_number=0, trusted_prices=trusted_prices
+        )
+        lines = write.lines
+        refuse_too_large(line_total(lines), field="lines")
+        order.number = placeholder_number()
+        if order.is_return:
+            order.rma_number = placeholder_number()
+        order.save()
+        for line in lines:
+            line.order_id = order.pk  # the order itself is the lines' cached order already
+        insert_instances(lines)
+        _take_numbers(order)
+        apply_lines_inventory(order, lines, new=True)
+        sold_lines.name_original_invoice(lines)
         _release_from_agreement(order, lines, actor)
-        approval.evaluate(order, customer=order.customer, actor=actor)
+        approval.evaluate(order, customer=order.customer, actor=actor, total=line_total(lines))
+        record_event(actor=actor, obj=order, action="created")
+        for line in lines:
+            line.__dict__["returned_quantity"] = Decimal(0)  # nothing returns a new line yet
+        order.entered_lines = lines  # for the caller's answer (`cache_lines`): no query
         return order
 
 
@@ -352,35 +671,221 @@ def _refuse_unless_open(order: SalesOrder) -> None:
         )
 
 
+def _lock_order(order: SalesOrder, *, with_total: bool = False) -> SalesOrder:
+    """Re-read the order with its row locked, with its customer and currency (and with
+    `with_total` its lines' total as `lines_total`, read in the same statement)."""
+    orders = SalesOrder.objects.select_for_update(of=("self",)).select_related(
+        "customer__party", "currency"
+    )
+    if with_total:
+        total = (
+            SalesOrderLine.objects.filter(order_id=OuterRef("pk"))
+            .order_by()
+            .values("order_id")
+            .annotate(total=Sum("line_amount"))
+            .values("total")
+        )
+        orders = orders.annotate(
+            lines_total=Coalesce(Subquery(total), Value(Decimal(0)), output_field=MONEY)
+        )
+    return orders.get(pk=order.pk)
+
+
+def _refuse_released_lines(order: SalesOrder) -> None:
+    if order.sales_agreement_id:
+        raise ConflictError(
+            _(
+                "The lines of an order released from a sales agreement are fixed; cancel and release again."
+            ),
+            code="released_from_agreement",
+        )
+
+
 def sales_order_update(*, instance: SalesOrder, data: dict[str, Any], actor) -> SalesOrder:
+    """Change the order. Without `lines` its lines stay as they are; with `lines`, they are the
+    order's lines from now on: lines named by `id` change, new rows are added and lines no row
+    names are removed (only what changed is written). One audit event for the change."""
     data = dict(data)
     rows = data.pop("lines", None)
     with transaction.atomic():
-        order = lock(instance)
+        order = _lock_order(instance)
         SALES_ORDER.refuse(order, "update")
-        if order.sales_agreement_id and (rows is not None or "sales_agreement" in data):
-            raise ConflictError(
-                _(
-                    "The lines of an order released from a sales agreement are fixed; cancel and release again."
-                ),
-                code="released_from_agreement",
-            )
-        delivered = order.lines.filter(delivered_quantity__gt=0).exists()
-        if delivered and "customer" in data and data["customer"] != order.customer:
+        if rows is not None or "sales_agreement" in data:
+            _refuse_released_lines(order)
+        if (
+            "customer" in data
+            and data["customer"] != order.customer
+            and order.lines.filter(delivered_quantity__gt=0).exists()
+        ):
             raise ConflictError(
                 _("The customer of a delivered order cannot change."), code="order_delivered"
             )
         data.pop("order_type", None)  # changed only through sales_order_change_type
         returns.check_return_header(order, changes=data)
-        for field, value in data.items():
-            setattr(order, field, value)
-        order = record_save(instance=order, actor=actor)
+        before, expected_on = snapshot(order), _expected_on(order)
+        for name, value in data.items():
+            setattr(order, name, value)
+        header = save_changes(instance=order, before=before)
+        if _expected_on(order) != expected_on:
+            _redate_movements(order)
+        quantity_changes: list[dict[str, Any]] = []
+        total = None
         if rows is not None:
-            _write_lines(order, rows, actor)
-        approval.evaluate(order, customer=order.customer, actor=actor)
+            write = _write_lines(order, rows, actor)
+            quantity_changes, total = write.quantity_changes, line_total(write.lines)
+        approval.evaluate(
+            order,
+            customer=order.customer,
+            actor=actor,
+            total=stored_total(order.lines) if total is None else total,
+        )
+        summary_event(actor=actor, obj=order, header=header, lines=quantity_changes)
         return order
 
 
+# --- one line ---------------------------------------------------------------------------------
+def _line_change_target(order: SalesOrder) -> SalesOrder:
+    """Lock the order for a change of one of its lines: refused like a change of the order.
+    Its lines' total comes with it (`lines_total`): the lines change only under this lock."""
+    order = _lock_order(order, with_total=True)
+    SALES_ORDER.refuse(order, "update")
+    _refuse_released_lines(order)
+    return order
+
+
+def _after_line_change(order: SalesOrder, actor, *, total: Decimal) -> None:
+    """What depends on the order's total: the approval (rules by amount, credit limit)."""
+    refuse_too_large(total, field="lines")
+    approval.evaluate(order, customer=order.customer, actor=actor, total=total)
+
+
+def _given_changes(line, stored: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The fields the row gave that changed (old and new), for the audit event."""
+    changes = {}
+    for name in (*INPUT_FIELDS, *PRICE_FIELDS, "returned_line"):
+        if name == "quantity" or row.get(name) is None:
+            continue
+        attname = line._meta.get_field(name).attname
+        old, new = stored.get(name), getattr(line, attname)
+        if old != new:
+            changes[name] = {"old": str(old) if old is not None else None, "new": str(new)}
+    return changes
+
+
+@retry_on_conflict
+def sales_order_line_add(*, order: SalesOrder, data: dict[str, Any], actor) -> SalesOrderLine:
+    """Add one line to an open order, priced by the price lookup: the order's other lines are
+    not touched. Refused like a change of the order (`order_not_open`,
+    `released_from_agreement`)."""
+    with transaction.atomic():
+        order = _line_change_target(order)
+        last = SalesOrderLine.objects.filter(order_id=order.pk).order_by("-line_number").first()
+        write, sold_lines = _plan_lines(
+            order,
+            [{key: value for key, value in data.items() if key != "id"}],
+            actor,
+            existing={},
+            next_line_number=last.line_number if last else 0,
+            replace=False,
+            return_excluded=[],
+        )
+        [line] = write.lines
+        total = order.lines_total + line.line_amount
+        _write_planned(order, write)
+        apply_lines_inventory(order, [line], new=True)
+        sold_lines.name_original_invoice([line])
+        _after_line_change(order, actor, total=total)
+        record_event(
+            actor=actor,
+            obj=order,
+            action="line_added",
+            data={
+                "line": line.line_number,
+                "item": line.item.item_number,
+                "quantity": str(quantize(line.quantity, QUANTITY_PLACES)),
+            },
+        )
+        line.__dict__["returned_quantity"] = Decimal(0)
+        return line
+
+
+@retry_on_conflict
+def sales_order_line_change(*, line: SalesOrderLine, data: dict[str, Any], actor) -> SalesOrderLine:
+    """Change one line of an open order (its quantity, item, warehouse, prices...): only that
+    line and its expected movements are written, repriced when its item or quantity changed.
+    Refused like a change of the order, and like the line's change in a document write
+    (`line_delivered`, `quantity_below_delivered`, `line_purchased`)."""
+    with transaction.atomic():
+        order = _line_change_target(SalesOrder(pk=line.order_id))
+        existing = _lock_lines(order, [line.pk])
+        if line.pk not in existing:
+            raise ValidationError({"line": _("The line is not on this order.")})
+        stored = _stored_values(existing[line.pk])
+        others = order.lines_total - existing[line.pk].line_amount
+        row = {**{key: value for key, value in data.items() if key != "id"}, "id": line.pk}
+        write, sold_lines = _plan_lines(
+            order,
+            [row],
+            actor,
+            existing=existing,
+            next_line_number=0,
+            replace=False,
+            return_excluded=[line.pk],
+        )
+        [line] = write.lines
+        total = others + line.line_amount
+        _write_planned(order, write)
+        apply_lines_inventory(order, write.moved)
+        sold_lines.name_original_invoice([line])
+        if write.changed:
+            _after_line_change(order, actor, total=total)
+            changes = _given_changes(line, stored, row)
+            if write.quantity_changes:
+                [entry] = write.quantity_changes
+                record_event(
+                    actor=actor,
+                    obj=order,
+                    action="line_quantity_changed",
+                    data={**entry, **changes},
+                )
+            elif changes:
+                record_event(
+                    actor=actor,
+                    obj=order,
+                    action="line_changed",
+                    data={"line": line.line_number, "item": line.item.item_number, **changes},
+                )
+        return line
+
+
+@retry_on_conflict
+def sales_order_line_delete(*, line: SalesOrderLine, actor) -> None:
+    """Remove one line of an open order with its expected movements; a line delivered or
+    invoiced in part stays (`line_delivered`: cancel its remainder instead)."""
+    with transaction.atomic():
+        order = _line_change_target(SalesOrder(pk=line.order_id))
+        existing = _lock_lines(order, [line.pk])
+        line = existing.get(line.pk)
+        if line is None:
+            raise ValidationError({"line": _("The line is not on this order.")})
+        if line.delivered_quantity or line.invoiced_quantity:
+            raise ConflictError(_("A delivered line cannot be removed."), code="line_delivered")
+        total = order.lines_total - line.line_amount
+        _write_planned(order, LineWrite(removed=[line]))
+        _after_line_change(order, actor, total=total)
+        record_event(
+            actor=actor,
+            obj=order,
+            action="line_deleted",
+            data={
+                "line": line.line_number,
+                "item": line.item.item_number,
+                "quantity": str(quantize(line.quantity, QUANTITY_PLACES)),
+            },
+        )
+
+
+# --- the order as a whole ---------------------------------------------------------------------
 def sales_order_change_type(*, order: SalesOrder, order_type: str, actor) -> SalesOrder:
     """Any order's type can change, except an item-requirements order once delivered; a journal
     becomes real (its inventory transactions appear) and nothing delivered becomes a journal."""
@@ -419,8 +924,7 @@ def sales_order_change_type(*, order: SalesOrder, order_type: str, actor) -> Sal
         if before == OrderType.RETURNED:  # no longer a return: its lines give nothing back
             order.lines.filter(returned_line__isnull=False).update(returned_line=None)
         lines = list(order.lines.select_related("item", "warehouse").order_by("pk"))
-        for line in lines:
-            apply_line_inventory(order, line)
+        apply_lines_inventory(order, lines)
         if before == OrderType.JOURNAL:
             _release_from_agreement(order, lines, actor)
         record_event(
@@ -435,21 +939,16 @@ def sales_order_confirm(
 ) -> SalesOrder:
     """Confirm the order to the customer: fixes the confirmed ship date (`confirmed_ship_date`
     when given, e.g. the promised date the order page offers; else the one set, else the
-    requested ship date). The lines' expected movements move to that date."""
+    requested ship date). The lines' expected movements move to that date in one UPDATE."""
     with transaction.atomic():
-        order = lock(order)
+        order = _lock_order(order)
         SALES_ORDER.refuse(order, "confirm")
-        before = order.confirmed_ship_date or order.requested_ship_date
+        before = _expected_on(order)
         order.confirmed_ship_date = (
             confirmed_ship_date or order.confirmed_ship_date or order.requested_ship_date
         )
         if order.confirmed_ship_date != before:
-            for line in (
-                order.lines.select_for_update(of=("self",))
-                .select_related("item", "warehouse")
-                .order_by("pk")
-            ):
-                apply_line_inventory(order, line)
+            _redate_movements(order)
         order.document_status = SalesOrder.DocumentStatus.CONFIRMATION
         order.confirmed_at = timezone.now()
         order.save(update_fields=["confirmed_ship_date", "document_status", "confirmed_at"])
@@ -501,8 +1000,8 @@ def sales_order_cancel(*, order: SalesOrder, actor) -> SalesOrder:
         # refused (SALES_ORDER's cancel) when part of it is delivered or invoiced
         order = run_transition(instance=order, transition="cancel", actor=actor)
         agreement_lines_lock(line.agreement_line_id for line in lines)
+        stock.remove_sources(SOURCE, [line.pk for line in lines])
         for line in lines:
-            stock.remove_source(SOURCE, line.pk)
             if line.agreement_line_id and not order.is_journal:
                 agreement_release_reverse(
                     line=line.agreement_line, quantity=line.quantity, amount=line.line_amount
@@ -553,6 +1052,5 @@ def sales_order_delete(*, instance: SalesOrder, actor) -> None:
     with transaction.atomic():
         order = lock(instance)
         SALES_ORDER.refuse(order, "delete")
-        for line_id in order.lines.values_list("pk", flat=True):
-            stock.remove_source(SOURCE, line_id)
+        stock.remove_sources(SOURCE, order.lines.values_list("pk", flat=True))
         record_delete(instance=order, actor=actor)

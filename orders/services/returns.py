@@ -44,6 +44,9 @@ class InvoiceLookup(Protocol):
     def invoiced_line(self, pk: int) -> InvoicedLine | None:
         """The posted invoice line `pk` (never a credit note's), or None."""
 
+    def invoiced_lines(self, pks: list[int]) -> dict[int, InvoicedLine]:
+        """`invoiced_line` of each of `pks` (those that are posted invoice lines), one query."""
+
     def invoice_exists(self, *, number: str, customer_id: int) -> bool:
         """Whether `number` is a posted invoice (not a credit note) of the customer."""
 
@@ -63,8 +66,13 @@ def register_invoice_lookup(lookup: InvoiceLookup) -> None:
     _invoice_lookup = lookup
 
 
-def _invoiced_line(pk: int) -> InvoicedLine | None:
-    return _invoice_lookup.invoiced_line(pk) if _invoice_lookup is not None else None
+def _invoiced_lines(pks: list[int]) -> dict[int, InvoicedLine]:
+    if _invoice_lookup is None or not pks:
+        return {}
+    if hasattr(_invoice_lookup, "invoiced_lines"):
+        return _invoice_lookup.invoiced_lines(pks)
+    found = {pk: _invoice_lookup.invoiced_line(pk) for pk in pks}
+    return {pk: line for pk, line in found.items() if line is not None}
 
 
 def _invoice_exists(number: str, customer_id: int) -> bool:
@@ -121,8 +129,15 @@ class SoldLines:
         self.invoice_numbers: dict[int, str] = {}  # row index -> the invoice line's invoice
         wanted: set[int] = set()
         on_invoice = self._sold_lines_by_item(rows)
+        invoiced = _invoiced_lines(
+            [
+                _line_id(row["returned_invoice_line"])
+                for row in rows
+                if row.get("returned_invoice_line") is not None
+            ]
+        )
         for index, row in enumerate(rows):
-            self._resolve_invoice_line(index, row)
+            self._resolve_invoice_line(index, row, invoiced)
             self._link_to_original_invoice(index, row, on_invoice)
             if row.get("returned_line") is not None:
                 if not order.is_return:
@@ -136,13 +151,17 @@ class SoldLines:
                 wanted.add(_line_id(row["returned_line"]))
             elif row.get("id") in existing and existing[row["id"]].returned_line_id:
                 wanted.add(existing[row["id"]].returned_line_id)
-        self.lines = {
-            line.pk: line
-            for line in SalesOrderLine.objects.select_for_update(of=("self",))
-            .filter(pk__in=wanted)
-            .select_related("order", "item", "warehouse", "sales_tax_code")
-            .order_by("pk")
-        }
+        self.lines = (
+            {
+                line.pk: line
+                for line in SalesOrderLine.objects.select_for_update(of=("self",))
+                .filter(pk__in=wanted)
+                .select_related("order", "item", "warehouse", "sales_tax_code")
+                .order_by("pk")
+            }
+            if wanted
+            else {}
+        )
 
     def _sold_lines_by_item(self, rows: list[dict[str, Any]]) -> dict[int, list[int]]:
         order = self.order
@@ -196,13 +215,16 @@ class SoldLines:
             )
         row["returned_line"] = candidates[0]
 
-    def _resolve_invoice_line(self, index: int, row: dict[str, Any]) -> None:
-        """The invoice line form of the reference: the order line that invoice line invoiced."""
+    def _resolve_invoice_line(
+        self, index: int, row: dict[str, Any], found: dict[int, InvoicedLine]
+    ) -> None:
+        """The invoice line form of the reference: the order line that invoice line invoiced
+        (`found`: the rows' invoice lines, read at once)."""
         invoice_line = row.pop("returned_invoice_line", None)
         if invoice_line is None:
             return
         field = f"lines[{index}].returned_invoice_line"
-        invoiced = _invoiced_line(_line_id(invoice_line))
+        invoiced = found.get(_line_id(invoice_line))
         if invoiced is None:
             raise ValidationError({field: _("No posted invoice line has this id.")})
         if invoiced.order_line_id is None:
@@ -279,15 +301,32 @@ class SoldLines:
         row.setdefault("price_source", PRICED_AS_SOLD)
         return True
 
-    def refuse_over_return(self, line: SalesOrderLine) -> None:
-        """409 when the line takes back more than its sold line invoiced less what the other
-        return lines take back (the sold line is locked: nobody adds a return meanwhile)."""
-        sold = self.lines.get(line.returned_line_id) if line.returned_line_id else None
-        if sold is None or line.quantity is None:
+    def refuse_over_returns(self, lines: list[SalesOrderLine], *, exclude: list[int]) -> None:
+        """409 when a line takes back more than its sold line invoiced less what the other
+        return lines take back: the stored ones (but `exclude`, the lines this write replaces or
+        removes) and the other `lines` of this write. The sold lines are locked: nobody adds a
+        return meanwhile. One query, whatever the number of lines."""
+        referring = [
+            line
+            for line in lines
+            if line.returned_line_id in self.lines and line.quantity is not None
+        ]
+        if not referring:
             return
-        returned = returned_quantities([sold.pk], exclude_return_line=line.pk).get(
-            sold.pk, Decimal(0)
+        stored = returned_quantities(
+            {line.returned_line_id for line in referring}, exclude_return_lines=exclude
         )
+        written: dict[int, Decimal] = {}
+        for line in referring:
+            written[line.returned_line_id] = (
+                written.get(line.returned_line_id, Decimal(0)) + line.quantity
+            )
+        for line in referring:
+            others = written[line.returned_line_id] - line.quantity
+            self._refuse_over_return(line, stored.get(line.returned_line_id, Decimal(0)) + others)
+
+    def _refuse_over_return(self, line: SalesOrderLine, returned: Decimal) -> None:
+        sold = self.lines[line.returned_line_id]
         # What the line takes back: what arrived and what it still expects.
         asked = line.quantity
         if asked + returned > sold.invoiced_quantity:

@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from . import numbering
 from .admin_base import ReadOnlyAdmin, ServiceAdmin
 from .documents import queue_again
 from .models import AuditEvent, Document, IdempotencyRecord, NumberSeries
@@ -9,12 +10,33 @@ from .models import AuditEvent, Document, IdempotencyRecord, NumberSeries
 
 @admin.register(NumberSeries)
 class NumberSeriesAdmin(ServiceAdmin):
-    list_display = ["code", "name", "prefix", "padding", "next_value"]
+    list_display = ["code", "name", "prefix", "padding", "kind", "next_number_value"]
+    list_filter = ["gapless"]
     search_fields = ["code", "name"]
+    create_service = numbering.number_series_create
+    update_service = numbering.number_series_update
+
+    @admin.display(description=_("kind"))
+    def kind(self, obj):
+        if obj.gapless:
+            return _("gapless counter")
+        return _("sequence (gaps allowed)") if numbering.uses_sequence(obj) else _("counter")
+
+    @admin.display(description=_("next value"))
+    def next_number_value(self, obj):
+        return numbering.sequence_next_value(obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        # A sequence's series shows the sequence's next value, the one the form may move on.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj.next_value = numbering.sequence_next_value(obj)
+        return obj
 
     def get_readonly_fields(self, request, obj=None):
-        # The counter only moves forward through next_number(): editing it could repeat numbers.
-        return ["next_value"] if obj else []
+        # A gapless counter only moves forward through next_number(); a sequence may be moved
+        # forward (never back: numbers would repeat).
+        return ["next_value"] if obj is not None and obj.gapless else []
 
 
 @admin.register(AuditEvent)

@@ -5,17 +5,27 @@ Each area registers a builder per document kind: it returns the template and its
 record. An area may also register a finisher per kind, for PDFs that are more than a printout
 (a posted invoice is a PDF/A-3 carrying its e-invoice XML). Rendering writes to a temporary file
 and renames it, so no reader ever sees half a PDF.
+
+Never in the request that asked for it: with a broker a worker renders it; without one (the
+embedded default) a thread of the process does, after the response (`DOCUMENT_RENDER_IN_REQUEST`
+renders it in the request instead, as the tests that read the PDF right away want). A document's
+lines table given as `PrintedLines` is read from the database a chunk at a time, and a document
+of more than `DOCUMENT_CHUNK_LINES` lines is laid out one chunk at a time and put together
+afterwards, so a render's memory does not grow with the document.
 """
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import smtplib
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from io import BytesIO
+from itertools import islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +39,7 @@ from django.utils import timezone, translation
 
 from .hygiene import printable
 from .models import Document
+from .queueing import InProcessQueue
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +58,33 @@ class PdfFinish:
 
 # kind -> finisher(record) -> PdfFinish, or None when the record's PDF stays a plain printout
 FINISHERS: dict[str, Callable[[Any], PdfFinish | None]] = {}
+
+
+# Rows read from the database at a time when a document is not chunked (DOCUMENT_CHUNK_LINES 0).
+ROWS_READ_AT_ONCE = 2000
+
+
+@dataclass(frozen=True)
+class PrintedLines:
+    """A document's lines table as its builder gives it: the rows (an ordered queryset, read
+    from the database a chunk at a time, never all at once) and what the template prints of
+    each (`printed(row)`, the row itself when not given).
+
+    Iterated, it gives every printed row, so a template rendered from a builder's context as it
+    is prints the whole table; the renderer gives the template one chunk of rows at a time
+    instead, under the same name."""
+
+    rows: models.QuerySet
+    printed: Callable[[Any], Any] | None = None
+
+    def chunks(self, size: int) -> Iterator[list]:
+        rows = self.rows.iterator(chunk_size=size)
+        while chunk := list(islice(rows, size)):
+            yield [self.printed(row) for row in chunk] if self.printed else chunk
+
+    def __iter__(self) -> Iterator:
+        for chunk in self.chunks(settings.DOCUMENT_CHUNK_LINES or ROWS_READ_AT_ONCE):
+            yield from chunk
 
 
 def register(kind: str):
@@ -87,7 +125,45 @@ def _queue(document_id: int) -> None:
     from .queueing import enqueue
     from .tasks import render_document
 
-    enqueue(render_document, document_id)
+    if _rendered_by_this_process() and not settings.DOCUMENT_RENDER_IN_REQUEST:
+        renders_in_background.submit(document_id)
+    else:
+        enqueue(render_document, document_id)
+
+
+def _rendered_by_this_process() -> bool:
+    """No broker: the tasks run in this process (`CELERY_TASK_ALWAYS_EAGER`)."""
+    from .tasks import render_document
+
+    return bool(render_document.app.conf.task_always_eager)
+
+
+def _render_in_background(document_id: int) -> None:
+    from .tasks import render_document
+
+    # The task itself, run here: the same render, failure marking and mail as on a worker.
+    render_document.apply(args=[document_id], throw=True)
+
+
+# Without a broker, one thread per process renders (and then mails) the documents its requests
+# asked for, after their responses; a process on its way out lets it finish what it took.
+renders_in_background = InProcessQueue("document-renders", _render_in_background)
+atexit.register(lambda: renders_in_background.wait(settings.DOCUMENT_LEASE.total_seconds()))
+
+
+def prepare(document: Document) -> None:
+    """Someone asked for a pending document (its download): make sure its render is on its way.
+
+    Without a broker the process's render thread takes it, unless a render holds its lease, so a
+    job lost with a restarted process is done once someone asks for it (the sweep needs beat,
+    which a broker-less install does not run); with `DOCUMENT_RENDER_IN_REQUEST` it is rendered
+    here and now. With a broker its task message is queued already and the sweep sends a lost
+    one again."""
+    if document.status != Document.Status.PENDING or not _rendered_by_this_process():
+        return
+    if document.lease_until is not None and document.lease_until > timezone.now():
+        return
+    _queue(document.pk)
 
 
 def documents_for(obj: models.Model):
@@ -168,20 +244,14 @@ def render(document_id: int) -> Document:
 
 
 def _render(document: Document) -> Document:
-    from weasyprint import HTML
-
     record = document.content_type.get_object_for_this_type(pk=document.object_id)
-    with translation.override(document.language):
-        template, context, _subject = BUILDERS[document.kind](record)
-        html = render_to_string(template, {"company": company(), **context, "document": document})
-    # Text stored before control characters were refused still prints (XML cannot hold them).
-    html = printable(html)
     finisher = FINISHERS.get(document.kind)
     finish = finisher(record) if finisher else None
-    _renew_render_lease(document.pk)
-    pdf = HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
-        **(finish.write_options if finish else {})
-    )
+    options = finish.write_options if finish else {}
+    with translation.override(document.language):
+        template, context, _subject = BUILDERS[document.kind](record)
+        context = {"company": company(), **context, "document": document}
+        pdf = _pdf(document, template, context, options)
     if finish:
         pdf = finish.finish(pdf)
     _renew_render_lease(document.pk)
@@ -203,6 +273,64 @@ def _render(document: Document) -> Document:
     )
     document.refresh_from_db()
     return document
+
+
+def _pdf(document: Document, template: str, context: dict, options: dict) -> bytes:
+    """The document's PDF: in one piece, or, over `DOCUMENT_CHUNK_LINES` lines, one chunk of its
+    lines table at a time (the heading with the first, the totals with the last), put together
+    and numbered "page x of y" afterwards. The lease is renewed after each chunk."""
+    size = settings.DOCUMENT_CHUNK_LINES
+    tables = [name for name, value in context.items() if isinstance(value, PrintedLines)]
+    if not tables or not size:
+        return _write_pdf(_html(template, context), options)
+    [name] = tables
+    chunks = context[name].chunks(size)
+    chunk, following = next(chunks, []), next(chunks, None)
+    if following is None:
+        return _write_pdf(_html(template, {**context, name: chunk}), options)
+    parts: list[bytes] = []
+    while chunk is not None:
+        last = following is None
+        html = _html(
+            template,
+            {**context, name: chunk, "continued": bool(parts), "continues": not last},
+            numbered_later=True,
+        )
+        parts.append(_write_pdf(html, options))
+        _renew_render_lease(document.pk)
+        chunk, following = following, (None if last else next(chunks, None))
+    return _put_together(parts, template, context, options)
+
+
+def _html(template: str, context: dict, *, numbered_later: bool = False) -> str:
+    html = render_to_string(template, {**context, "numbered_later": numbered_later})
+    # Text stored before control characters were refused still prints (XML cannot hold them).
+    return printable(html)
+
+
+def _write_pdf(html: str, options: dict) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(**options)
+
+
+def _put_together(parts: list[bytes], template: str, context: dict, options: dict) -> bytes:
+    """The chunks' PDFs as one document: the first one's (its metadata and the PDF/A output
+    intent) with the other chunks' pages after its own, each page then stamped with its number
+    "page x of y" where the template prints it (no chunk knows its numbers when laid out)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=BytesIO(parts[0]))
+    for part in parts[1:]:
+        writer.append(BytesIO(part), import_outline=False)
+    count = len(writer.pages)
+    numbers = _write_pdf(_html(template, {**context, "page_numbers_only": range(count)}), options)
+    for page, number in zip(writer.pages, PdfReader(BytesIO(numbers)).pages, strict=True):
+        page.merge_page(number)
+        page.compress_content_streams()  # merging leaves the page's content uncompressed
+    output = BytesIO()
+    writer.write(output)
+    return output.getvalue()
 
 
 def mail(document_id: int) -> bool:

@@ -8,13 +8,27 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NumberSeries(models.Model):
-    """A counter row per series; `salesmkt.core.numbering` locks it to hand out the next number."""
+    """A series of document numbers; `salesmkt.core.numbering` hands out the next one.
+
+    A gapless series (invoices, credit notes: the law wants no gaps) counts in this row, locked
+    by the transaction that takes a number until it commits. Any other series (orders,
+    quotations, RMAs) draws from a database sequence on PostgreSQL: no lock, and a rolled-back
+    document leaves a gap."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=20, blank=True)
     padding = models.PositiveSmallIntegerField(_("digits"), default=6)
     next_value = models.PositiveBigIntegerField(_("next value"), default=1)
+    gapless = models.BooleanField(
+        _("gapless"),
+        default=True,
+        help_text=_(
+            "Gapless: numbers follow on without gaps, one transaction at a time (invoices, "
+            "credit notes, vouchers). Otherwise numbers come from a database sequence: "
+            "concurrent documents never wait for each other, and a canceled entry leaves a gap."
+        ),
+    )
 
     class Meta:
         verbose_name = _("number series")

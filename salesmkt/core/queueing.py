@@ -8,12 +8,19 @@ or frozen (it accepts the connection and never answers), costs the request that 
 then the process leaves the broker alone for `CELERY_PUBLISH_BACKOFF` seconds. The message is
 dropped with a warning and the periodic sweeps queue the pending work once the broker is back,
 so nothing is lost and the clerk's order or invoice is answered as the committed change it is.
+
+Without a broker the tasks run in the process (eagerly); work too slow for the request that asked
+for it (a document's PDF) goes to an `InProcessQueue` instead, a thread that does it after the
+response.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import queue
+import threading
 import time
 from collections.abc import Iterator
 
@@ -107,3 +114,72 @@ def broker_back() -> None:
     """Forget a failure seen before (tests, and a sweep that found the broker answering)."""
     global _broker_down_until
     _broker_down_until = 0.0
+
+
+class InProcessQueue:
+    """Work for later in this process, when there is no broker: one worker thread takes the
+    queued ids in turn and runs `work(id)` on each, after the request that queued it answered.
+
+    The work itself is recorded in PostgreSQL first, as for the broker, so a job lost with its
+    process (a restart, a crash) is done again by the next one who asks for it. The thread has
+    its own database connection, closed after each job (a connection left open would outlive
+    the job that needed it, and Django never closes a thread's connections itself). An id
+    already waiting is not queued twice. A forked child starts a thread of its own.
+    """
+
+    def __init__(self, name: str, work) -> None:
+        self.name, self.work = name, work
+        self._lock = threading.Lock()
+        self._jobs: queue.Queue | None = None
+        self._waiting: set = set()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+        os.register_at_fork(after_in_child=self._forget)
+
+    def _forget(self) -> None:
+        # Whatever the parent's lock and thread were doing, the child has neither.
+        self._lock = threading.Lock()
+        self._jobs, self._thread, self._waiting = None, None, set()
+
+    def submit(self, job_id) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._jobs, self._waiting, self._pid = queue.Queue(), set(), os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._jobs,), name=self.name, daemon=True
+                )
+                self._thread.start()
+            if job_id in self._waiting:
+                return
+            self._waiting.add(job_id)
+            self._jobs.put(job_id)
+
+    def _run(self, jobs: queue.Queue) -> None:
+        from django.db import connections
+
+        while True:
+            job_id = jobs.get()
+            with self._lock:
+                self._waiting.discard(job_id)
+            try:
+                self.work(job_id)
+            except Exception:
+                log.exception("%s: job %r failed", self.name, job_id)
+            finally:
+                connections.close_all()  # this thread's connections only
+                jobs.task_done()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait until every queued job is done (tests, and a process on its way out); False when
+        `timeout` seconds passed first."""
+        jobs = self._jobs
+        if jobs is None:
+            return True
+        deadline = time.monotonic() + timeout
+        with jobs.all_tasks_done:
+            while jobs.unfinished_tasks:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                jobs.all_tasks_done.wait(left)
+        return True

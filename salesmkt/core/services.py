@@ -7,7 +7,7 @@ have their own services in their app; those build on these two functions.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db import models, transaction
 from django.db.models.deletion import ProtectedError, RestrictedError
@@ -45,6 +45,28 @@ def record_save(*, instance: M, actor, exclude_validation: Iterable[str] = ()) -
             if changes:
                 record_event(actor=actor, obj=instance, action="changed", data=changes)
     return instance
+
+
+def save_changes(*, instance: models.Model, before: dict[str, Any]) -> dict[str, Any]:
+    """Validate and write the fields of `instance` that changed since `before` (its stored
+    snapshot, `audit.snapshot` of the row the caller locked) and nothing else, with no event:
+    the changes (field -> old and new), for the one event the caller writes for the whole
+    change. Only what changed is validated, so an unchanged reference is not looked up again."""
+    changes = field_changes(before, instance)
+    if not changes:
+        return {}
+    changed = {field.name for field in instance._meta.concrete_fields if field.name in changes}
+    unchanged = [
+        field.name for field in instance._meta.concrete_fields if field.name not in changed
+    ]
+    protected = [
+        field.name
+        for field in instance._meta.concrete_fields
+        if isinstance(field, FSMFieldMixin) and field.protected
+    ]
+    instance.full_clean(exclude=[*unchanged, *protected])
+    instance.save(update_fields=sorted(changed))
+    return changes
 
 
 def describe_references(objects: Iterable[models.Model], limit: int = 3) -> str:

@@ -94,9 +94,19 @@ def dashboard(request):
     return render(request, "core/dashboard.html", context)
 
 
+# How long the page of a document being prepared waits before it asks again.
+DOCUMENT_RETRY_SECONDS = 2
+
+
 @login_required
 def document_pdf(request, pk: int):
-    """A rendered document's PDF, for a user who may view the record it belongs to."""
+    """A rendered document's PDF, for a user who may view the record it belongs to.
+
+    A document still being prepared answers 202 with a page that asks again every
+    `DOCUMENT_RETRY_SECONDS` (and says so in `Retry-After`) until the PDF is there: asking makes
+    sure its render is on its way (`documents.prepare`), it is not done in this request (unless
+    `DOCUMENT_RENDER_IN_REQUEST`). A document whose render failed is not found (the admin queues
+    it again)."""
     from pathlib import Path
 
     from django.conf import settings
@@ -104,14 +114,28 @@ def document_pdf(request, pk: int):
     from django.http import FileResponse
     from django.shortcuts import get_object_or_404
 
+    from .documents import prepare
     from .models import Document
 
     document = get_object_or_404(Document, pk=pk)
     model = document.content_type.model_class()
     if not request.user.has_perm(f"{model._meta.app_label}.view_{model._meta.model_name}"):
         raise PermissionDenied
+    if document.status == Document.Status.PENDING:
+        prepare(document)
+        document.refresh_from_db()
+    if document.status == Document.Status.FAILED:
+        raise Http404("The document could not be rendered.")
     if document.status != Document.Status.RENDERED:
-        raise Http404("The document is not rendered yet.")
+        response = render(
+            request,
+            "core/document_pending.html",
+            {"document": document, "retry_seconds": DOCUMENT_RETRY_SECONDS},
+            status=202,
+        )
+        response["Retry-After"] = str(DOCUMENT_RETRY_SECONDS)
+        response["Cache-Control"] = "no-store"
+        return response
     return FileResponse(
         (Path(settings.MEDIA_ROOT) / document.file).open("rb"),
         content_type="application/pdf",

@@ -335,3 +335,122 @@ def test_the_api_price_lookup_names_a_missing_parameter(manager_api, world):
 
     assert response.status_code == 400
     assert "customer" in response.json()["errors"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("on", [TODAY, date(2026, 12, 24)])
+def test_the_set_based_lookup_prices_every_line_as_the_one_line_lookup_does(
+    world, on, django_assert_num_queries
+):
+    from agreements.services.pricing import PriceRequest, price_lookup_many
+
+    plain = f.ItemFactory(base_sales_price=Decimal("40.0000"))  # no discount group
+    # customer, group and all-customer prices and discounts, item, item group and all-item
+    # discounts, quantity bands, validity, other customers and another currency
+    record(world, who="all", what="item", amount=Decimal("90"))
+    record(
+        world,
+        who="group",
+        what="item",
+        amount=Decimal("85"),
+        valid_from=date(2026, 11, 1),
+        valid_to=date(2026, 11, 30),
+    )
+    record(
+        world,
+        who="customer",
+        what="item",
+        amount=Decimal("80"),
+        quantity_from=Decimal("10"),
+        quantity_to=Decimal("50"),
+    )
+    record(world, who="customer", what="other_item", amount=Decimal("70"), valid_to=TODAY)
+    record(world, who="group", what="other_item", amount=Decimal("65"), quantity_from=Decimal(5))
+    record(world, who="other_customer", what="item", amount=Decimal("1"))
+    record(world, who="other_group", what="item", amount=Decimal("2"))
+    record(world, kind="line_discount", who="all", what="group", percent=Decimal("5"))
+    record(
+        world,
+        kind="line_discount",
+        who="group",
+        what="all",
+        amount=Decimal("2"),
+        quantity_from=Decimal("20"),
+    )
+    record(
+        world,
+        kind="line_discount",
+        who="customer",
+        what="item",
+        percent=Decimal("7"),
+        valid_from=date(2026, 12, 1),
+    )
+    record(
+        world,
+        kind="line_discount",
+        who="all",
+        what="other_group",
+        percent=Decimal("3"),
+        valid_from=date(2026, 12, 10),
+    )
+    record(world, amount=Decimal("3"), currency=world["eur"])  # another currency: never
+    lines = [
+        PriceRequest(item=item, quantity=Decimal(quantity))
+        for item in (world["item"], world["other_item"], plain)
+        for quantity in ("1", "5", "9.9999", "10", "20", "49.9999", "50", "100")
+    ]
+    one_by_one = [
+        price_lookup(customer=world["customer"], item=line.item, quantity=line.quantity, on=on)
+        for line in lines
+    ]
+
+    with django_assert_num_queries(1):
+        together = price_lookup_many(customer=world["customer"], lines=lines, on=on)
+
+    assert together == one_by_one
+    assert len({(r.price_record, r.discount_record) for r in together}) >= 6  # cases differ
+
+
+@pytest.mark.django_db
+def test_the_set_based_lookup_takes_a_sales_agreements_lines_and_trade_agreements_for_the_rest(
+    world, django_assert_num_queries
+):
+    from agreements.services.pricing import PriceRequest, price_lookup_many
+    from agreements.services.sales_agreements import sales_agreement_create
+
+    record(world, who="customer", what="other_item", amount=Decimal("80"))
+    agreement = sales_agreement_create(
+        data={
+            "customer": world["customer"],
+            "effective_date": TODAY,
+            "expiration_date": TODAY,
+            "commitment_type": "product_quantity",
+            "lines": [
+                {
+                    "item": world["item"],
+                    "committed_quantity": Decimal("10"),
+                    "unit_price": Decimal("75"),
+                    "discount_percent": Decimal("1"),
+                }
+            ],
+        },
+        actor=None,
+    )
+    lines = [PriceRequest(item=world["item"]), PriceRequest(item=world["other_item"])]
+
+    with django_assert_num_queries(2):  # the agreement's lines, then the trade agreements
+        together = price_lookup_many(
+            customer=world["customer"], lines=lines, on=TODAY, sales_agreement=agreement
+        )
+
+    assert together == [
+        price_lookup(
+            customer=world["customer"],
+            item=line.item,
+            quantity=line.quantity,
+            on=TODAY,
+            sales_agreement=agreement,
+        )
+        for line in lines
+    ]
+    assert [result.price_source for result in together] == ["sales_agreement", "trade_agreement"]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -194,14 +194,26 @@ def build_backorders(seed: int = 7) -> SimpleNamespace:
     return SimpleNamespace(items=items, warehouses=warehouses, lines=len(lines))
 
 
-@pytest.fixture
-def data(is_postgres):
-    if not is_postgres:
-        pytest.skip("the backorder benchmark runs on PostgreSQL (set DATABASE_URL)")
-    started = time.perf_counter()
-    built = build_backorders()
-    print(f"\nbuilt {built.lines} open lines in {time.perf_counter() - started:.1f} s")
-    return built
+@pytest.fixture(scope="module")
+def data(django_db_setup, django_db_blocker):
+    """Built once for the module's four views, in a transaction of its own that each test's
+    transaction nests in (a savepoint) and that is rolled back after the last one."""
+    with django_db_blocker.unblock():
+        if connection.vendor != "postgresql":
+            pytest.skip("the backorder benchmark runs on PostgreSQL (set DATABASE_URL)")
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            started = time.perf_counter()
+            built = build_backorders()
+            # The foreign keys checked here, once: left deferred, each test's end (a savepoint
+            # rolled back) would check the whole import again.
+            connection.check_constraints()
+            print(f"\nbuilt {built.lines} open lines in {time.perf_counter() - started:.1f} s")
+            yield built
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.fixture

@@ -7,16 +7,20 @@ posting renders: WeasyPrint PDF/A-3b, the CII XML written, attached with the Fac
 the dates pinned to the posting. The parts are timed once more on their own, for the breakdown.
 """
 
+from decimal import Decimal
 from pathlib import Path
 from time import perf_counter
+from types import SimpleNamespace
 from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from facturx import xml_check_xsd
 from weasyprint import HTML
 
+from inventory.models import Item
 from invoicing.einvoice import facturx
 from invoicing.einvoice.cii import to_cii
 from invoicing.einvoice.model import from_invoice
@@ -24,6 +28,7 @@ from invoicing.services.invoices import invoice_from_order, invoice_post
 from salesmkt.core import documents
 from salesmkt.core.documents import document_request, render
 from salesmkt.core.models import Document
+from tests import factories as f
 from tests.benchmarks.bench_invoicing import SHIP_DATE, customers, delivered_order, setup
 
 pytestmark = [pytest.mark.benchmark, pytest.mark.django_db]
@@ -106,13 +111,51 @@ def test_factur_x_attachment_of_a_10_line_invoice(benchmark, invoice):
     )
 
 
-@pytest.fixture(params=[10, 1000], ids=lambda n: f"{n} lines")
-def posted(request, setup):
-    (customer,) = customers(1, setup)
-    order = delivered_order(customer, setup, request.param)
-    return invoice_post(
-        invoice=invoice_from_order(order=order, actor=None), actor=None, invoice_date=SHIP_DATE
+def _posting_setup() -> SimpleNamespace:
+    """`setup` of the invoicing benchmarks for a module-scoped fixture (items of their own)."""
+    revenue = f.LedgerAccountFactory(number="3000", name="Sales", account_type="revenue")
+    vat = f.LedgerAccountFactory(number="2700", name="Output VAT", account_type="liability")
+    profile = f.PostingProfileFactory()
+    profile.revenue_account = revenue
+    profile.save()
+    tax = f.SalesTaxCodeFactory()
+    tax.tax_account = vat
+    tax.save()
+    unit = f.UnitFactory()
+    items = Item.objects.bulk_create(
+        Item(
+            item_number=f"G{n:05d}",
+            name=f"Item {n}",
+            unit=unit,
+            sales_tax_code=tax,
+            base_sales_price=Decimal("25"),
+        )
+        for n in range(1000)
     )
+    return SimpleNamespace(profile=profile, warehouse=f.WarehouseFactory(), items=items)
+
+
+@pytest.fixture(scope="module", params=[10, 1000], ids=lambda n: f"{n} lines")
+def posted(request, django_db_setup, django_db_blocker):
+    """One posted invoice per size for the three gates, made once in a transaction of its own
+    that each test's transaction nests in, rolled back after the last gate."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+        try:
+            setup = _posting_setup()
+            (customer,) = customers(1, setup)
+            order = delivered_order(customer, setup, request.param)
+            invoice = invoice_post(
+                invoice=invoice_from_order(order=order, actor=None),
+                actor=None,
+                invoice_date=SHIP_DATE,
+            )
+            connection.check_constraints()  # once here, not again at each test's end
+            yield invoice
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
 
 
 @pytest.mark.parametrize("gate", ["ubl only (baseline)", "cen", "cen+peppol"])

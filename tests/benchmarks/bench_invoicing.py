@@ -16,8 +16,9 @@ from django.conf import settings
 
 from crm.models import Customer, Party, PartyAddress
 from inventory.models import Item
+from invoicing.einvoice import validation
 from invoicing.models import Invoice, InvoiceRunCustomer
-from invoicing.services import runs
+from invoicing.services import invoices, runs
 from invoicing.services.invoices import invoice_from_order, invoice_post
 from orders.services.delivery import packing_slip_post
 from orders.services.orders import sales_order_create
@@ -57,13 +58,15 @@ def setup():
     return SimpleNamespace(profile=profile, warehouse=f.WarehouseFactory(), items=items)
 
 
-def delivered_order(customer, setup, lines):
+def delivered_order(customer, setup, lines, repeat=1):
+    """An order of `lines` items (each `repeat` times), delivered whole on one packing slip."""
     order = sales_order_create(
         data={
             "customer": customer,
             "requested_ship_date": SHIP_DATE,
             "lines": [
                 {"item": item, "warehouse": setup.warehouse, "quantity": Decimal("3")}
+                for _ in range(repeat)
                 for item in setup.items[:lines]
             ],
         },
@@ -111,7 +114,14 @@ def customers(count, setup):
     )
 
 
-def test_post_one_invoice_of_1000_lines(benchmark, setup):
+@pytest.fixture
+def rules_loaded():
+    """The e-invoice rules compiled, as a worker has them after its start: posting is measured,
+    not the one-off compilation of the rules its gate checks with."""
+    validation.warm_up("ubl", peppol=False)
+
+
+def test_post_one_invoice_of_1000_lines(benchmark, setup, rules_loaded):
     (customer,) = customers(1, setup)
 
     def make():
@@ -127,6 +137,48 @@ def test_post_one_invoice_of_1000_lines(benchmark, setup):
     seconds = benchmark.stats.stats.median
     benchmark.extra_info["lines_per_second"] = round(1000 / seconds)
     print(f"\npost 1,000 lines: {seconds:.2f} s = {1000 / seconds:.0f} lines/s")
+
+
+def test_post_one_invoice_of_1000_lines_without_its_e_invoice_gate(benchmark, setup):
+    """The same posting with its e-invoice gate (the official rules, run on the UBL) left out:
+    what posting itself costs. The gate alone is measured in `bench_einvoice.py`
+    (`test_posting_gate`); with it this is `test_post_one_invoice_of_1000_lines`."""
+    (customer,) = customers(1, setup)
+
+    def make():
+        order = delivered_order(customer, setup, 1000)
+        return (invoice_from_order(order=order, actor=None),), {}
+
+    def post(invoice):
+        return invoice_post(invoice=invoice, actor=None, invoice_date=SHIP_DATE)
+
+    with mock.patch.object(invoices, "refuse_invalid") as gate:
+        invoice = benchmark.pedantic(post, setup=make, rounds=3, iterations=1)
+
+    assert gate.call_count == 3
+    assert invoice.status == Invoice.Status.POSTED and invoice.lines.count() == 1000
+    seconds = benchmark.stats.stats.median
+    print(f"\npost 1,000 lines without the gate: {seconds:.2f} s = {1000 / seconds:.0f} lines/s")
+
+
+def test_post_one_invoice_of_5000_lines(benchmark, setup, rules_loaded):
+    """A 5,000-line order (its items repeated five times over), delivered whole and invoiced:
+    posting the invoice, the order's remainders and movements included."""
+    (customer,) = customers(1, setup)
+    order = delivered_order(customer, setup, 1000, repeat=5)
+    invoice = invoice_from_order(order=order, actor=None)
+
+    posted = benchmark.pedantic(
+        invoice_post,
+        kwargs={"invoice": invoice, "actor": None, "invoice_date": SHIP_DATE},
+        rounds=1,
+        iterations=1,
+    )
+
+    assert posted.status == Invoice.Status.POSTED and posted.lines.count() == 5000
+    seconds = benchmark.stats.stats.median
+    benchmark.extra_info["lines_per_second"] = round(5000 / seconds)
+    print(f"\npost 5,000 lines: {seconds:.2f} s = {5000 / seconds:.0f} lines/s")
 
 
 @pytest.mark.django_db(transaction=True)

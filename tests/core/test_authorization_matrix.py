@@ -191,9 +191,14 @@ def ui_clients(db):
 
 
 def path_values(resource: str) -> dict[str, int]:
-    values = {"customer": f.CustomerFactory().pk, "item": f.ItemFactory().pk}
+    values = {"customer": f.CustomerFactory().pk, "item": f.ItemFactory().pk, "line_id": 0}
     if resource in LIST_ENDPOINTS:
-        values["id"] = LIST_ENDPOINTS[resource]().pk
+        record = LIST_ENDPOINTS[resource]()
+        values["id"] = record.pk
+        # A document's line endpoints (lines/{line_id}/) are asked about its first line.
+        lines = getattr(record, "lines", None)
+        line = lines.order_by("pk").first() if lines is not None else None
+        values["line_id"] = line.pk if line is not None else 0
     return values
 
 

@@ -4,9 +4,10 @@ A request with a key runs in one transaction (`IdempotentMixin.dispatch`) that f
 key's record, then does the work, then stores the answer on the record: the key is completed in
 the transaction that did the work, or not at all. A process that dies mid-request loses its
 transaction and with it the claim, so the retry does the work (once). A retry that arrives while
-the first request still runs waits on the first one's uncommitted record (the unique index) for
-up to `IDEMPOTENCY_WAIT`, then replays the first answer, or answers 409 when the first is still
-running. A claim found committed unfinished is a lease (`lease_until`): a retry takes it over once
+the first request still runs waits for the first one (on PostgreSQL for its advisory lock on the
+key, elsewhere for its uncommitted record in the unique index) for up to `IDEMPOTENCY_WAIT`, then
+replays the first answer, or answers 409 when the first is still running. A new key costs two
+statements on PostgreSQL, and storing its answer one more. A claim found committed unfinished is a lease (`lease_until`): a retry takes it over once
 it ran out. PostgreSQL ends a request transaction left idle for `IDEMPOTENCY_LEASE` (a frozen
 process), which gives its key up too.
 """
@@ -97,35 +98,125 @@ def claim(request, key: str) -> IdempotencyRecord:
         raise RuntimeError("an Idempotency-Key is claimed inside the request's transaction")
     print_ = fingerprint(request)
     now = timezone.now()
-    _bound_idle_transaction()
-    IdempotencyRecord.objects.filter(
-        user=request.user, key=key, created_at__lt=now - settings.IDEMPOTENCY_KEY_TTL
-    ).delete()
-    record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
-    if record is None:
-        try:
-            with _waiting_at_most(settings.IDEMPOTENCY_WAIT), transaction.atomic():
-                # A concurrent request with this key holds its uncommitted record: this waits
-                # until that one commits (IntegrityError: replay it) or is rolled back (ours).
-                return IdempotencyRecord.objects.create(
-                    user=request.user,
-                    key=key,
-                    method=request.method,
-                    path=request.path[:500],
-                    fingerprint=print_,
-                    lease_until=now + settings.IDEMPOTENCY_LEASE,
-                )
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(user=request.user, key=key)
-        except OperationalError as exc:
-            if _gave_up_waiting(exc):
-                raise IdempotencyKeyInProgress() from exc
-            raise
+    claim_on = _claim_postgresql if connection.vendor == "postgresql" else _claim_portable
+    record = claim_on(request, key, print_, now)
+    if getattr(record, "_claimed", False):
+        return record
     if record.fingerprint != print_:
         raise IdempotencyKeyReused()
     if record.state == IdempotencyRecord.State.COMPLETED:
         raise Replay(record)
     return _take_over(record)
+
+
+def _new_record(request, key: str, print_: str, now) -> IdempotencyRecord:
+    return IdempotencyRecord(
+        user=request.user,
+        key=key,
+        method=request.method,
+        path=request.path[:500],
+        fingerprint=print_,
+        created_at=now,
+        lease_until=now + settings.IDEMPOTENCY_LEASE,
+    )
+
+
+# A request with a key holds a transaction-level advisory lock on (user, key) until its
+# transaction ends: a retry that finds it taken waits for the first request to end (at most
+# IDEMPOTENCY_WAIT), then meets its committed record, or none if it was rolled back.
+_KEY_LOCK = "(%s::bigint << 32) | (hashtext(%s)::bigint & 4294967295)"
+_CLAIM = """
+INSERT INTO core_idempotencyrecord
+    (user_id, key, method, path, fingerprint, state, created_at, lease_until)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (user_id, key) DO NOTHING
+RETURNING id
+"""
+
+
+def _claim_postgresql(request, key: str, print_: str, now) -> IdempotencyRecord:
+    """The claim in two statements when the key is new (the usual case): the lock on the key
+    (with the idle-transaction bound), then the record's insert; a key met before is read."""
+    lock_key = [request.user.pk, key]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('idle_in_transaction_session_timeout', %s, true), "
+            f"pg_try_advisory_xact_lock({_KEY_LOCK})",
+            [_milliseconds(settings.IDEMPOTENCY_LEASE), *lock_key],
+        )
+        locked = cursor.fetchone()[1]
+    if not locked:  # a request with this key is running: wait for it to end
+        try:
+            with (
+                _waiting_at_most(settings.IDEMPOTENCY_WAIT),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(f"SELECT pg_advisory_xact_lock({_KEY_LOCK})", lock_key)
+        except OperationalError as exc:
+            if _gave_up_waiting(exc):
+                raise IdempotencyKeyInProgress() from exc
+            raise
+    for _attempt in range(2):
+        record = _new_record(request, key, print_, now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _CLAIM,
+                [
+                    request.user.pk,
+                    key,
+                    record.method,
+                    record.path,
+                    print_,
+                    IdempotencyRecord.State.IN_PROGRESS,
+                    now,
+                    record.lease_until,
+                ],
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            record.pk = row[0]
+            record._state.adding = False
+            record._state.db = connection.alias
+            record._claimed = True
+            return record
+        record = IdempotencyRecord.objects.get(user=request.user, key=key)
+        if record.created_at >= now - settings.IDEMPOTENCY_KEY_TTL:
+            return record
+        record.delete()  # forgotten after its time: the key is new again
+    raise AssertionError("unreachable")
+
+
+def _claim_portable(request, key: str, print_: str, now) -> IdempotencyRecord:
+    """The claim on any database: the unique index makes a concurrent request with this key
+    wait for the first one's uncommitted record."""
+    _bound_idle_transaction()
+    IdempotencyRecord.objects.filter(
+        user=request.user, key=key, created_at__lt=now - settings.IDEMPOTENCY_KEY_TTL
+    ).delete()
+    record = IdempotencyRecord.objects.filter(user=request.user, key=key).first()
+    if record is not None:
+        return record
+    try:
+        with _waiting_at_most(settings.IDEMPOTENCY_WAIT), transaction.atomic():
+            # A concurrent request with this key holds its uncommitted record: this waits
+            # until that one commits (IntegrityError: replay it) or is rolled back (ours).
+            record = IdempotencyRecord.objects.create(
+                user=request.user,
+                key=key,
+                method=request.method,
+                path=request.path[:500],
+                fingerprint=print_,
+                lease_until=now + settings.IDEMPOTENCY_LEASE,
+            )
+            record._claimed = True
+            return record
+    except IntegrityError:
+        return IdempotencyRecord.objects.get(user=request.user, key=key)
+    except OperationalError as exc:
+        if _gave_up_waiting(exc):
+            raise IdempotencyKeyInProgress() from exc
+        raise
 
 
 def _take_over(record: IdempotencyRecord) -> IdempotencyRecord:

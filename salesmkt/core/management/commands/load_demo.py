@@ -40,9 +40,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         User = get_user_model()
         # Demo documents are rendered, but their mails stay in memory instead of reaching the
-        # (made-up) customers' addresses or flooding the console.
+        # (made-up) customers' addresses or flooding the console. They are rendered here, not
+        # on a thread that would outlive the command's settings (and be cut off at its exit).
         mail_in_memory = override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
+            EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
+            DOCUMENT_RENDER_IN_REQUEST=True,
         )
         with mail_in_memory, transaction.atomic():
             admin, created = User.objects.get_or_create(
