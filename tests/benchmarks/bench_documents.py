@@ -3,8 +3,9 @@
 alone laying out the same HTML in one piece (with the same PDF options) in the same rounds.
 
 Each render runs in a fresh process, so that its peak memory can be read: `extra_info` holds
-each side's peak RSS (`ru_maxrss`), its RSS before rendering (Django, WeasyPrint and the fonts
-loaded) and the render's own seconds. The documents are committed so that the processes see
+each side's peak RSS (the process's `VmHWM`; not `ru_maxrss`, which a process started from this
+one inherits from it), its RSS before rendering (Django, WeasyPrint and the fonts loaded) and
+the render's own seconds. The documents are committed so that the processes see
 them; their lines are bulk copies of one line made through the services (how they got there
 is not what is measured).
 """
@@ -44,29 +45,28 @@ DAY = date(2026, 12, 1)
 # Run in a fresh process: argv[1] is "salesmkt" (render the document argv[2] as the product
 # does) or "weasyprint" (lay out the HTML file argv[2] with the JSON write options argv[3]).
 RENDER = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 
-def rss_mb():
+def status_mb(field):
     with open("/proc/self/status") as status:
-        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS")) / 1024
+        return next(int(l.split()[1]) for l in status if l.startswith(field + ":")) / 1024
 
 import weasyprint
 if sys.argv[1] == "salesmkt":
     import django
     django.setup()
     from salesmkt.core import documents
-    before = rss_mb()
+    before = status_mb("VmRSS")
     started = time.perf_counter()
     documents.render(int(sys.argv[2]))
 else:
     # the fonts WeasyPrint loads on its first layout belong to the baseline's footprint too
     weasyprint.HTML(string="<p>warm</p>").write_pdf()
-    before = rss_mb()
+    before = status_mb("VmRSS")
     started = time.perf_counter()
     weasyprint.HTML(filename=sys.argv[2], base_url=os.getcwd()).write_pdf(**json.loads(sys.argv[3]))
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "rss_before_mb": before, "peak_rss_mb": peak}))
+print(json.dumps({"seconds": seconds, "rss_before_mb": before, "peak_rss_mb": status_mb("VmHWM")}))
 """
 
 

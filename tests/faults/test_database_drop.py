@@ -31,7 +31,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 # Steps inside the services at which the connection is dropped.
 INVOICE_POSTED_HALFWAY = "invoicing.services.invoices._open_item"  # after number, voucher, header
-ORDER_HEADER_WRITTEN = "orders.services.orders._write_lines"  # after the header's INSERT
+ORDER_HEADER_WRITTEN = "orders.services.orders.insert_instances"  # after the header's INSERT
 
 
 def backend_pid() -> int:
@@ -174,7 +174,7 @@ def test_an_order_whose_lines_lose_the_database_leaves_no_header_behind(api_as):
     with connection_dropped_before(ORDER_HEADER_WRITTEN) as step:
         dropped = clerk.post("/api/v1/sales-orders/", body, format="json")
 
-    assert step.call_args.args[0].pk is not None  # the header was inserted before the drop
+    assert step.call_args.args[0][0].order_id is not None  # the header was inserted first
     assert_service_unavailable(dropped)
     assert dropped.json() == {
         "code": "service_unavailable",
@@ -280,7 +280,7 @@ def test_entering_an_order_in_the_ui_without_the_database_writes_no_header(clien
     with connection_dropped_before(ORDER_HEADER_WRITTEN) as step:
         dropped = client.post(reverse("orders:sales-orders-create"), data)
 
-    assert step.call_args.args[0].pk is not None  # the header was inserted before the drop
+    assert step.call_args.args[0][0].order_id is not None  # the header was inserted first
     assert_service_unavailable(dropped)
     assert "<title>Service unavailable" in dropped.content.decode()
     assert database_state() == before
