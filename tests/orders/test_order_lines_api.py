@@ -276,6 +276,21 @@ def test_a_document_patch_with_lines_replaces_them_all_as_its_schema_says(manage
     assert "removed" in lines["description"] and "lines/" in lines["description"]
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["abc/lines/", "{order}/lines/abc/", "{order}/lines/-1/"])
+def test_a_line_path_whose_ids_are_not_numbers_answers_404_in_json(manager_api, make_order, path):
+    order = make_order()
+    send = manager_api.post if path.endswith("/lines/") else manager_api.patch
+
+    answers = [
+        send(f"/api/v1/{resource}/{path.format(order=order.pk)}", {}, format="json")
+        for resource in ("sales-orders", "quotations")
+    ]
+
+    assert [answer.status_code for answer in answers] == [404, 404]
+    assert [answer.json()["code"] for answer in answers] == ["not_found", "not_found"]
+
+
 # --- quotations ---------------------------------------------------------------------------------
 
 
