@@ -145,6 +145,8 @@ class CustomerForm(forms.ModelForm):
             "price_group",
             "posting_profile",
             "on_hold",
+            "default_warehouse",
+            "shipping_lead_time_days",
         ]
 
 

@@ -287,6 +287,9 @@ class Invoice(FSMModelMixin, models.Model):
             )
         ]
 
+    # `str()` shows the customer's name: a transition's lock reads it along (`transitions.lock`).
+    LOCK_RELATED = ("customer__party",)
+
     def __str__(self) -> str:
         return f"{self.number or _('draft')} {self.customer.party.name if self.customer_id else ''}".strip()
 

@@ -187,6 +187,9 @@ class SalesOrder(ApprovalTransitions, FSMModelMixin, models.Model):
             )
         ]
 
+    # `str()` shows the customer's name: a transition's lock reads it along (`transitions.lock`).
+    LOCK_RELATED = ("customer__party",)
+
     def __str__(self) -> str:
         return f"{self.number} {self.customer.party.name if self.customer_id else ''}".strip()
 

@@ -101,6 +101,8 @@ class CustomerSerializer(PartyRoleSerializer):
             "price_group",
             "posting_profile",
             "on_hold",
+            "default_warehouse",
+            "shipping_lead_time_days",
             "created_at",
         ]
         read_only_fields = ["account_number", "created_at"]

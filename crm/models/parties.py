@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -301,6 +301,24 @@ class Customer(PartyRole):
     )
     on_hold = models.CharField(
         _("on hold"), max_length=10, choices=OnHold.choices, default=OnHold.NO
+    )
+    # Order entry's defaults for this customer (Business Central's "Location Code" and
+    # "Shipping Time"): the warehouse of a new line, and how many days after the order date the
+    # requested ship date falls.
+    default_warehouse = models.ForeignKey(
+        "inventory.Warehouse",
+        verbose_name=_("default warehouse"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        help_text=_("The warehouse new order lines ship from unless the clerk picks another."),
+    )
+    shipping_lead_time_days = models.PositiveSmallIntegerField(
+        _("shipping lead time (days)"),
+        default=0,
+        validators=[MaxValueValidator(365)],
+        help_text=_("Days from the order date to the requested ship date of a new order."),
     )
 
     class Meta(PartyRole.Meta):

@@ -190,6 +190,8 @@ class CustomerViews(RoleViews):
         "price_group",
         "posting_profile",
         "on_hold",
+        "default_warehouse",
+        "shipping_lead_time_days",
     ]
     create_service = parties.customer_create
     update_service = parties.customer_update

@@ -225,6 +225,14 @@ def invoice_post_packing_slips(
         )
 
 
+def _locked_orders():
+    """Orders locked for posting (the caller's, for the rest of its transaction), with what
+    their audit events show (`SalesOrder.LOCK_RELATED`), unlocked."""
+    return SalesOrder.objects.select_related(*SalesOrder.LOCK_RELATED).select_for_update(
+        of=("self",)
+    )
+
+
 @dataclass
 class _Draft:
     invoice: Invoice
@@ -243,9 +251,7 @@ def _draft_from_packing_slips(
     chosen = PackingSlip.objects.filter(pk__in=[s.pk for s in packing_slips])
     orders = {
         order.pk: order
-        for order in SalesOrder.objects.select_for_update()
-        .filter(pk__in=chosen.values("order_id"))
-        .order_by("pk")
+        for order in _locked_orders().filter(pk__in=chosen.values("order_id")).order_by("pk")
     }
     slips = list(with_draft_flag(chosen.select_for_update(of=("self",))).order_by("pk"))
     if not slips:
@@ -895,10 +901,7 @@ def _lock_billed_orders(lines: list[InvoiceLine]) -> dict[int, SalesOrder]:
     order_ids = sorted({pk for line in lines if (pk := _billed_order_id(line)) is not None})
     if not order_ids:
         return {}
-    return {
-        order.pk: order
-        for order in SalesOrder.objects.select_for_update().filter(pk__in=order_ids).order_by("pk")
-    }
+    return {order.pk: order for order in _locked_orders().filter(pk__in=order_ids).order_by("pk")}
 
 
 @retry_on_conflict
@@ -1048,7 +1051,7 @@ def _post(
             )
         else:
             sales_order_lines_invoiced(
-                order=order, lines=rows, invoice_number=invoice.number, actor=actor
+                order=order, lines=rows, invoice_number=invoice.number, actor=actor, locked=True
             )
     if credit:  # a return's credit note settles the invoice its goods were sold on
         return_credit_apply(credit_note=invoice, actor=actor)

@@ -64,66 +64,107 @@ LINE_REFUSALS = (
 )
 
 
-class DocumentLineEndpoints:
-    """`lines/` (POST: add a line) and `lines/{line_id}/` (PATCH: change it, DELETE: remove it)
-    of a document: one line changes, the document's other lines are not touched. The document
-    is read without its lines. Permissions as for the document's own methods: adding and
-    changing a line needs the change permission, removing one the delete permission."""
+def line_endpoints(
+    *, line_model, serializer, document_field: str, add, change, delete, add_help, change_help
+) -> type:
+    """A mixin with a document's `lines/` (POST: add a line) and `lines/{line_id}/` (PATCH:
+    change it, DELETE: remove it): one line changes, the document's other lines are not touched.
+    The document is read without its lines. `add(<document_field>=document, data, actor)`,
+    `change(line, data, actor)` and `delete(line, actor)` are the services; `serializer` shapes
+    a line in and out. Permissions as for the document's own methods: adding and changing a
+    line needs the change permission, removing one the delete permission."""
 
-    line_model = None
-    line_serializer = None
-    line_document = ""  # the line's field naming its document
+    class LineEndpoints:
+        def _document(self):
+            document = get_object_or_404(self.queryset.model.objects.all(), pk=self.kwargs["pk"])
+            self.check_object_permissions(self.request, document)
+            return document
 
-    def line_add(self, *, document, data, actor):
-        raise NotImplementedError
+        def _line_input(self, *, partial: bool) -> dict:
+            given = serializer(
+                data=self.request.data, partial=partial, context=self.get_serializer_context()
+            )
+            given.is_valid(raise_exception=True)
+            return dict(given.validated_data)
 
-    def line_change(self, *, line, data, actor):
-        raise NotImplementedError
+        def _line_response(self, line, status_code=status.HTTP_200_OK):
+            answer = serializer(line, context=self.get_serializer_context())
+            return Response(answer.data, status=status_code)
 
-    def line_delete(self, *, line, actor):
-        raise NotImplementedError
+        @extend_schema(request=serializer, responses={201: serializer}, description=add_help)
+        @action(detail=True, methods=["post"], url_path="lines")
+        def add_line(self, request, pk=None):
+            document = self._document()
+            data = self._line_input(partial=False)
+            line = add(**{document_field: document}, data=data, actor=request.user)
+            return self._line_response(line, status.HTTP_201_CREATED)
 
-    def _document(self):
-        document = get_object_or_404(self.queryset.model.objects.all(), pk=self.kwargs["pk"])
-        self.check_object_permissions(self.request, document)
-        return document
-
-    def _line(self, document, line_id):
-        return get_object_or_404(
-            self.line_model.objects.select_related("item"),
-            pk=line_id,
-            **{self.line_document: document},
+        @extend_schema(
+            methods=["PATCH"],
+            parameters=[LINE_ID],
+            request=serializer,
+            responses={200: serializer},
+            description=change_help,
         )
-
-    def _line_input(self, *, partial: bool) -> dict:
-        serializer = self.line_serializer(
-            data=self.request.data, partial=partial, context=self.get_serializer_context()
+        @extend_schema(
+            methods=["DELETE"],
+            parameters=[LINE_ID],
+            request=None,
+            responses={204: None},
+            description=change_help,
         )
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        @action(detail=True, methods=["patch", "delete"], url_path=r"lines/(?P<line_id>[0-9]+)")
+        def change_line(self, request, pk=None, line_id=None):
+            line = get_object_or_404(
+                line_model.objects.select_related("item"),
+                pk=line_id,
+                **{document_field: self._document()},
+            )
+            if request.method == "DELETE":
+                delete(line=line, actor=request.user)
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            data = self._line_input(partial=True)
+            return self._line_response(change(line=line, data=data, actor=request.user))
 
-    def _line_response(self, line, status_code=status.HTTP_200_OK):
-        return Response(
-            self.line_serializer(line, context=self.get_serializer_context()).data,
-            status=status_code,
-        )
-
-    def add_line(self, request, pk=None):
-        document = self._document()
-        data = self._line_input(partial=False)
-        line = self.line_add(document=document, data=data, actor=request.user)
-        return self._line_response(line, status.HTTP_201_CREATED)
-
-    def change_line(self, request, pk=None, line_id=None):
-        line = self._line(self._document(), line_id)
-        if request.method == "DELETE":
-            self.line_delete(line=line, actor=request.user)
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        data = self._line_input(partial=True)
-        return self._line_response(self.line_change(line=line, data=data, actor=request.user))
+    return LineEndpoints
 
 
-class SalesOrderViewSet(DocumentLineEndpoints, ApprovalActionsMixin, ServiceModelViewSet):
+SALES_ORDER_LINES = line_endpoints(
+    line_model=SalesOrderLine,
+    serializer=serializers.SalesOrderLineInputSerializer,
+    document_field="order",
+    add=orders.sales_order_line_add,
+    change=orders.sales_order_line_change,
+    delete=orders.sales_order_line_delete,
+    add_help=(
+        "Add one line to an open order, priced by the price lookup; the other lines are not "
+        "touched. Answers the line."
+    ),
+    change_help=(
+        "PATCH: change one line of an open order (what is given; repriced when its item or "
+        "quantity changes); DELETE: remove it. Only that line and its inventory movements are "
+        "written."
+    ),
+)
+QUOTATION_LINES = line_endpoints(
+    line_model=SalesQuotationLine,
+    serializer=serializers.SalesQuotationLineInputSerializer,
+    document_field="quotation",
+    add=quotations.quotation_line_add,
+    change=quotations.quotation_line_change,
+    delete=quotations.quotation_line_delete,
+    add_help=(
+        "Add one line to a created or sent quotation (a revision); the other lines are not "
+        "touched. Answers the line."
+    ),
+    change_help=(
+        "PATCH: change one line of a created or sent quotation (priced again); DELETE: remove "
+        "it. Each is a revision; only that line is written."
+    ),
+)
+
+
+class SalesOrderViewSet(SALES_ORDER_LINES, ApprovalActionsMixin, ServiceModelViewSet):
     """Sales orders of the five types, lines nested. State changes are POST actions."""
 
     queryset = SalesOrder.objects.select_related("customer__party").prefetch_related(
@@ -144,9 +185,6 @@ class SalesOrderViewSet(DocumentLineEndpoints, ApprovalActionsMixin, ServiceMode
         "change_line": LINE_REFUSALS,
     }
     serializer_class = serializers.SalesOrderSerializer
-    line_model = SalesOrderLine
-    line_serializer = serializers.SalesOrderLineInputSerializer
-    line_document = "order"
     filterset_fields = {
         "order_type": ["exact"],
         "status": ["exact"],
@@ -184,39 +222,6 @@ class SalesOrderViewSet(DocumentLineEndpoints, ApprovalActionsMixin, ServiceMode
         # The answer shows the lines as entered (a new order has no packing slips yet).
         orders.cache_lines(order, order.entered_lines)
         order._prefetched_objects_cache["packing_slips"] = order.packing_slips.none()
-
-    def line_add(self, *, document, data, actor):
-        return orders.sales_order_line_add(order=document, data=data, actor=actor)
-
-    def line_change(self, *, line, data, actor):
-        return orders.sales_order_line_change(line=line, data=data, actor=actor)
-
-    def line_delete(self, *, line, actor):
-        orders.sales_order_line_delete(line=line, actor=actor)
-
-    @extend_schema(
-        request=serializers.SalesOrderLineInputSerializer,
-        responses={201: serializers.SalesOrderLineInputSerializer},
-    )
-    @action(detail=True, methods=["post"], url_path="lines")
-    def add_line(self, request, pk=None):
-        """Add one line to an open order, priced by the price lookup; the other lines are not
-        touched. Answers the line."""
-        return super().add_line(request, pk)
-
-    @extend_schema(
-        methods=["PATCH"],
-        parameters=[LINE_ID],
-        request=serializers.SalesOrderLineInputSerializer,
-        responses={200: serializers.SalesOrderLineInputSerializer},
-    )
-    @extend_schema(methods=["DELETE"], parameters=[LINE_ID], request=None, responses={204: None})
-    @action(detail=True, methods=["patch", "delete"], url_path=r"lines/(?P<line_id>[0-9]+)")
-    def change_line(self, request, pk=None, line_id=None):
-        """PATCH: change one line of an open order (what is given; repriced when its item or
-        quantity changes); DELETE: remove it. Only that line and its inventory movements are
-        written."""
-        return super().change_line(request, pk, line_id)
 
     @extend_schema(responses={200: serializers.LineSuggestionSerializer(many=True)})
     @action(detail=True, methods=["get"], pagination_class=None)
@@ -419,16 +424,13 @@ class PackingSlipViewSet(
         )
 
 
-class SalesQuotationViewSet(DocumentLineEndpoints, ApprovalActionsMixin, ServiceModelViewSet):
+class SalesQuotationViewSet(QUOTATION_LINES, ApprovalActionsMixin, ServiceModelViewSet):
     """Quotations for customers and prospects; confirming one makes the sales order."""
 
     queryset = SalesQuotation.objects.select_related("party").prefetch_related(
         Prefetch("lines", queryset=SalesQuotationLine.objects.order_by("line_number"))
     )
     serializer_class = serializers.SalesQuotationSerializer
-    line_model = SalesQuotationLine
-    line_serializer = serializers.SalesQuotationLineInputSerializer
-    line_document = "quotation"
     refusal_codes = {"add_line": ("quotation_closed",), "change_line": ("quotation_closed",)}
     filterset_fields = {
         "status": ["exact"],
@@ -450,38 +452,6 @@ class SalesQuotationViewSet(DocumentLineEndpoints, ApprovalActionsMixin, Service
     def perform_create(self, serializer):
         super().perform_create(serializer)
         orders.cache_lines(serializer.instance, serializer.instance.entered_lines)
-
-    def line_add(self, *, document, data, actor):
-        return quotations.quotation_line_add(quotation=document, data=data, actor=actor)
-
-    def line_change(self, *, line, data, actor):
-        return quotations.quotation_line_change(line=line, data=data, actor=actor)
-
-    def line_delete(self, *, line, actor):
-        quotations.quotation_line_delete(line=line, actor=actor)
-
-    @extend_schema(
-        request=serializers.SalesQuotationLineInputSerializer,
-        responses={201: serializers.SalesQuotationLineInputSerializer},
-    )
-    @action(detail=True, methods=["post"], url_path="lines")
-    def add_line(self, request, pk=None):
-        """Add one line to a created or sent quotation (a revision); the other lines are not
-        touched. Answers the line."""
-        return super().add_line(request, pk)
-
-    @extend_schema(
-        methods=["PATCH"],
-        parameters=[LINE_ID],
-        request=serializers.SalesQuotationLineInputSerializer,
-        responses={200: serializers.SalesQuotationLineInputSerializer},
-    )
-    @extend_schema(methods=["DELETE"], parameters=[LINE_ID], request=None, responses={204: None})
-    @action(detail=True, methods=["patch", "delete"], url_path=r"lines/(?P<line_id>[0-9]+)")
-    def change_line(self, request, pk=None, line_id=None):
-        """PATCH: change one line of a created or sent quotation (priced again); DELETE: remove
-        it. Each is a revision; only that line is written."""
-        return super().change_line(request, pk, line_id)
 
     @extend_schema(request=None, responses={200: serializers.SalesQuotationSerializer})
     @action(detail=True, methods=["post"])

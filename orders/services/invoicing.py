@@ -202,13 +202,20 @@ def _write_invoiced(lines: Iterable[SalesOrderLine]) -> None:
 
 
 def sales_order_lines_invoiced(
-    *, order: SalesOrder, lines: list[dict[str, Any]], invoice_number: str, actor
+    *,
+    order: SalesOrder,
+    lines: list[dict[str, Any]],
+    invoice_number: str,
+    actor,
+    locked: bool = False,
 ) -> SalesOrder:
     """Lower the invoice remainders of `lines` ({order_line, quantity}). The order is invoiced
     when no line has an invoice or deliver remainder; a subscription then renews: it returns to
-    open and the next period's deliveries become due."""
+    open and the next period's deliveries become due. `locked`: the caller locked `order` in
+    this transaction already (posting locks its orders first)."""
     with transaction.atomic():
-        order = lock(order)
+        if not locked:
+            order = lock(order)
         if order.is_journal or order.status == SalesOrder.Status.CANCELED:
             raise ConflictError(
                 _("A journal or canceled order cannot be invoiced."), code="order_not_invoiceable"
@@ -265,21 +272,15 @@ def sales_order_lines_invoiced(
             )
         order.document_status = SalesOrder.DocumentStatus.INVOICE
         order.save(update_fields=["document_status"])
-        record_event(
-            actor=actor,
-            obj=order,
-            action="invoiced",
-            data={"invoice": invoice_number, "amount": amount},
-        )
-        if all(
+        event = {"invoice": invoice_number, "amount": amount}
+        if not all(
             not line.invoice_remainder and not line.deliver_remainder
             for line in order_lines.values()
         ):
+            record_event(actor=actor, obj=order, action="invoiced", data=event)
+        else:  # one event: the order became invoiced, by this invoice
             order = run_transition(
-                instance=order,
-                transition="invoice",
-                actor=actor,
-                event_data={"invoice": invoice_number},
+                instance=order, transition="invoice", actor=actor, event_data=event, locked=True
             )
             if order.order_type == SalesOrder.OrderType.SUBSCRIPTION:
                 order = _renew(order, order_lines.values(), invoice_number, amount, actor)

@@ -34,10 +34,9 @@ from crm.models import Customer
 from inventory.models import InventoryTransaction
 from inventory.services import stock
 from salesmkt.core.audit import record_event, snapshot
-from salesmkt.core.bulk import update_from_values
+from salesmkt.core.bulk import insert_instances, update_from_values
 from salesmkt.core.documents import document_request
 from salesmkt.core.errors import ConflictError, DomainError
-from salesmkt.core.inserts import insert_instances
 from salesmkt.core.money import (
     QUANTITY_PLACES,
     TOO_LARGE,
@@ -47,7 +46,7 @@ from salesmkt.core.money import (
     round_money,
     to_decimal,
 )
-from salesmkt.core.numbering import next_number
+from salesmkt.core.numbering import assign_number, next_number
 from salesmkt.core.services import save_changes
 from salesmkt.core.transitions import lock, retry_on_conflict, run_transition
 
@@ -611,13 +610,10 @@ def _clean_new_header(order: SalesOrder) -> None:
 
 
 def _take_numbers(order: SalesOrder) -> None:
-    """The order's number (and a return's RMA number), taken last: one UPDATE."""
-    order.number = next_number("sales-order")
-    fields = ["number"]
+    """The order's number (and a return's RMA number), taken last: one statement each."""
+    assign_number(order, "number", "sales-order")
     if order.is_return:
-        order.rma_number = next_number("rma")
-        fields.append("rma_number")
-    order.save(update_fields=fields)
+        assign_number(order, "rma_number", "rma")
 
 
 @retry_on_conflict

@@ -18,11 +18,10 @@ from django.utils.translation import gettext as _
 from crm.models import Customer, Party, Prospect
 from crm.services.relationships import default_customer_template, party_convert_to_customer
 from salesmkt.core.audit import record_event, snapshot
-from salesmkt.core.bulk import update_from_values
+from salesmkt.core.bulk import insert_instances, update_from_values
 from salesmkt.core.documents import document_request
-from salesmkt.core.inserts import insert_instances
 from salesmkt.core.money import QUANTITY_PLACES, quantize, refuse_too_large
-from salesmkt.core.numbering import next_number
+from salesmkt.core.numbering import assign_number
 from salesmkt.core.services import save_changes
 from salesmkt.core.transitions import run_transition
 
@@ -202,8 +201,7 @@ def quotation_create(*, data: dict[str, Any], actor) -> SalesQuotation:
         for line in lines:
             line.quotation_id = quotation.pk  # the quotation is the lines' cached one already
         insert_instances(lines)
-        quotation.number = next_number("quotation")
-        quotation.save(update_fields=["number"])
+        assign_number(quotation, "number", "quotation")
         approval.evaluate(quotation, customer=customer, actor=actor, total=line_total(lines))
         record_event(actor=actor, obj=quotation, action="created")
         quotation.entered_lines = lines  # for the caller's answer (`cache_lines`): no query

@@ -30,9 +30,11 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.dispatch import receiver
 from django.http import HttpResponseRedirect
 from django.utils import timezone
@@ -167,6 +169,32 @@ class SignInLimitBackend(ModelBackend):
                     setattr(request, LOCKOUT_ATTRIBUTE, locked)
                 raise PermissionDenied(locked.message)
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """The user's own and their groups' permissions in one query (Django's backend reads
+        them in two), cached on the user for the request as Django caches them."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            permissions = Permission.objects.all()
+            if not user_obj.is_superuser:
+                user_model = type(user_obj)
+                own = user_model.user_permissions.through.objects.filter(user_id=user_obj.pk)
+                groups = user_model.groups.through.objects.filter(user_id=user_obj.pk)
+                of_groups = Group.permissions.through.objects.filter(
+                    group_id__in=groups.values("group_id")
+                )
+                permissions = permissions.filter(
+                    Q(pk__in=own.values("permission_id"))
+                    | Q(pk__in=of_groups.values("permission_id"))
+                )
+            user_obj._perm_cache = {
+                f"{app_label}.{codename}"
+                for app_label, codename in permissions.values_list(
+                    "content_type__app_label", "codename"
+                )
+            }
+        return user_obj._perm_cache
 
 
 @receiver(user_login_failed, dispatch_uid="salesmkt-sign-in-failure")

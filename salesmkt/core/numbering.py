@@ -13,7 +13,8 @@ Two kinds of series (`NumberSeries.gapless`):
   a rolled-back entry leaves a gap. The admin moves it forward with `setval`. Elsewhere (SQLite,
   the embedded default) these series use the locked counter too.
 
-Either way a number costs one statement in the usual case.
+Either way a number costs one statement in the usual case, and `assign_number` writes it to
+its document in that same statement.
 """
 
 from __future__ import annotations
@@ -166,6 +167,64 @@ def next_number(series: str) -> str:
         taken = _take_postgresql(series)
     prefix, padding, value = taken
     return format_number(prefix, padding, value)
+
+
+# The same take, written to the document's row in the same statement (the number formatted as
+# `format_number` does: padded with zeros, never cut). No row updated: the series or its
+# sequence does not exist yet.
+_ASSIGN = """
+WITH series AS (
+    SELECT id, gapless FROM core_numberseries WHERE code = %s
+), counter AS (
+    UPDATE core_numberseries AS counter_row SET next_value = counter_row.next_value + 1
+    FROM series WHERE counter_row.id = series.id AND series.gapless
+    RETURNING counter_row.prefix, counter_row.padding, counter_row.next_value - 1 AS value
+), taken AS (
+    SELECT prefix, padding, value FROM counter
+    UNION ALL
+    SELECT ns.prefix, ns.padding,
+        CASE WHEN to_regclass('number_series_' || ns.id) IS NOT NULL
+        THEN nextval(('number_series_' || ns.id)::regclass) END
+    FROM core_numberseries AS ns JOIN series ON series.id = ns.id
+    WHERE NOT series.gapless
+)
+UPDATE {table} AS document SET {column} = taken.prefix || CASE
+    WHEN length(taken.value::text) >= taken.padding THEN taken.value::text
+    ELSE lpad(taken.value::text, taken.padding, '0') END
+FROM taken WHERE document.{pk} = %s AND taken.value IS NOT NULL
+RETURNING document.{column}
+"""
+
+
+def assign_number(instance, field: str, series: str) -> str:
+    """Take the next number of `series` and write it to `field` of the stored `instance`: one
+    statement on PostgreSQL (the take and the document's UPDATE together), else `next_number`
+    and a save. Inside the transaction that uses the number, as late in it as the work allows.
+    Returns the number, also set on `instance`."""
+    if connection.vendor != "postgresql":
+        setattr(instance, field, next_number(series))
+        instance.save(update_fields=[field])
+        return getattr(instance, field)
+    if not connection.in_atomic_block:
+        raise RuntimeError("assign_number must be called inside the transaction that uses it")
+    meta = instance._meta
+    quote = connection.ops.quote_name
+    sql = _ASSIGN.format(
+        table=quote(meta.db_table),
+        column=quote(meta.get_field(field).column),
+        pk=quote(meta.pk.column),
+    )
+    for _attempt in range(2):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [series, instance.pk])
+            row = cursor.fetchone()
+        if row is not None:
+            setattr(instance, field, row[0])
+            return row[0]
+        # first use: the series or its sequence is made now
+        _ensure_series(series)
+        _create_missing_sequence(NumberSeries.objects.get(code=series))
+    raise RuntimeError(f"no number could be taken from series {series!r}")
 
 
 def _create_missing_sequence(series: NumberSeries) -> None:

@@ -66,8 +66,17 @@ def retry_on_conflict(service: Callable[P, R]) -> Callable[P, R]:
 
 
 def lock(instance: M) -> M:
-    """Re-read `instance` with its row locked for the rest of the transaction."""
-    return type(instance)._default_manager.select_for_update().get(pk=instance.pk)
+    """Re-read `instance` with its row locked for the rest of the transaction, with the related
+    records its model names in `LOCK_RELATED` (what its `str()` shows in the audit event) read
+    in the same statement, without locking them."""
+    model = type(instance)
+    related = getattr(model, "LOCK_RELATED", ())
+    rows = model._default_manager.all()
+    if related:
+        rows = rows.select_related(*related).select_for_update(of=("self",))
+    else:
+        rows = rows.select_for_update()
+    return rows.get(pk=instance.pk)
 
 
 def run_transition(
@@ -78,8 +87,10 @@ def run_transition(
     params: dict[str, Any] | None = None,
     status_field: str = "status",
     event_data: dict[str, Any] | None = None,
+    locked: bool = False,
 ) -> M:
-    """Run `transition` on a freshly locked copy of `instance` and return that copy.
+    """Run `transition` on a freshly locked copy of `instance` and return that copy; with
+    `locked`, on `instance` itself, which the caller locked in this transaction (`lock`).
 
     Refused with 409 `transition_not_allowed` when the current status does not allow it, and
     with the declared refusal (`salesmkt.core.actions`) when the transition is a declared
@@ -87,7 +98,7 @@ def run_transition(
     """
     if not connection.in_atomic_block:
         raise RuntimeError("run_transition must be called inside the service's transaction")
-    locked = lock(instance)
+    locked = instance if locked else lock(instance)
     method = getattr(locked, transition)
     before = getattr(locked, status_field)
     declared = actions_of(locked)

@@ -10,7 +10,9 @@ from unittest import mock
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 
+from orders.models import SalesOrder
 from orders.services.orders import sales_order_create
 from salesmkt.core import numbering
 from salesmkt.core.models import NumberSeries
@@ -211,3 +213,35 @@ def test_the_admin_shows_which_kind_each_series_is(superuser, client):
     assert "gapless counter" in page
     expected = "sequence (gaps allowed)" if connection.vendor == "postgresql" else "counter"
     assert expected in page
+
+
+@pytest.mark.django_db
+def test_a_number_written_with_its_document_is_padded_like_the_series_and_never_cut(goods):
+    customer, warehouse, item = goods
+    with transaction.atomic():
+        next_number("sales-order")  # the series exists
+    series = NumberSeries.objects.get(code="sales-order")
+    number_series_update(instance=series, data={"next_value": 9_999_999}, actor=None)
+
+    with transaction.atomic():
+        numbers = [order_of(customer, warehouse, item).number for _ in range(2)]
+
+    assert numbers == ["SO9999999", "SO10000000"]
+    assert sorted(numbers) == sorted(SalesOrder.objects.values_list("number", flat=True))
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_number_is_taken_and_written_to_its_document_in_one_statement(goods):
+    customer, warehouse, item = goods
+    with transaction.atomic():
+        order = order_of(customer, warehouse, item)
+    order.number = "SO-OLD"
+    order.save(update_fields=["number"])
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as statements:
+        number = numbering.assign_number(order, "number", "sales-order")
+
+    assert len(statements) == 1
+    assert order.number == number == "SO000002"
+    assert type(order).objects.get(pk=order.pk).number == "SO000002"

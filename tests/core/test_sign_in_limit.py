@@ -4,6 +4,7 @@ that neither a Redis outage nor a Redis restart lifts a lockout."""
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.backends import ModelBackend
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
@@ -179,3 +180,30 @@ def test_the_purge_is_on_the_beat_schedule(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
 
     assert "salesmkt.core.tasks.purge_old_sign_in_failures" in tasks
+
+
+@pytest.mark.django_db
+def test_a_users_permissions_are_their_own_and_their_groups_read_in_one_query(
+    django_assert_num_queries,
+):
+    from django.contrib.auth.models import Group, Permission
+
+    from salesmkt.core.login_throttle import SignInLimitBackend
+
+    own = Permission.objects.get(codename="view_customer")
+    of_group = Permission.objects.get(codename="add_salesorder")
+    group = Group.objects.create(name="order desk")
+    group.permissions.add(of_group)
+    user = f.UserFactory()
+    user.user_permissions.add(own)
+    user.groups.add(group)
+    backend = SignInLimitBackend()
+
+    with django_assert_num_queries(1):
+        permissions = backend.get_all_permissions(user)
+        assert backend.has_perm(user, "orders.add_salesorder")
+
+    assert permissions == {"crm.view_customer", "orders.add_salesorder"}
+    assert permissions == ModelBackend().get_all_permissions(type(user).objects.get(pk=user.pk))
+    user.is_active = False
+    assert backend.get_all_permissions(user) == set()

@@ -321,12 +321,12 @@ def test_confirming_a_quotation_into_an_order_costs_the_same_queries_for_10_and_
 # --- the API ------------------------------------------------------------------------------------
 
 
-# The API's POST of an order, whole: BEGIN; the token (1) and the user's permissions (2); the
+# The API's POST of an order, whole: BEGIN; the token (1) and the user's permissions (1); the
 # Idempotency-Key's claim (2); the customer with its address, the items, the warehouses (3);
-# the service's savepoint (2); the prices (1); the order, its lines, its number, the number on
-# the order, the movements (5); the approval rules (1); the audit event (1); the key's answer
-# (1); COMMIT.
-API_POST_QUERIES = 21
+# the service's savepoint (2); the prices (1); the order, its lines, its number taken and
+# written in one statement, the movements (4); the approval rules (1); the audit event (1); the
+# key's answer (1); COMMIT.
+API_POST_QUERIES = 19
 
 
 @pytest.mark.django_db
