@@ -215,3 +215,14 @@ def opportunity_delete_refusal(opportunity: Opportunity) -> Refusal | None:
 OPPORTUNITY.add("win", gettext_lazy("Won"), transition="win")
 OPPORTUNITY.add("lose", gettext_lazy("Lost"), transition="lose")
 OPPORTUNITY.add("cancel", gettext_lazy("Cancel"), transition="cancel")
+
+
+@OPPORTUNITY.action("move_stage", gettext_lazy("Move to stage"), codes=("opportunity_closed",))
+def opportunity_move_stage_refusal(opportunity: Opportunity) -> Refusal | None:
+    if opportunity.status != Opportunity.Status.OPEN:
+        return Refusal(
+            "opportunity_closed",
+            _("A won, lost or canceled opportunity stays where it closed: it cannot change stage."),
+            status=True,
+        )
+    return None

@@ -22,10 +22,11 @@ from .models import (
     PartyAddress,
     PriceGroup,
     Prospect,
+    SalesStage,
     SalesTaxGroup,
     Vendor,
 )
-from .services import campaigns, parties, relationships
+from .services import activities, campaigns, parties, relationships, stages
 
 
 class PartyAddressInline(admin.TabularInline):
@@ -207,17 +208,18 @@ class OpportunityAdmin(TransitionAdminMixin, ServiceAdmin):
         "number",
         "topic",
         "party",
+        "stage",
         "status",
         "estimated_revenue",
         "probability",
         "expected_close_date",
         "owner",
     ]
-    list_filter = ["status", "owner"]
+    list_filter = ["status", "stage", "owner"]
     search_fields = ["number", "topic", "party__name"]
     autocomplete_fields = ["party", "contact", "campaign"]
     readonly_fields = ["number", "lead", "status", "lost_reason", "closed_at"]
-    list_select_related = ["party", "owner"]
+    list_select_related = ["party", "owner", "stage"]
     actions = ["win", "cancel"]
     create_service = relationships.opportunity_create
     update_service = relationships.opportunity_update
@@ -244,16 +246,40 @@ class OpportunityAdmin(TransitionAdminMixin, ServiceAdmin):
         )
 
 
+@admin.register(SalesStage)
+class SalesStageAdmin(ServiceAdmin):
+    list_display = ["sequence", "code", "name", "probability", "active"]
+    list_display_links = ["code", "name"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+    ordering = ["sequence", "id"]
+    create_service = stages.sales_stage_create
+    update_service = stages.sales_stage_update
+    delete_service = stages.sales_stage_delete
+
+
 @admin.register(Activity)
 class ActivityAdmin(ServiceAdmin):
-    list_display = ["subject", "kind", "party", "due_at", "owner", "done"]
-    list_filter = ["kind", "done", "owner"]
-    search_fields = ["subject", "party__name"]
+    list_display = ["subject", "kind", "about_repr", "party", "due_at", "owner", "done"]
+    list_filter = ["kind", "done", "owner", "content_type"]
+    search_fields = ["subject", "party__name", "about_repr"]
     autocomplete_fields = ["party", "lead", "opportunity"]
-    readonly_fields = ["done_at"]
+    readonly_fields = ["about_repr", "done_at", "done_by"]
     list_select_related = ["party", "owner"]
+    actions = ["mark_done"]
     create_service = relationships.activity_create
     update_service = relationships.activity_update
+
+    @admin.action(description=_("Mark the selected activities done"))
+    def mark_done(self, request, queryset):
+        done = 0
+        for activity in queryset.filter(done=False):
+            try:
+                activities.activity_mark_done(activity=activity, actor=request.user)
+                done += 1
+            except DomainError as exc:
+                self.message_user(request, f"{activity}: {exc.message}", messages.ERROR)
+        self.message_user(request, _("%(count)d activities marked done.") % {"count": done})
 
 
 class CampaignTargetInline(admin.TabularInline):

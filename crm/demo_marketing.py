@@ -17,6 +17,7 @@ from .models import (
     Prospect,
     SalesTaxGroup,
 )
+from .services.activities import activity_add_note, activity_schedule
 from .services.campaigns import campaign_add_targets, campaign_create, campaign_launch
 from .services.relationships import (
     activity_create,
@@ -26,6 +27,7 @@ from .services.relationships import (
     opportunity_lose,
     prospect_create,
 )
+from .services.stages import opportunity_move_stage, sales_stages_set_up_defaults
 
 PROSPECTS = [
     ("Bergen Hotelldrift AS", "trade_show", "Hotels"),
@@ -74,6 +76,7 @@ def load(actor=None) -> None:
                 actor=actor,
             )
 
+    stages = {stage.code: stage for stage in sales_stages_set_up_defaults(actor=actor)}
     if Lead.objects.exists():
         return
     now = timezone.now()
@@ -90,7 +93,7 @@ def load(actor=None) -> None:
         },
         actor=actor,
     )
-    lead_qualify(
+    buffet = lead_qualify(
         lead=lead,
         actor=actor,
         opportunity_data={
@@ -132,7 +135,7 @@ def load(actor=None) -> None:
         actor=actor,
     )
     opportunity_lose(opportunity=lost, reason="Price too high", actor=actor)
-    opportunity_create(
+    christmas = opportunity_create(
         data={
             "party": Party.objects.get(name="Nordhandel Dagligvare AS"),
             "topic": "Christmas seafood season",
@@ -144,7 +147,31 @@ def load(actor=None) -> None:
         },
         actor=actor,
     )
+    if "PROPOSAL" in stages:
+        opportunity_move_stage(opportunity=buffet, stage=stages["PROPOSAL"], actor=actor)
+    if "NEGOTIATE" in stages:
+        opportunity_move_stage(opportunity=christmas, stage=stages["NEGOTIATE"], actor=actor)
     if actor is not None:
+        activity_add_note(
+            about=christmas,
+            notes="Buyer wants delivery in two drops: 1 and 15 December. Prices held until "
+            "the end of the month.",
+            actor=actor,
+        )
+        activity_schedule(
+            about=christmas,
+            kind="meeting",
+            subject="Negotiate volumes with the category manager",
+            due_at=now + timedelta(days=3),
+            actor=actor,
+        )
+        activity_schedule(
+            about=buffet,
+            kind="todo",
+            subject="Send the revised price list",
+            due_at=now - timedelta(days=1),
+            actor=actor,
+        )
         activity_create(
             data={
                 "kind": "call",
@@ -157,7 +184,7 @@ def load(actor=None) -> None:
         )
         activity_create(
             data={
-                "kind": "appointment",
+                "kind": "meeting",
                 "subject": "Visit the Rotterdam kitchen",
                 "party": rotterdam,
                 "due_at": now + timedelta(days=7),

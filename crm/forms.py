@@ -131,6 +131,18 @@ class NewPartyForm(forms.Form):
         return {"party_data": party}
 
 
+# What a customer template gives a new customer: its account settings.
+TEMPLATE_FIELDS = [
+    "customer_group",
+    "payment_terms",
+    "currency",
+    "sales_tax_group",
+    "price_group",
+    "posting_profile",
+    "credit_limit",
+]
+
+
 class CustomerForm(forms.ModelForm):
     legend = _("Customer")
 
@@ -148,6 +160,27 @@ class CustomerForm(forms.ModelForm):
             "default_warehouse",
             "shipping_lead_time_days",
         ]
+
+
+class NewCustomerForm(CustomerForm):
+    """A new customer's account settings, filled in from the customer template the clerk picks
+    (the default template at first): choosing another fills them again."""
+
+    template = forms.ModelChoiceField(
+        label=_("customer template"),
+        queryset=CustomerTemplate.objects.all(),
+        required=False,
+        help_text=_("Choosing a template fills in the account settings below."),
+    )
+
+    field_order = ["template"]
+
+    @staticmethod
+    def template_values(template: CustomerTemplate) -> dict:
+        return {
+            name: getattr(template, f"{name}_id", None) or getattr(template, name)
+            for name in TEMPLATE_FIELDS
+        }
 
 
 class VendorForm(forms.ModelForm):

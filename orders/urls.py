@@ -8,6 +8,7 @@ from .views_backorders import (
     backorders_by_item,
     backorders_by_vendor,
 )
+from .views_entry import urlpatterns as entry_urlpatterns
 
 app_name = "orders"
 
@@ -18,6 +19,7 @@ urlpatterns = [
     path("backorders/by-item/<int:item>/", backorder_item, name="backorder-item"),
     path("backorders/by-customer/", backorders_by_customer, name="backorders-by-customer"),
     path("backorders/by-vendor/", backorders_by_vendor, name="backorders-by-vendor"),
+    *entry_urlpatterns,
     *SalesOrderViews.urls(),
     *SalesQuotationViews.urls(),
     *ProjectViews.urls(),

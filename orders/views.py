@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from agreements.services.suggestions import sales_suggestions
+from salesmkt.core.badges import money, status_badge, with_lines_total
 from salesmkt.core.errors import DomainError
 from salesmkt.core.ui import (
     Column,
@@ -22,6 +23,7 @@ from salesmkt.core.ui import (
     parse_number,
 )
 
+from . import list_filters
 from .actions import SALES_ORDER, commit_refusal
 from .forms import (
     ChangeTypeForm,
@@ -32,7 +34,7 @@ from .forms import (
     SalesQuotationForm,
     quotation_line_formset,
 )
-from .models import Project, SalesOrder, SalesOrderLine, SalesQuotation
+from .models import Project, SalesOrder, SalesOrderLine, SalesQuotation, SalesQuotationLine
 from .selectors.returns import with_returned_quantity
 from .services import approval, delivery, orders, projects, quotations, returns, supply
 from .services.promising import offered_ship_date
@@ -106,12 +108,18 @@ class SalesOrderViews(RecordViews):
         Column(_("number"), "number", link=True, sort="number"),
         Column(_("customer"), "customer.party.name", link=True, sort="customer__party__name"),
         Column(_("order type"), "order_type", sort="order_type"),
-        Column(_("status"), "status", sort="status"),
+        Column(_("status"), status_badge(), sort="status"),
         Column(_("document status"), "document_status"),
         Column(_("requested ship date"), "requested_ship_date", sort="requested_ship_date"),
         Column(_("RMA number"), "rma_number"),
+        Column(_("total"), money("list_total"), align="end", sort="list_total"),
         Column(_("created at"), "created_at", sort="created_at"),
     ]
+
+    @classmethod
+    def list_queryset(cls, request, queryset):
+        return with_lines_total(queryset, SalesOrderLine, "order")
+
     search_fields = [
         "number",
         "rma_number",
@@ -120,6 +128,12 @@ class SalesOrderViews(RecordViews):
         "customer_reference",
     ]
     filter_fields = ["order_type", "status", "document_status", "customer"]
+
+    @classmethod
+    def filterset_class(cls):
+        # the work queues the role centre's cues open (`?queue=...`)
+        return list_filters.sales_order_filterset(super().filterset_class())
+
     detail_fields = [
         "number",
         "customer",
@@ -287,8 +301,11 @@ class SalesOrderViews(RecordViews):
 
     @classmethod
     def urls(cls):
+        from .views_entry import OrderEntryView, entry_urls
+
         return [
-            *super().urls(),
+            *entry_urls(cls, OrderEntryView),
+            *_without_entry_pages(cls, super().urls()),
             path(
                 f"{cls.slug}/<int:pk>/packing-slip/",
                 post_packing_slip,
@@ -315,6 +332,12 @@ class SalesOrderViews(RecordViews):
                 name="sales-orders-line-purchase",
             ),
         ]
+
+
+def _without_entry_pages(resource, urls: list) -> list:
+    """The generic pages of `resource` but its new and edit pages (the line grid serves them)."""
+    entry = {f"{resource.slug}-create", f"{resource.slug}-update"}
+    return [url for url in urls if url.name not in entry]
 
 
 def _detail(pk):
@@ -496,14 +519,26 @@ class SalesQuotationViews(RecordViews):
     columns = [
         Column(_("number"), "number", link=True, sort="number"),
         Column(_("customer or prospect"), "party.name", link=True, sort="party__name"),
-        Column(_("status"), "status", sort="status"),
+        Column(_("status"), status_badge(), sort="status"),
         Column(_("expiry date"), "expiry_date", sort="expiry_date"),
         Column(_("revision"), "revision", align="end"),
+        Column(_("total"), money("list_total"), align="end", sort="list_total"),
         Column(_("sales order"), "sales_order.number"),
         Column(_("created at"), "created_at", sort="created_at"),
     ]
+
+    @classmethod
+    def list_queryset(cls, request, queryset):
+        return with_lines_total(queryset, SalesQuotationLine, "quotation")
+
     search_fields = ["number", "party__name", "customer_reference"]
     filter_fields = ["status"]
+
+    @classmethod
+    def filterset_class(cls):
+        # the work queues the role centre's cues open (`?queue=...`)
+        return list_filters.quotation_filterset(super().filterset_class())
+
     detail_fields = [
         "number",
         "party",
@@ -588,6 +623,12 @@ class SalesQuotationViews(RecordViews):
     def detail_context(cls, request, obj):
         lines = list(obj.lines.select_related("item__unit", "warehouse").order_by("line_number"))
         return {"lines": lines, "total": sum((line.line_amount for line in lines), Decimal(0))}
+
+    @classmethod
+    def urls(cls):
+        from .views_entry import QuotationEntryView, entry_urls
+
+        return [*entry_urls(cls, QuotationEntryView), *_without_entry_pages(cls, super().urls())]
 
 
 class ProjectViews(RecordViews):

@@ -12,6 +12,7 @@ from invoicing.api import views as invoicing
 from orders.api import allocation, backorders
 from orders.api import views as orders
 from salesmkt.core.api import auth
+from salesmkt.core.api import role_centre as role_centre_api
 from salesmkt.finance.api import views as finance
 
 router = DefaultRouter()
@@ -24,6 +25,7 @@ router.register("sales-tax-groups", crm.SalesTaxGroupViewSet, basename="sales-ta
 router.register("prospects", marketing.ProspectViewSet, basename="prospect")
 router.register("leads", marketing.LeadViewSet, basename="lead")
 router.register("opportunities", marketing.OpportunityViewSet, basename="opportunity")
+router.register("sales-stages", marketing.SalesStageViewSet, basename="sales-stage")
 router.register("activities", marketing.ActivityViewSet, basename="activity")
 router.register("campaigns", marketing.CampaignViewSet, basename="campaign")
 router.register("campaign-targets", marketing.CampaignTargetViewSet, basename="campaign-target")
@@ -58,6 +60,7 @@ router.register("sales-tax-codes", finance.SalesTaxCodeViewSet, basename="sales-
 urlpatterns = [
     path("auth/token/", auth.ObtainTokenView.as_view(), name="auth-token"),
     path("company/", finance.CompanyProfileView.as_view(), name="company"),
+    path("role-centre/", role_centre_api.RoleCentreView.as_view(), name="role-centre"),
     path("price-lookup/", agreements.PriceLookupView.as_view(), name="price-lookup"),
     path("receivables/<int:customer>/", invoicing.ReceivablesView.as_view(), name="receivables"),
     path(

@@ -317,3 +317,51 @@ class CustomerTemplateFactory(factory.django.DjangoModelFactory):
     currency = factory.SubFactory(CurrencyFactory)
     sales_tax_group = factory.SubFactory(SalesTaxGroupFactory)
     posting_profile = factory.SubFactory(PostingProfileFactory)
+
+
+SALMON_AND_BRUNOST = (("Smoked salmon", 10), ("Brunost", 15))
+
+
+def stocked_order(lines=SALMON_AND_BRUNOST, *, on_hand=100):
+    """An open sales order of `lines` ((item name, quantity), ...) of new items, each with
+    `on_hand` received in one warehouse, shipping in three days."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from inventory.models import InventoryTransaction
+    from inventory.services import stock
+    from orders.services.orders import sales_order_create
+
+    warehouse = WarehouseFactory()
+    rows = []
+    for name, quantity in lines:
+        item = ItemFactory(name=name)
+        stock.record_transaction(
+            item=item,
+            warehouse=warehouse,
+            quantity=Decimal(on_hand),
+            status=InventoryTransaction.Status.PURCHASED,
+            source="test_receipt",
+            source_id=1,
+            reference="RECEIPT",
+        )
+        rows.append({"item": item, "warehouse": warehouse, "quantity": Decimal(quantity)})
+    return sales_order_create(
+        data={
+            "customer": CustomerFactory(),
+            "requested_ship_date": timezone.localdate() + timedelta(days=3),
+            "lines": rows,
+        },
+        actor=None,
+    )
+
+
+def delivered_order(lines=SALMON_AND_BRUNOST):
+    """A `stocked_order`, confirmed and delivered whole on one packing slip: (order, slip)."""
+    from orders.services.delivery import packing_slip_post
+    from orders.services.orders import sales_order_confirm
+
+    order = sales_order_confirm(order=stocked_order(lines), actor=None)
+    rows = [{"order_line": line, "quantity": line.quantity} for line in order.lines.all()]
+    return order, packing_slip_post(order=order, lines=rows, actor=None)

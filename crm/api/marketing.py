@@ -1,6 +1,7 @@
 """API of the relationship flow and campaigns: resources and their transition actions."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -21,9 +22,10 @@ from ..models import (
     Opportunity,
     Party,
     Prospect,
+    SalesStage,
 )
 from ..models.campaigns import TARGET_SOURCES
-from ..services import campaigns, merge, relationships
+from ..services import activities, campaigns, merge, relationships, stages
 from .serializers import PartyRoleSerializer, PartySerializer
 
 User = get_user_model()
@@ -76,8 +78,15 @@ class LeadSerializer(serializers.ModelSerializer):
         read_only_fields = ["number", "status", "disqualify_reason", "created_at", "closed_at"]
 
 
+class SalesStageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SalesStage
+        fields = ["id", "code", "name", "sequence", "probability", "active"]
+
+
 class OpportunitySerializer(serializers.ModelSerializer):
     party_name = serializers.CharField(source="party.name", read_only=True)
+    stage_name = serializers.CharField(source="stage.name", read_only=True, allow_null=True)
     weighted_revenue = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
     allowed_actions = AllowedActionsField(Opportunity)
 
@@ -94,6 +103,8 @@ class OpportunitySerializer(serializers.ModelSerializer):
             "topic",
             "estimated_revenue",
             "currency",
+            "stage",
+            "stage_name",
             "probability",
             "weighted_revenue",
             "expected_close_date",
@@ -109,6 +120,18 @@ class OpportunitySerializer(serializers.ModelSerializer):
 
 
 class ActivitySerializer(serializers.ModelSerializer):
+    """A note or a scheduled activity. The record it is about is named by `content_type`
+    ("app_label.model", e.g. "crm.customer", "orders.salesorder") and `object_id`, or by
+    `opportunity`, `lead` or `party`; the party is filled from the record."""
+
+    content_type = serializers.PrimaryKeyRelatedField(
+        queryset=ContentType.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The record type's id; see `record_type` for its name.",
+    )
+    record_type = serializers.SerializerMethodField()
+
     class Meta:
         model = Activity
         fields = [
@@ -116,6 +139,10 @@ class ActivitySerializer(serializers.ModelSerializer):
             "kind",
             "subject",
             "notes",
+            "content_type",
+            "record_type",
+            "object_id",
+            "about_repr",
             "party",
             "lead",
             "opportunity",
@@ -123,10 +150,27 @@ class ActivitySerializer(serializers.ModelSerializer):
             "owner",
             "done",
             "done_at",
+            "done_by",
             "created_at",
         ]
-        read_only_fields = ["done_at", "created_at"]
+        read_only_fields = ["about_repr", "done_at", "done_by", "created_at"]
         extra_kwargs = {"party": {"required": False}, "owner": {"required": False}}
+
+    def get_record_type(self, activity) -> str:
+        if activity.content_type_id is None:
+            return ""
+        content_type = ContentType.objects.get_for_id(activity.content_type_id)
+        return f"{content_type.app_label}.{content_type.model}"
+
+    def to_internal_value(self, data):
+        # "crm.customer" is accepted for the content type, as well as its id
+        raw = data.get("content_type") if hasattr(data, "get") else None
+        if isinstance(raw, str) and "." in raw:
+            app_label, _, model = raw.partition(".")
+            found = ContentType.objects.filter(app_label=app_label, model=model).first()
+            data = data.copy() if hasattr(data, "copy") else dict(data)
+            data["content_type"] = found.pk if found else -1
+        return super().to_internal_value(data)
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -218,6 +262,10 @@ class CustomerTemplateSerializer(serializers.ModelSerializer):
             "posting_profile",
             "credit_limit",
         ]
+
+
+class MoveStageSerializer(serializers.Serializer):
+    stage = serializers.PrimaryKeyRelatedField(queryset=SalesStage.objects.all())
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -333,9 +381,9 @@ class LeadViewSet(ServiceModelViewSet):
 
 
 class OpportunityViewSet(ServiceModelViewSet):
-    queryset = Opportunity.objects.select_related("party")
+    queryset = Opportunity.objects.select_related("party", "stage")
     serializer_class = OpportunitySerializer
-    filterset_fields = ["status", "owner", "campaign", "party", "currency"]
+    filterset_fields = ["status", "stage", "owner", "campaign", "party", "currency"]
     search_fields = ["number", "topic", "party__name"]
     ordering_fields = [
         "number",
@@ -377,11 +425,47 @@ class OpportunityViewSet(ServiceModelViewSet):
         )
         return Response(self.get_serializer(opportunity).data)
 
+    @extend_schema(request=MoveStageSerializer, responses={200: OpportunitySerializer})
+    @action(detail=True, methods=["post"], url_path="move-stage")
+    def move_stage(self, request, pk=None):
+        """Move an open opportunity to another sales stage (its probability becomes the
+        stage's); a won, lost or canceled one is refused with 409 `opportunity_closed`."""
+        data = self.validated(MoveStageSerializer)
+        opportunity = stages.opportunity_move_stage(
+            opportunity=self.get_object(), stage=data["stage"], actor=request.user
+        )
+        return Response(self.get_serializer(opportunity).data)
+
+
+class SalesStageViewSet(ServiceModelViewSet):
+    """The sales stages of the pipeline, in their sequence, with their probability."""
+
+    queryset = SalesStage.objects.all()
+    serializer_class = SalesStageSerializer
+    filterset_fields = ["active"]
+    search_fields = ["code", "name"]
+    ordering_fields = ["sequence", "code", "name", "probability"]
+    create_service = stages.sales_stage_create
+    update_service = stages.sales_stage_update
+    delete_service = stages.sales_stage_delete
+
 
 class ActivityViewSet(ServiceModelViewSet):
+    """Notes and scheduled activities; `?content_type=<id>&object_id=<id>` lists the ones on
+    one record."""
+
     queryset = Activity.objects.all()
     serializer_class = ActivitySerializer
-    filterset_fields = ["kind", "owner", "done", "party", "lead", "opportunity"]
+    filterset_fields = [
+        "kind",
+        "owner",
+        "done",
+        "party",
+        "lead",
+        "opportunity",
+        "content_type",
+        "object_id",
+    ]
     search_fields = ["subject", "notes", "party__name"]
     ordering_fields = ["due_at", "created_at"]
     create_service = relationships.activity_create
@@ -391,6 +475,13 @@ class ActivityViewSet(ServiceModelViewSet):
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         activity = relationships.activity_complete(activity=self.get_object(), actor=request.user)
+        return Response(ActivitySerializer(activity).data)
+
+    @extend_schema(request=None, responses={200: ActivitySerializer})
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        """Mark the activity done, by you, now; done already: 409 `activity_done`."""
+        activity = activities.activity_mark_done(activity=self.get_object(), actor=request.user)
         return Response(ActivitySerializer(activity).data)
 
 

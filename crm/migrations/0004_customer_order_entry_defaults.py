@@ -21,6 +21,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='customer',
             name='shipping_lead_time_days',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Days from the order date to the requested ship date of a new order.', validators=[django.core.validators.MaxValueValidator(365)], verbose_name='shipping lead time (days)'),
+            field=models.PositiveSmallIntegerField(blank=True, default=0, help_text='Days from the order date to the requested ship date of a new order.', validators=[django.core.validators.MaxValueValidator(365)], verbose_name='shipping lead time (days)'),
         ),
     ]

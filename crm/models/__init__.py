@@ -13,7 +13,14 @@ from .parties import (
     SalesTaxGroup,
     Vendor,
 )
-from .relationships import Activity, CustomerTemplate, Lead, Opportunity, Prospect
+from .relationships import (
+    Activity,
+    CustomerTemplate,
+    Lead,
+    Opportunity,
+    Prospect,
+    SalesStage,
+)
 
 __all__ = [
     "ADDRESS_FIELDS",
@@ -35,6 +42,7 @@ __all__ = [
     "PartyRole",
     "PriceGroup",
     "Prospect",
+    "SalesStage",
     "SalesTaxGroup",
     "Vendor",
 ]

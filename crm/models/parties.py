@@ -317,6 +317,7 @@ class Customer(PartyRole):
     shipping_lead_time_days = models.PositiveSmallIntegerField(
         _("shipping lead time (days)"),
         default=0,
+        blank=True,  # left out or empty: none (0)
         validators=[MaxValueValidator(365)],
         help_text=_("Days from the order date to the requested ship date of a new order."),
     )
@@ -324,6 +325,11 @@ class Customer(PartyRole):
     class Meta(PartyRole.Meta):
         verbose_name = _("customer")
         verbose_name_plural = _("customers")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.shipping_lead_time_days is None:  # left empty on a form: no lead time
+            self.shipping_lead_time_days = 0
 
 
 class Vendor(PartyRole):

@@ -2,6 +2,8 @@
 activities (calls, tasks, appointments) that move it along."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -180,6 +182,42 @@ class Lead(FSMModelMixin, models.Model):
         self.closed_at = at
 
 
+class SalesStage(models.Model):
+    """A step of the sales pipeline an open opportunity goes through (qualification, proposal,
+    ...), with the probability of winning that it stands for. Won and lost are not stages: they
+    are the opportunity's status."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    sequence = models.PositiveIntegerField(
+        _("sequence"), default=10, help_text=_("The stages are shown in this order.")
+    )
+    probability = PercentField(
+        _("probability (%)"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("An opportunity moved to this stage gets this probability."),
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("sales stage")
+        verbose_name_plural = _("sales stages")
+        ordering = ["sequence", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def first_sales_stage():
+    """The stage a new opportunity starts in: the first active one (none set up: no stage)."""
+    return (
+        SalesStage.objects.filter(active=True)
+        .order_by("sequence", "id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
 class Opportunity(FSMModelMixin, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -238,6 +276,15 @@ class Opportunity(FSMModelMixin, models.Model):
         null=True,
         blank=True,
     )
+    stage = models.ForeignKey(
+        SalesStage,
+        verbose_name=_("sales stage"),
+        on_delete=models.PROTECT,
+        related_name="opportunities",
+        null=True,
+        blank=True,
+        default=first_sales_stage,
+    )
     status = FSMField(_("status"), default=Status.OPEN, choices=Status.choices, protected=True)
     lost_reason = models.CharField(_("lost reason"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
@@ -275,14 +322,17 @@ class Opportunity(FSMModelMixin, models.Model):
 
 
 class Activity(models.Model):
-    """A follow-up call, task or appointment on a party, lead or opportunity."""
+    """A note or a scheduled activity (call, meeting, to-do) about one record: a customer, an
+    opportunity, a quotation, an order... (`about`, by content type and id, as audit events
+    name their record). The party it concerns is kept too, for the party's own history."""
 
     class Kind(models.TextChoices):
+        NOTE = "note", _("Note")
         CALL = "call", _("Call")
-        TASK = "task", _("Task")
-        APPOINTMENT = "appointment", _("Appointment")
+        MEETING = "meeting", _("Meeting")
+        TODO = "todo", _("To-do")
 
-    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.TASK)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.TODO)
     subject = models.CharField(_("subject"), max_length=200)
     notes = models.TextField(_("notes"), blank=True)
     party = models.ForeignKey(
@@ -304,7 +354,18 @@ class Activity(models.Model):
         null=True,
         blank=True,
     )
-    due_at = models.DateTimeField(_("due"))
+    content_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("record type"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    object_id = models.PositiveBigIntegerField(_("record id"), null=True, blank=True)
+    about = GenericForeignKey("content_type", "object_id")
+    about_repr = models.CharField(_("record"), max_length=200, blank=True, editable=False)
+    due_at = models.DateTimeField(_("due"), null=True, blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("owner"),
@@ -313,13 +374,30 @@ class Activity(models.Model):
     )
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("done by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("activity")
         verbose_name_plural = _("activities")
         ordering = ["done", "due_at", "id"]
-        indexes = [models.Index(fields=["owner", "done", "due_at"])]
+        indexes = [
+            models.Index(fields=["owner", "done", "due_at"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="note") | models.Q(due_at__isnull=False),
+                name="scheduled_activity_has_due_date",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"

@@ -208,41 +208,69 @@ def opportunity_cancel(*, opportunity: Opportunity, actor) -> Opportunity:
 
 
 # --- activities -------------------------------------------------------------------------------
-def _activity_party(data: dict[str, Any]):
-    for source in ("opportunity", "lead"):
-        if data.get(source) is not None:
-            return data[source].party
-    return data.get("party")
+def _activity_link(data: dict[str, Any]) -> dict[str, Any]:
+    """The record an activity is about and the party it concerns: the record named by content
+    type and id when given, else the opportunity, the lead or the party it names."""
+    from .activities import _link, record_for
 
-
-def activity_create(*, data: dict[str, Any], actor) -> Activity:
     data = dict(data)
-    data["party"] = _activity_party(data)
-    if data["party"] is None:
+    content_type = data.pop("content_type", None)
+    object_id = data.pop("object_id", None)
+    if content_type is not None and object_id is not None:
+        about = record_for(content_type=content_type, object_id=object_id)
+    else:
+        about = data.get("opportunity") or data.get("lead") or data.get("party")
+    if about is None:
         raise ValidationError(
             {"party": _("An activity belongs to a party, a lead or an opportunity.")}
         )
+    return {**data, **_link(about)}
+
+
+def activity_create(*, data: dict[str, Any], actor) -> Activity:
+    data = _activity_link(data)
     if data.get("owner") is None:
         data["owner"] = actor
+    if data.get("kind") == Activity.Kind.NOTE:
+        data.update(done=True, done_at=timezone.now())
+        if getattr(actor, "is_authenticated", False):
+            data["done_by"] = actor
+    elif data.get("due_at") is None:
+        raise ValidationError({"due_at": _("Say when the activity is due.")})
     return record_save(instance=Activity(**data), actor=actor)
 
 
 def activity_update(*, instance: Activity, data: dict[str, Any], actor) -> Activity:
+    data = dict(data)
+    relinks = {"party", "lead", "opportunity", "content_type", "object_id"} & set(data)
+    if relinks:
+        current = {
+            "party": instance.party,
+            "lead": instance.lead,
+            "opportunity": instance.opportunity,
+        }
+        if "content_type" in data or "object_id" in data:
+            current = {
+                "content_type": data.get("content_type", instance.content_type),
+                "object_id": data.get("object_id", instance.object_id),
+            }
+        else:
+            current.update({k: data[k] for k in relinks})
+        data = {**{k: v for k, v in data.items() if k not in relinks}, **_activity_link(current)}
     for field, value in data.items():
         setattr(instance, field, value)
-    instance.party = _activity_party(
-        {"party": instance.party, "lead": instance.lead, "opportunity": instance.opportunity}
-    )
+    if instance.kind != Activity.Kind.NOTE and instance.due_at is None:
+        raise ValidationError({"due_at": _("Say when the activity is due.")})
     if instance.done and instance.done_at is None:
         instance.done_at = timezone.now()
+        instance.done_by = actor if getattr(actor, "is_authenticated", False) else None
     if not instance.done:
         instance.done_at = None
+        instance.done_by = None
     return record_save(instance=instance, actor=actor)
 
 
 def activity_complete(*, activity: Activity, actor) -> Activity:
-    with transaction.atomic():
-        activity = lock(activity)
-        if activity.done:
-            raise ConflictError(_("The activity is already done."), code="activity_done")
-        return activity_update(instance=activity, data={"done": True}, actor=actor)
+    from .activities import activity_mark_done
+
+    return activity_mark_done(activity=activity, actor=actor)

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from salesmkt.core.errors import DomainError
-from salesmkt.core.money import round_money
 from salesmkt.core.ui import Column, RecordAction, RecordViews
 
-from ..actions import CAMPAIGN
+from .. import cues
+from ..actions import CAMPAIGN, OPPORTUNITY
 from ..forms import (
     ActivityForm,
     AddTargetsForm,
@@ -28,7 +28,15 @@ from ..forms import (
     RecordCallForm,
     WinForm,
 )
-from ..models import Activity, Campaign, CampaignTarget, Lead, Opportunity, Prospect
+from ..models import (
+    Activity,
+    Campaign,
+    CampaignTarget,
+    Lead,
+    Opportunity,
+    Prospect,
+    SalesStage,
+)
 from ..services import campaigns, relationships
 from .parties import RoleViews
 
@@ -171,15 +179,31 @@ class LeadViews(RecordViews):
         return [activity_section(obj.activities.all())]
 
 
+class OpportunityStageForm(OpportunityForm):
+    """The opportunity's form with its sales stage (a new one starts in the first stage)."""
+
+    class Meta(OpportunityForm.Meta):
+        fields = [*OpportunityForm.Meta.fields[:4], "stage", *OpportunityForm.Meta.fields[4:]]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stages = SalesStage.objects.filter(active=True)
+        if self.instance.stage_id:
+            stages = SalesStage.objects.filter(Q(active=True) | Q(pk=self.instance.stage_id))
+        self.fields["stage"].queryset = stages.order_by("sequence", "id")
+
+
 class OpportunityViews(RecordViews):
     model = Opportunity
     namespace = "crm"
     slug = "opportunities"
     icon = "bi-graph-up"
+    detail_template = "crm/opportunity_detail.html"
     columns = [
         Column(_("number"), "number", link=True, sort="number"),
         Column(_("topic"), "topic", link=True, sort="topic"),
         Column(_("party"), "party.name", sort="party__name"),
+        Column(_("sales stage"), "stage.name", sort="stage__sequence"),
         Column(_("status"), "status", sort="status"),
         Column(_("estimated revenue"), "estimated_revenue", align="end", sort="estimated_revenue"),
         Column(_("probability (%)"), "probability", align="end", sort="probability"),
@@ -187,12 +211,13 @@ class OpportunityViews(RecordViews):
         Column(_("owner"), "owner"),
     ]
     search_fields = ["number", "topic", "party__name"]
-    filter_fields = ["status", "owner", "campaign"]
+    filter_fields = ["status", "stage", "owner", "campaign"]
     detail_fields = [
         "number",
         "topic",
         "party",
         "contact",
+        "stage",
         "status",
         "estimated_revenue",
         "currency",
@@ -207,7 +232,7 @@ class OpportunityViews(RecordViews):
         "created_at",
         "closed_at",
     ]
-    form_class = OpportunityForm
+    form_class = OpportunityStageForm
     create_service = relationships.opportunity_create
     update_service = relationships.opportunity_update
     delete_service = relationships.opportunity_delete
@@ -245,12 +270,25 @@ class OpportunityViews(RecordViews):
     @classmethod
     def get_queryset(cls):
         return Opportunity.objects.select_related(
-            "party", "owner", "contact", "campaign", "currency", "lead"
+            "party", "owner", "contact", "campaign", "currency", "lead", "stage"
         )
 
     @classmethod
-    def related_sections(cls, obj):
-        return [activity_section(obj.activities.all())]
+    def detail_context(cls, request, obj):
+        """The "Move to stage" menu: the other active stages, when the opportunity is open."""
+        movable = (
+            request.user.has_perm("crm.change_opportunity")
+            and OPPORTUNITY.refusal(obj, "move_stage") is None
+        )
+        return {
+            "move_stages": list(
+                SalesStage.objects.filter(active=True)
+                .exclude(pk=obj.stage_id)
+                .order_by("sequence", "id")
+            )
+            if movable
+            else []
+        }
 
 
 class ActivityViews(RecordViews):
@@ -264,13 +302,18 @@ class ActivityViews(RecordViews):
         Column(_("type"), "kind", sort="kind"),
         Column(_("subject"), "subject", link=True, sort="subject"),
         Column(_("party"), "party.name", sort="party__name"),
-        Column(_("lead"), "lead.number"),
-        Column(_("opportunity"), "opportunity.number"),
+        Column(_("about"), "about_repr"),
         Column(_("owner"), "owner"),
         Column(_("done"), "done", sort="done"),
     ]
     search_fields = ["subject", "notes", "party__name"]
     filter_fields = ["kind", "done", "owner"]
+
+    @classmethod
+    def filterset_class(cls):
+        # the work queues the role centre's cues open (`?queue=...`)
+        return cues.activity_filterset(super().filterset_class())
+
     default_ordering = "due_at"
     detail_fields = [
         "kind",
@@ -278,10 +321,12 @@ class ActivityViews(RecordViews):
         "party",
         "lead",
         "opportunity",
+        (_("about"), lambda a: a.about_repr or "–"),
         "due_at",
         "owner",
         "done",
         "done_at",
+        "done_by",
         "notes",
     ]
     form_class = ActivityForm
@@ -302,7 +347,7 @@ class ActivityViews(RecordViews):
 
     @classmethod
     def get_queryset(cls):
-        return Activity.objects.select_related("party", "lead", "opportunity", "owner")
+        return Activity.objects.select_related("party", "lead", "opportunity", "owner", "done_by")
 
     @classmethod
     def list_queryset(cls, request, queryset):
@@ -515,45 +560,3 @@ def target_call(request, pk):
     except (DomainError, ValidationError) as exc:
         return _target_row(request, target, " ".join(getattr(exc, "messages", [str(exc)])))
     return _target_row(request, target)
-
-
-@login_required
-@permission_required("crm.view_opportunity", raise_exception=True)
-def pipeline(request):
-    """The pipeline board: opportunities by status, with the estimated revenue per column."""
-    columns = []
-    totals = dict(
-        Opportunity.objects.values_list("status")
-        .annotate(total=Sum("estimated_revenue"))
-        .values_list("status", "total")
-    )
-    counts = dict(
-        Opportunity.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")
-    )
-    for status, label in Opportunity.Status.choices:
-        cards = (
-            Opportunity.objects.filter(status=status)
-            .select_related("party", "owner")
-            .order_by("expected_close_date", "-estimated_revenue")[:50]
-        )
-        columns.append(
-            {
-                "status": status,
-                "label": label,
-                "cards": cards,
-                "total": round_money(totals.get(status) or 0),
-                "count": counts.get(status, 0),
-            }
-        )
-    chart = {
-        "labels": [str(c["label"]) for c in columns],
-        "values": [str(c["total"]) for c in columns],
-    }
-    return render(request, "crm/pipeline.html", {"columns": columns, "chart": chart})
-
-
-@login_required
-@permission_required("crm.view_activity", raise_exception=True)
-def my_activities(request):
-    """The clerk's own open activities: the activity list narrowed with `?mine=1`."""
-    return HttpResponseRedirect(reverse("crm:activities-list") + "?mine=1")

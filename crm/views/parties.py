@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from salesmkt.core.ui import Column, RecordAction, RecordViews, simple_views
@@ -8,6 +9,7 @@ from ..forms import (
     ContactFormSet,
     CustomerForm,
     MergeForm,
+    NewCustomerForm,
     NewPartyForm,
     PartyBasicsForm,
     PartyForm,
@@ -199,6 +201,58 @@ class CustomerViews(RoleViews):
     @classmethod
     def get_queryset(cls):
         return selectors.customer_overview()
+
+    @classmethod
+    def get_forms(cls, request, instance=None):
+        """A new customer's form starts from the default customer template; choosing another
+        template asks for the form again (htmx, with what the clerk typed so far) filled from
+        it."""
+        if instance is not None or request.method == "POST":
+            forms = super().get_forms(request, instance)
+            if instance is None:
+                forms["form"] = NewCustomerForm(request.POST)
+                cls._fill_on_change(forms["form"])
+            return forms
+        chosen = request.GET.get("template", "")
+        template = (
+            CustomerTemplate.objects.filter(pk=chosen).first()
+            if chosen.isdigit()
+            else CustomerTemplate.objects.filter(is_default=True).first()
+        )
+        typed = {
+            key.removeprefix("party-"): value
+            for key, value in request.GET.items()
+            if key.startswith("party-")
+        }
+        initial = {
+            name: request.GET[name]
+            for name in NewCustomerForm.base_fields
+            if request.GET.get(name) and name != "template"
+        }
+        if template is not None:
+            initial.update(NewCustomerForm.template_values(template), template=template.pk)
+        form = NewCustomerForm(initial=initial)
+        cls._fill_on_change(form)
+        return {"party": NewPartyForm(initial=typed or None, prefix="party"), "form": form}
+
+    @classmethod
+    def _fill_on_change(cls, form):
+        form.fields["template"].widget.attrs.update(
+            {
+                "hx-get": reverse(cls.url_name("create")),
+                "hx-include": "closest form",
+                "hx-target": "closest form",
+                "hx-select": "form[novalidate]",
+                "hx-swap": "outerHTML",
+                "data-customer-template": "",
+            }
+        )
+
+    @classmethod
+    def forms_to_data(cls, bound, instance=None):
+        data = super().forms_to_data(bound, instance)
+        data.pop("template", None)  # its values are in the fields it filled
+        return data
 
 
 class VendorViews(RoleViews):

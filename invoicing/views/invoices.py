@@ -19,9 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from orders.models import SalesOrder
+from salesmkt.core.badges import money, status_badge
 from salesmkt.core.errors import ConflictError, DomainError
 from salesmkt.core.ui import Column, RecordAction, RecordFormView, RecordViews, error_text
 
+from .. import cues
 from ..actions import INVOICE, open_credit_item
 from ..einvoice.checks import einvoice_result, peppol_applies
 from ..einvoice.exports import einvoice_file
@@ -128,15 +130,21 @@ class InvoiceViews(RecordViews):
     columns = [
         Column(_("number"), "number", link=True, sort="number"),
         Column(_("type"), "kind", sort="kind"),
-        Column(_("status"), "status", sort="status"),
+        Column(_("status"), status_badge(), sort="status"),
         Column(_("customer"), "customer.party.name", link=True, sort="customer__party__name"),
         Column(_("invoice date"), "invoice_date", sort="invoice_date"),
         Column(_("due date"), "due_date", sort="due_date"),
-        Column(_("total amount"), "total_amount", align="end", sort="total_amount"),
-        Column(_("payment"), "payment_state", sort="payment_state"),
+        Column(_("total amount"), money("total_amount"), align="end", sort="total_amount"),
+        Column(_("payment"), status_badge("payment_state"), sort="payment_state"),
     ]
     search_fields = ["number", "customer__party__name", "customer__account_number"]
     filter_fields = ["kind", "status", "payment_state"]
+
+    @classmethod
+    def filterset_class(cls):
+        # the work queues the role centre's cues open (`?queue=...`)
+        return cues.invoice_filterset(super().filterset_class())
+
     detail_fields = [
         "number",
         "kind",

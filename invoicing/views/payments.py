@@ -19,6 +19,7 @@ from salesmkt.core.dates import BoundedDatesFormMixin
 from salesmkt.core.errors import DomainError
 from salesmkt.core.ui import Column, RecordAction, RecordViews, form_error_messages
 
+from .. import cues
 from ..actions import PAYMENT
 from ..models import CustomerTransaction, Invoice, Payment
 from ..services import payments
@@ -79,6 +80,12 @@ class PaymentViews(RecordViews):
     ]
     search_fields = ["number", "reference", "customer__party__name", "customer__account_number"]
     filter_fields = ["customer", "currency"]
+
+    @classmethod
+    def filterset_class(cls):
+        # the work queues the role centre's cues open (`?queue=...`)
+        return cues.payment_filterset(super().filterset_class())
+
     default_ordering = "-date"
     detail_fields = [
         "number",
@@ -124,6 +131,10 @@ class PaymentViews(RecordViews):
         initial = {"date": timezone.localdate()}
         if request.GET.get("customer", "").isdigit():
             initial["customer"] = int(request.GET["customer"])
+        # "Register payment" on a posted invoice fills in what is left to pay and its number
+        for name in ("amount", "reference"):
+            if request.GET.get(name):
+                initial[name] = request.GET[name][:100]
         return {"form": PaymentForm(initial=initial)}
 
     @classmethod

@@ -94,6 +94,10 @@ class SalesOrderLineSerializer(serializers.ModelSerializer):
             "discount_percent": {"required": False},
             "sales_tax_code": {"required": False},
             "description": {"required": False},
+            "warehouse": {
+                "required": False,
+                "help_text": _("Left out: the customer's default warehouse."),
+            },
         }
 
 
@@ -152,7 +156,13 @@ class SalesOrderSerializer(BoundedDatesMixin, serializers.ModelSerializer):
             "approval_reason",
             "period",
         ]
-        extra_kwargs = {"currency": {"required": False}}
+        extra_kwargs = {
+            "currency": {"required": False},
+            "requested_ship_date": {
+                "required": False,
+                "help_text": _("Left out: today plus the customer's shipping lead time."),
+            },
+        }
 
     def get_fields(self):
         fields = super().get_fields()
@@ -277,6 +287,10 @@ class SalesQuotationLineSerializer(serializers.ModelSerializer):
             "discount_percent": {"required": False},
             "sales_tax_code": {"required": False},
             "description": {"required": False},
+            "warehouse": {
+                "required": False,
+                "help_text": _("Left out: the customer's default warehouse."),
+            },
         }
 
 
@@ -329,7 +343,17 @@ class SalesQuotationSerializer(BoundedDatesMixin, serializers.ModelSerializer):
             "approval_status",
             "approval_reason",
         ]
-        extra_kwargs = {"currency": {"required": False}}
+        extra_kwargs = {
+            "currency": {"required": False},
+            "requested_ship_date": {
+                "required": False,
+                "help_text": _("Left out: today plus the customer's shipping lead time."),
+            },
+            "expiry_date": {
+                "required": False,
+                "help_text": _("Left out: 30 days from today."),
+            },
+        }
 
 
 class ProjectSerializer(serializers.ModelSerializer):

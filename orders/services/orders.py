@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -484,6 +484,8 @@ def _plan_lines(
                 % {"line": line.line_number, "delivered": line.delivered_quantity},
                 code="quantity_below_delivered",
             )
+        if line.pk is None:  # after a return line took its sold line's warehouse
+            default_line_warehouse(line, order.customer, index)
         clean_line(line, index, row)
         if reprice:
             pricing.add(line, row, trusted=trusted_prices or priced_as_sold)
@@ -580,8 +582,36 @@ def _release_from_agreement(order: SalesOrder, lines: list[SalesOrderLine], acto
     )
 
 
+def default_ship_date(customer: Customer | None, *, ordered_on: date | None = None) -> date:
+    """The requested ship date of a new document: the order date plus the customer's shipping
+    lead time (a prospect, without a customer account, ships the same day)."""
+    ordered_on = ordered_on or timezone.localdate()
+    return ordered_on + timedelta(days=customer.shipping_lead_time_days if customer else 0)
+
+
+def default_line_warehouse(line, customer: Customer | None, index: int) -> None:
+    """A line given no warehouse ships from the customer's default warehouse; without one the
+    line is refused, naming its warehouse."""
+    if line.warehouse_id is not None:
+        return
+    if customer is not None and customer.default_warehouse_id is not None:
+        line.warehouse = customer.default_warehouse  # read once per document, then cached
+        return
+    raise ValidationError(
+        {
+            f"lines[{index}].warehouse": _(
+                "Line %(line)d has no warehouse and the customer has no default warehouse: "
+                "pick the warehouse it ships from."
+            )
+            % {"line": index + 1}
+        }
+    )
+
+
 def _defaults_from_customer(order: SalesOrder) -> None:
     customer: Customer = order.customer
+    if order.requested_ship_date is None:
+        order.requested_ship_date = default_ship_date(customer)
     if order.currency_id is None:
         order.currency = customer.currency
     if not order.delivery_street:

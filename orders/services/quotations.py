@@ -7,6 +7,7 @@ line changes through `quotation_line_add / _change / _delete`. Its number is tak
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +35,8 @@ from .orders import (
     blank_lines,
     check_price_fields,
     clean_line,
+    default_line_warehouse,
+    default_ship_date,
     line_total,
     placeholder_number,
     quantity_change,
@@ -43,6 +46,8 @@ from .orders import (
 )
 
 Status = SalesQuotation.Status
+# How long a quotation entered without an expiry date stays valid.
+QUOTATION_VALID_DAYS = 30
 INPUT_FIELDS = ("item", "warehouse", "quantity", "description", "sales_tax_code")
 WRITTEN_FIELDS = (*INPUT_FIELDS, *PRICE_FIELDS, "price_source", "line_amount")
 
@@ -98,6 +103,8 @@ def _plan_lines(
         for field in INPUT_FIELDS:
             if row.get(field) is not None:
                 setattr(line, field, row[field])
+        if line.pk is None:
+            default_line_warehouse(line, customer, index)
         if line.item_id is not None:
             if line.sales_tax_code_id is None:
                 line.sales_tax_code_id = line.item.sales_tax_code_id
@@ -180,6 +187,10 @@ def quotation_create(*, data: dict[str, Any], actor) -> SalesQuotation:
         customer = pricing_customer(quotation.party) if quotation.party_id else None
         if quotation.currency_id is None and customer is not None:
             quotation.currency = customer.currency
+        if quotation.requested_ship_date is None:
+            quotation.requested_ship_date = default_ship_date(customer)
+        if quotation.expiry_date is None:
+            quotation.expiry_date = timezone.localdate() + timedelta(days=QUOTATION_VALID_DAYS)
         if getattr(actor, "is_authenticated", False):
             quotation.created_by = actor
         references = [

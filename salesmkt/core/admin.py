@@ -46,13 +46,19 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "action",
         "content_type",
         "object_repr",
-        "from_status",
-        "to_status",
+        "sentence",
         "actor",
     ]
     list_filter = ["action", "content_type", "occurred_at"]
+    list_select_related = ["actor", "content_type"]
     search_fields = ["object_repr", "object_id", "action"]
     date_hierarchy = "occurred_at"
+
+    @admin.display(description=_("what happened"))
+    def sentence(self, obj):
+        from .history import describe
+
+        return describe(obj).text
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("core.view_auditevent")

@@ -19,6 +19,7 @@ MENU = [
         (_("Leads"), "crm:leads-list", "crm.view_lead"),
         (_("Opportunities"), "crm:opportunities-list", "crm.view_opportunity"),
         (_("Pipeline"), "crm:pipeline", "crm.view_opportunity"),
+        (_("Sales stages"), "crm:sales-stages-list", "crm.view_salesstage"),
         (_("Campaigns"), "crm:campaigns-list", "crm.view_campaign"),
         (_("My open activities"), "crm:my-activities", "crm.view_activity"),
         (_("Activities"), "crm:activities-list", "crm.view_activity"),
@@ -46,6 +47,7 @@ MENU = [
     ]),
     (_("Invoicing"), "bi-receipt", [
         (_("Invoices"), "invoicing:invoices-list", "invoicing.view_invoice"),
+        (_("Packing slips"), "invoicing:posted-packing-slips-list", "orders.view_packingslip"),
         (_("Invoice packing slips"), "invoicing:packing-slips", "invoicing.add_invoice"),
         (_("Invoice runs"), "invoicing:runs-list", "invoicing.view_invoicerun"),
         (_("Payments"), "invoicing:payments-list", "invoicing.view_payment"),

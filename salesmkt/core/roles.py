@@ -9,7 +9,7 @@ c(hange), d(elete). Custom permissions (price override, posting, approval) are l
 
 from django.db import DEFAULT_DB_ALIAS
 
-CRM_REFERENCE = ["crm.customergroup", "crm.pricegroup", "crm.salestaxgroup"]
+CRM_REFERENCE = ["crm.customergroup", "crm.pricegroup", "crm.salestaxgroup", "crm.salesstage"]
 INVENTORY = [
     "inventory.item",
     "inventory.warehouse",

@@ -460,19 +460,26 @@ class RecordFormView(ResourceView):
                     messages.success(request, _("%(name)s saved.") % {"name": obj})
                 return HttpResponseRedirect(reverse(r.url_name("detail"), args=[obj.pk]))
             except ValidationError as exc:
-                form = bound["form"]
-                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-                for field, field_errors in errors.items():
-                    target = field if field in form.fields else None
-                    for message in field_errors:
-                        if target is None and field not in (None, "__all__"):
-                            message = f"{field}: {message}"
-                        form.add_error(target, message)
+                self.place_validation_error(bound, exc)
             except DomainError as exc:
-                bound["form"].add_error(None, str(exc.message))
+                self.place_domain_error(bound, exc)
             if instance is not None:
                 instance.refresh_from_db()
         return self.render_forms(bound, instance, status=400)
+
+    def place_validation_error(self, bound: dict[str, Any], exc: ValidationError) -> None:
+        """A service's validation refusal on the form: next to the field it names, else on top."""
+        form = bound["form"]
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+        for field, field_errors in errors.items():
+            target = field if field in form.fields else None
+            for message in field_errors:
+                if target is None and field not in (None, "__all__"):
+                    message = f"{field}: {message}"
+                form.add_error(target, message)
+
+    def place_domain_error(self, bound: dict[str, Any], exc: DomainError) -> None:
+        bound["form"].add_error(None, str(exc.message))
 
 
 class RecordActionView(ResourceView):

@@ -6,15 +6,17 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from crm.models import Activity, Customer, Lead, Opportunity, Party, Vendor
+from crm.models import Customer, Lead, Opportunity, Party, Vendor
 from inventory.models import Item
 
-from .models import AuditEvent
+from . import role_centre
 from .money import round_money
 
 
 @login_required
 def dashboard(request):
+    """The role centre: the work queues and charts of the user's roles (`role_centre`), the
+    recent changes of records they may see, then the overview counts and charts."""
     by_group = (
         Customer.objects.values("customer_group__code", "customer_group__name")
         .annotate(count=Count("id"))
@@ -86,10 +88,9 @@ def dashboard(request):
         }
         if user.has_perm("crm.view_opportunity")
         else None,
-        "open_activities": Activity.objects.filter(owner=user, done=False).count(),
-        "events": AuditEvent.objects.select_related("actor", "content_type")[:10]
-        if user.has_perm("core.view_auditevent")
-        else [],
+        "role_sections": role_centre.role_sections(user),
+        "role_charts": role_centre.role_charts(user),
+        "events": role_centre.recent_events(user),
     }
     return render(request, "core/dashboard.html", context)
 

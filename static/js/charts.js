@@ -20,7 +20,8 @@ window.salesmktChart = function (canvasId, dataId, type) {
   return new window.Chart(canvas, {
     type: type,
     data: { labels: d.labels, datasets: datasets },
-    options: { maintainAspectRatio: false, plugins: { legend: { display: type !== "bar" || !!d.datasets } }, scales: axes }
+    // Numbers (axes, tooltips) in the page's language, e.g. 12 345,50 in Norwegian.
+    options: { locale: document.documentElement.lang || undefined, maintainAspectRatio: false, plugins: { legend: { display: type !== "bar" || !!d.datasets } }, scales: axes }
   });
 };
 

@@ -9,8 +9,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from inventory.models import InventoryTransaction
-from inventory.services import stock
 from orders.models import PackingSlip, SalesOrder
 from orders.services.orders import sales_order_create
 from salesmkt.core.audit import events_for
@@ -22,29 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def order():
     """An order of 10 salmon and 3 rope, both on hand."""
-    warehouse = f.WarehouseFactory()
-    salmon, rope = f.ItemFactory(name="Smoked salmon"), f.ItemFactory(name="Mooring rope")
-    for item in (salmon, rope):
-        stock.record_transaction(
-            item=item,
-            warehouse=warehouse,
-            quantity=Decimal(100),
-            status=InventoryTransaction.Status.PURCHASED,
-            source="test_receipt",
-            source_id=1,
-            reference="RECEIPT",
-        )
-    return sales_order_create(
-        data={
-            "customer": f.CustomerFactory(),
-            "requested_ship_date": timezone.localdate() + timedelta(days=3),
-            "lines": [
-                {"item": salmon, "warehouse": warehouse, "quantity": Decimal(10)},
-                {"item": rope, "warehouse": warehouse, "quantity": Decimal(3)},
-            ],
-        },
-        actor=None,
-    )
+    return f.stocked_order([("Smoked salmon", 10), ("Mooring rope", 3)])
 
 
 @pytest.fixture

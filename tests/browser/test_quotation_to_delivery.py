@@ -11,16 +11,20 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_quotation_is_confirmed_into_an_order_and_delivered_in_two_packing_slips(page, login):
     f.UserFactory(username="seller", groups=["sales manager"])
-    customer = f.CustomerFactory(party=f.PartyFactory(name="Fjordkjøkken AS"))
-    item = f.ItemFactory(name="Smoked salmon")
+    f.CustomerFactory(party=f.PartyFactory(name="Fjordkjøkken AS"))
+    f.ItemFactory(name="Smoked salmon")
     warehouse = f.WarehouseFactory()
 
     login("seller")
     page.goto("/orders/quotations/new/")
-    page.select_option("#id_party", str(customer.party.pk))
+    page.fill("#id_party", "Fjordkjøk")  # type-ahead: pick the first match
+    page.wait_for_selector("#id_party_results [data-pk]")
+    page.press("#id_party", "Enter")
     page.fill("#id_expiry_date", (date.today() + timedelta(days=30)).isoformat())
     page.fill("#id_requested_ship_date", (date.today() + timedelta(days=14)).isoformat())
-    page.select_option("#id_lines-0-item", str(item.pk))
+    page.fill("#id_lines-0-item", "Smoked")
+    page.wait_for_selector("#id_lines-0-item_results [data-pk]")
+    page.press("#id_lines-0-item", "Enter")
     page.select_option("#id_lines-0-warehouse", str(warehouse.pk))
     page.fill("#id_lines-0-quantity", "10")
     page.get_by_role("button", name="Save").click()

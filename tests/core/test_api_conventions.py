@@ -1,5 +1,6 @@
 import itertools
 import string
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
@@ -34,6 +35,7 @@ LIST_ENDPOINTS = {
     "leads": lambda: make_lead(),
     "opportunities": lambda: make_opportunity(),
     "activities": lambda: make_activity(),
+    "sales-stages": lambda: make_sales_stage(),
     "campaigns": lambda: make_campaign_target().campaign,
     "campaign-targets": lambda: make_campaign_target(),
     "sales-orders": lambda: make_sales_order(),
@@ -275,6 +277,14 @@ def make_opportunity():
     from crm.services.relationships import opportunity_create
 
     return opportunity_create(data={"party": f.PartyFactory(), "topic": "Cheese"}, actor=None)
+
+
+def make_sales_stage():
+    from crm.models import SalesStage
+
+    return SalesStage.objects.create(
+        code=f"ST{f.PartyFactory().pk}", name="Demo", sequence=90, probability=Decimal("40")
+    )
 
 
 def make_activity():

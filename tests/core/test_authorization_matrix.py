@@ -60,6 +60,7 @@ RESOURCE_MODELS = {
     "quotations": "orders.salesquotation",
     "sales-agreements": "agreements.salesagreement",
     "sales-orders": "orders.salesorder",
+    "sales-stages": "crm.salesstage",
     "sales-tax-codes": "finance.salestaxcode",
     "sales-tax-groups": "crm.salestaxgroup",
     "sell-rules": "agreements.sellrule",
@@ -111,6 +112,10 @@ VIEWS = {
 # Open to everyone, anonymous included (they check credentials themselves).
 PUBLIC = {"auth"}
 
+# Open to every signed-in user: what they answer follows the user's own permissions.
+SIGNED_IN = {"role-centre"}
+SIGNED_IN_ONLY = "signed in"
+
 METHOD_ORDER = {"GET": 0, "POST": 1, "PUT": 2, "PATCH": 3, "DELETE": 4}
 
 
@@ -137,6 +142,8 @@ def required_permissions(method: str, path: str) -> set[str]:
     resource, rest = segments[0], segments[1:]
     if resource in PUBLIC:
         return set()
+    if resource in SIGNED_IN:
+        return {SIGNED_IN_ONLY}
     if resource in VIEWS:
         assert method == "GET", f"{method} {path}: add it to SPECIAL"
         return VIEWS[resource]
@@ -161,6 +168,7 @@ def may(role: str, permissions: set[str]) -> bool:
         return True
     if role == ANONYMOUS:
         return False
+    permissions = permissions - {SIGNED_IN_ONLY}
     granted = permission_codes(role)
     return all(tuple(permission.split(".")) in granted for permission in permissions)
 

@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 
 from crm.actions import CAMPAIGN, LEAD, OPPORTUNITY
-from crm.services import campaigns, relationships
+from crm.models import SalesStage
+from crm.services import campaigns, relationships, stages
 from tests import factories as f
 from tests.action_table import allowed_on_the_page_and_api
 
@@ -199,11 +200,16 @@ def opportunity_runs(opportunity, actor) -> dict:
             opportunity=opportunity, reason="Price", actor=actor
         ),
         "cancel": lambda: relationships.opportunity_cancel(opportunity=opportunity, actor=actor),
+        "move_stage": lambda: stages.opportunity_move_stage(
+            opportunity=opportunity,
+            stage=SalesStage.objects.order_by("-sequence", "-id").first(),
+            actor=actor,
+        ),
     }
 
 
 OPPORTUNITY_TABLE = [
-    ("open", None, {"update", "delete", "win", "lose", "cancel"}),
+    ("open", None, {"update", "delete", "win", "lose", "cancel", "move_stage"}),
     ("won", "win", set()),
     ("lost", "lose", set()),
     ("canceled", "cancel", set()),
